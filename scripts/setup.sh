@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what webrnn needs on a fresh Debian/Ubuntu machine without a GPU: a software Vulkan
+# driver (Mesa lavapipe, 25.x from bookworm-backports on Debian 12), Chromium for the browser
+# tests (with --browser), and the npm packages from the lockfile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+want_browser=0
+for a in "$@"; do [ "$a" = "--browser" ] && want_browser=1; done
+
+mesa_version() { dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true; }
+
+if command -v apt-get >/dev/null; then
+  pkgs=()
+  v=$(mesa_version)
+  if [ -z "$v" ] || dpkg --compare-versions "$v" lt 24; then pkgs+=(mesa-vulkan-drivers); fi
+  if [ $want_browser = 1 ] && ! command -v chromium >/dev/null; then pkgs+=(chromium); fi
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    if grep -qs bookworm /etc/os-release && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee /etc/apt/sources.list.d/backports.list >/dev/null
+    fi
+    $SUDO apt-get update -qq
+    if grep -qs bookworm /etc/os-release; then
+      $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers
+    fi
+    $SUDO apt-get install -y -qq "${pkgs[@]}"
+  fi
+fi
+
+npm ci --no-audit --no-fund

@@ -1,0 +1,180 @@
+// Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. This is the
+// only file that knows which platform it runs on.
+
+/** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSoftware: boolean;
+  /** Short human-readable name, e.g. "llvmpipe (mesa software)". */
+  name: string;
+}
+
+export interface Features {
+  timestampQuery: boolean;
+  shaderF16: boolean;
+  subgroups: boolean;
+}
+
+/** A device with what webrnn learned about its adapter. */
+export interface Gpu {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterInfo;
+  features: Features;
+  limits: GPUSupportedLimits;
+  /** Set once the device is lost; every later call throws it. */
+  lost: Error | null;
+  /** Errors the device raised outside any scope, thrown at the next sync point. */
+  pendingErrors: string[];
+}
+
+export interface InitOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Node only: skip the hardware adapter and use a software Vulkan driver. */
+  forceSoftware?: boolean;
+}
+
+let defaultGpu: Gpu | null = null;
+const listeners: ((gpu: Gpu) => void)[] = [];
+
+/** Creates the default device (once) and returns it. Safe to call many times. */
+export async function init(options: InitOptions = {}): Promise<Gpu> {
+  if (defaultGpu && !defaultGpu.lost) return defaultGpu;
+  defaultGpu = await createDevice(options);
+  for (const f of listeners) f(defaultGpu);
+  return defaultGpu;
+}
+
+/** The default device; throws if `init()` has not been awaited. */
+export function gpu(): Gpu {
+  if (!defaultGpu) throw new Error('webrnn: no device yet; call `await init()` first');
+  if (defaultGpu.lost) throw defaultGpu.lost;
+  return defaultGpu;
+}
+
+/** Runs `f` whenever a new default device is created (caches keyed on the device use this). */
+export function onNewDevice(f: (gpu: Gpu) => void): void {
+  listeners.push(f);
+}
+
+/** What the default device runs on. */
+export function adapterInfo(): AdapterInfo {
+  return gpu().info;
+}
+
+/** Creates a new, independent device. */
+export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) {
+    const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
+    if (!adapter) throw new Error('webrnn: WebGPU is present but no adapter was found (is hardware acceleration disabled?)');
+    return openDevice(adapter);
+  }
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    throw new Error('webrnn: WebGPU is not available here (navigator.gpu is missing). Use a browser with WebGPU, e.g. Chrome 113+.');
+  }
+  return openDevice(await nodeAdapter(options));
+}
+
+/** Vulkan ICDs of software drivers that Dawn can use when there is no GPU. */
+const SOFTWARE_ICDS = [
+  '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
+  '/usr/share/vulkan/icd.d/lvp_icd.json',
+  '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json',
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+];
+
+async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
+  const moduleName = 'webgpu'; // a variable keeps browser bundlers from resolving it
+  const dawn = (await import(/* @vite-ignore */ moduleName)) as {
+    create: (flags: string[]) => GPU;
+    globals: Record<string, unknown>;
+  };
+  Object.assign(globalThis, dawn.globals);
+  const request = async () => {
+    const gpu = dawn.create([]);
+    keepAlive.push(gpu);
+    return gpu.requestAdapter({ powerPreference: options.powerPreference, forceFallbackAdapter: false });
+  };
+  if (!options.forceSoftware) {
+    const adapter = await request();
+    if (adapter) return adapter;
+  }
+  const { existsSync } = await import(/* @vite-ignore */ 'node:fs' as string);
+  for (const icd of SOFTWARE_ICDS.filter((f) => existsSync(f))) {
+    process.env.VK_ICD_FILENAMES = icd;
+    process.env.VK_DRIVER_FILES = icd;
+    const adapter = await request();
+    if (adapter) return adapter;
+  }
+  throw new Error(
+    'webrnn: no WebGPU adapter found. Without a GPU, install a software Vulkan driver: ' +
+      'on Debian/Ubuntu `apt-get install mesa-vulkan-drivers` (Mesa 23+, lavapipe; on bookworm take it from ' +
+      'bookworm-backports), or Chromium (`apt-get install chromium`, SwiftShader ICD).',
+  );
+}
+
+// Dawn's GPU object must outlive its adapters and devices.
+const keepAlive: GPU[] = [];
+
+async function openDevice(adapter: GPUAdapter): Promise<Gpu> {
+  const want: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
+  const requiredFeatures = want.filter((f) => adapter.features.has(f));
+  const a = adapter.limits;
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+    maxBufferSize: a.maxBufferSize,
+    maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+    maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
+    maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+    maxDynamicUniformBuffersPerPipelineLayout: a.maxDynamicUniformBuffersPerPipelineLayout,
+  };
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'webrnn' });
+  const info = describe(adapter);
+  const gpu: Gpu = {
+    device,
+    adapter,
+    info,
+    features: {
+      timestampQuery: device.features.has('timestamp-query'),
+      shaderF16: device.features.has('shader-f16'),
+      subgroups: device.features.has('subgroups'),
+    },
+    limits: device.limits,
+    lost: null,
+    pendingErrors: [],
+  };
+  device.lost.then((e) => {
+    gpu.lost = new Error(`webrnn: the GPU device was lost (${e.reason}): ${e.message}`);
+  });
+  device.addEventListener('uncapturederror', (ev) => {
+    gpu.pendingErrors.push((ev as GPUUncapturedErrorEvent).error.message);
+  });
+  return gpu;
+}
+
+function describe(adapter: GPUAdapter): AdapterInfo {
+  const i = adapter.info;
+  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
+  const isSoftware = /llvmpipe|lavapipe|swiftshader|software|warp|cpu/.test(text) ||
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const name = [i.description || i.device || i.architecture, i.vendor && `(${i.vendor})`].filter(Boolean).join(' ');
+  return {
+    vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description,
+    isSoftware, name: name || 'unknown adapter',
+  };
+}
+
+/** Throws (once) what the device reported since the last check, naming the kernels involved. */
+export function throwPendingErrors(g: Gpu): void {
+  if (g.lost) throw g.lost;
+  if (g.pendingErrors.length) {
+    const msgs = g.pendingErrors.splice(0);
+    throw new Error(`webrnn: the GPU reported an error: ${msgs.join('\n')}`);
+  }
+}

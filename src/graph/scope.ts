@@ -1,0 +1,51 @@
+// Scopes, like tf.tidy: tensors created inside `tidy(fn)` are disposed when it returns, except the
+// ones it returns and the ones marked with `keep()` (parameters, gradients, optimizer state).
+import type { Tensor } from './tensor.js';
+
+const stack: Set<Tensor>[] = [];
+
+/** Called by every new tensor: it belongs to the innermost open scope. */
+export function track(t: Tensor): void {
+  stack[stack.length - 1]?.add(t);
+}
+
+/** Marks a tensor to outlive every scope; returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  t.kept = true;
+  for (const s of stack) s.delete(t);
+  return t;
+}
+
+/** Runs `fn` and disposes the tensors it created, except what it returns (a tensor, or tensors
+ *  inside an array or plain object) and kept ones. Returned tensors move to the enclosing scope. */
+export function tidy<R>(fn: () => R): R {
+  const scope = new Set<Tensor>();
+  stack.push(scope);
+  let result: R;
+  try {
+    result = fn();
+  } catch (e) {
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw e;
+  } finally {
+    stack.pop();
+  }
+  if (result instanceof Promise) throw new Error('webrnn: tidy() takes a synchronous function; await outside it');
+  const returned = new Set<Tensor>();
+  collect(result, returned, 0);
+  for (const t of scope) {
+    if (returned.has(t)) track(t);
+    else if (!t.kept) t.dispose();
+  }
+  return result;
+}
+
+function collect(v: unknown, out: Set<Tensor>, depth: number): void {
+  if (!v || typeof v !== 'object' || depth > 4) return;
+  if ('storage' in v && 'shape' in v && 'dtype' in v) {
+    out.add(v as Tensor);
+    return;
+  }
+  const values = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : Object.values(v);
+  for (const x of values) collect(x, out, depth + 1);
+}

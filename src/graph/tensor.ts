@@ -1,0 +1,138 @@
+// Tensors: a shape, a dtype and a pooled GPU buffer (shared by views such as reshape), plus the
+// autograd fields. The math lives in ops; the methods here only forward to them.
+import { pool } from '../gpu/buffers.js';
+import { gpu, type Gpu } from '../gpu/device.js';
+import { recorder } from '../gpu/encoder.js';
+import { track } from './scope.js';
+
+export type DType = 'float32' | 'int32';
+export type Shape = readonly number[];
+
+/** A GPU buffer shared by a tensor and its views; returned to the pool when the last one goes. */
+export class Storage {
+  refs = 1;
+  constructor(readonly g: Gpu, readonly buffer: GPUBuffer, readonly byteLength: number) {}
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+  release(): void {
+    if (--this.refs === 0) pool(this.g).release(this.buffer);
+  }
+}
+
+/** Autograd record of the op that produced a tensor (filled in by the tape). */
+export interface GradNode {
+  readonly name: string;
+  readonly inputs: readonly (Tensor | null)[];
+  backward(dOut: Tensor): (Tensor | null)[];
+}
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+export function checkShape(shape: Shape, what = 'shape'): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`webrnn: invalid ${what} [${shape.join(', ')}]: dimensions must be non-negative integers`);
+  }
+}
+
+export class Tensor {
+  readonly size: number;
+  private disposedFlag = false;
+  /** Gradient accumulated by backward(), for tensors that require it. */
+  grad: Tensor | null = null;
+  requiresGrad: boolean;
+  /** The op that made this tensor, when it was computed from tensors that require grad. */
+  gradFn: GradNode | null = null;
+  /** Kept tensors survive the scope they were created in (parameters, gradients, optimizer state). */
+  kept = false;
+
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly storage: Storage,
+    opts: { requiresGrad?: boolean } = {},
+  ) {
+    this.size = sizeOf(shape);
+    this.requiresGrad = opts.requiresGrad ?? false;
+    track(this);
+  }
+
+  /** A new tensor with its own pooled buffer of `shape` (contents undefined). */
+  static empty(shape: Shape, dtype: DType = 'float32', g: Gpu = gpu()): Tensor {
+    checkShape(shape);
+    const bytes = sizeOf(shape) * 4;
+    return new Tensor([...shape], dtype, new Storage(g, pool(g).acquire(Math.max(bytes, 4)), bytes));
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+  get buffer(): GPUBuffer {
+    this.assertAlive();
+    return this.storage.buffer;
+  }
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  assertAlive(): void {
+    if (this.disposedFlag) throw new Error(`webrnn: tensor [${this.shape.join(', ')}] was used after dispose()`);
+  }
+
+  /** Copies the values back to the CPU (waits for the GPU work that produces them). */
+  async data(): Promise<Float32Array | Int32Array> {
+    this.assertAlive();
+    const bytes = await recorder(this.storage.g).read(this.storage.buffer, 0, this.size * 4);
+    return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  /** The values as nested arrays, like tf's arraySync/PyTorch's tolist(). */
+  async array(): Promise<unknown> {
+    const flat = Array.from(await this.data());
+    const nest = (dims: readonly number[], at: number): unknown =>
+      dims.length === 0 ? flat[at] : Array.from({ length: dims[0]! }, (_, i) => nest(dims.slice(1), at + i * sizeOf(dims.slice(1))));
+    return nest(this.shape, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`webrnn: item() needs a tensor with one element, got shape [${this.shape.join(', ')}]`);
+    return (await this.data())[0]!;
+  }
+
+  /** A tensor of another shape over the same buffer (same element count). */
+  view(shape: Shape): Tensor {
+    this.assertAlive();
+    const resolved = resolveShape(shape, this.size, this.shape);
+    return new Tensor(resolved, this.dtype, this.storage.retain());
+  }
+
+  /** Returns the buffer to the pool. Using the tensor afterwards throws. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.storage.release();
+    this.gradFn = null;
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`;
+  }
+}
+
+/** Fills in one -1 dimension and checks the element count. */
+export function resolveShape(shape: Shape, size: number, from: Shape): number[] {
+  const out = [...shape];
+  const free = out.indexOf(-1);
+  if (free >= 0) {
+    const rest = sizeOf(out.filter((_, i) => i !== free));
+    if (rest === 0 || size % rest !== 0) throw new Error(`webrnn: cannot reshape [${from.join(', ')}] to [${shape.join(', ')}]`);
+    out[free] = size / rest;
+  }
+  checkShape(out);
+  if (sizeOf(out) !== size) {
+    throw new Error(`webrnn: cannot reshape [${from.join(', ')}] (${size} elements) to [${shape.join(', ')}] (${sizeOf(out)} elements)`);
+  }
+  return out;
+}

@@ -103,7 +103,8 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
     const adapter = await request();
     if (adapter) return adapter;
   }
-  const { existsSync } = await import(/* @vite-ignore */ 'node:fs' as string);
+  const fsName = 'node:fs';
+  const { existsSync } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
   for (const icd of SOFTWARE_ICDS.filter((f) => existsSync(f))) {
     process.env.VK_ICD_FILENAMES = icd;
     process.env.VK_DRIVER_FILES = icd;

@@ -21,11 +21,10 @@ export class Storage {
   }
 }
 
-/** Autograd record of the op that produced a tensor (filled in by the tape). */
+/** Autograd record of the op that produced a tensor (see tape.ts). */
 export interface GradNode {
   readonly name: string;
-  readonly inputs: readonly (Tensor | null)[];
-  backward(dOut: Tensor): (Tensor | null)[];
+  readonly inputs: readonly Tensor[];
 }
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
@@ -44,6 +43,8 @@ export class Tensor {
   requiresGrad: boolean;
   /** The op that made this tensor, when it was computed from tensors that require grad. */
   gradFn: GradNode | null = null;
+  /** Which of gradFn's outputs this tensor is. */
+  gradIndex = 0;
   /** Kept tensors survive the scope they were created in (parameters, gradients, optimizer state). */
   kept = false;
 
@@ -113,7 +114,8 @@ export class Tensor {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     this.storage.release();
-    this.gradFn = null;
+    // gradFn stays: the graph may still pass gradients through a disposed intermediate (its data
+    // is gone, so any op that saved it for backward throws 'used after dispose' instead).
   }
 
   toString(): string {

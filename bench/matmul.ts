@@ -1,0 +1,74 @@
+// Benchmark section: matmul GFLOP/s on square, tall-skinny and RNN-sized products (forward
+// x·Wᵀ and the weight-gradient Aᵀ·B accumulated in place), plus the cost of an empty dispatch.
+import { recorder } from '../src/gpu/encoder.js';
+import { randn, zeros } from '../src/graph/create.js';
+import { fill } from '../src/kernels/fill.js';
+import { matmul } from '../src/kernels/matmul.js';
+import type { BenchContext, BenchRow, Section } from './bench.js';
+
+interface MatmulCase {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+  transA?: boolean;
+  transB?: boolean;
+  accumulate?: boolean;
+}
+
+const FULL: MatmulCase[] = [
+  { name: '256³', m: 256, k: 256, n: 256 },
+  { name: '1024³', m: 1024, k: 1024, n: 1024 },
+  { name: 'tall-skinny', m: 4096, k: 64, n: 256 },
+  { name: 'RNN h·W', m: 64, k: 128, n: 512 },
+  { name: 'RNN x·Wᵀ', m: 64, k: 128, n: 512, transB: true },
+  { name: 'RNN dW += dgᵀ·h', m: 512, k: 64, n: 128, transA: true, accumulate: true },
+  { name: 'GEMV', m: 1, k: 1024, n: 1024 },
+];
+
+const QUICK: MatmulCase[] = [
+  { name: '64³', m: 64, k: 64, n: 64 },
+  { name: 'tall-skinny', m: 256, k: 16, n: 64 },
+  { name: 'RNN x·Wᵀ', m: 16, k: 32, n: 128, transB: true },
+];
+
+async function timeMatmul(ctx: BenchContext, c: MatmulCase): Promise<BenchRow> {
+  const a = randn(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1 });
+  const b = randn(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2 });
+  const acc = c.accumulate ? zeros([c.m, c.n]) : undefined;
+  const opts = { transA: c.transA, transB: c.transB, accumulate: acc };
+  const t = await ctx.time(() => {
+    const out = matmul(a, b, opts);
+    if (!acc) out.dispose(); // back to the pool: the next call reuses the buffer
+  });
+  for (const x of [a, b, acc]) x?.dispose();
+  const flops = 2 * c.m * c.n * c.k;
+  return {
+    case: c.name,
+    M: c.m, K: c.k, N: c.n,
+    'ms/call': t.seconds * 1e3,
+    'GFLOP/s': flops / t.seconds / 1e9,
+    iters: `${t.runs}×${t.iters}`,
+  };
+}
+
+/** Per-dispatch overhead: a fill kernel with n = 0, so every invocation returns at once. */
+async function timeEmptyDispatch(ctx: BenchContext): Promise<BenchRow> {
+  const out = zeros([1]);
+  const perStep = 100;
+  const t = await ctx.time(() => {
+    for (let i = 0; i < perStep; i++) recorder().dispatch(fill, { out: out.buffer }, { n: 0, value: 0 });
+  });
+  out.dispose();
+  return { case: 'empty dispatch', 'µs/dispatch': (t.seconds / perStep) * 1e6, iters: `${t.runs}×${t.iters}×${perStep}` };
+}
+
+export const matmulSection: Section = {
+  name: 'matmul',
+  async run(ctx) {
+    const rows: BenchRow[] = [];
+    for (const c of ctx.quick ? QUICK : FULL) rows.push(await timeMatmul(ctx, c));
+    rows.push(await timeEmptyDispatch(ctx));
+    return rows;
+  },
+};

@@ -1,0 +1,42 @@
+// adam.wgsl: one in-place Adam step (torch.optim.Adam), or AdamW with DECOUPLED, one invocation
+// per parameter element. Bias corrections are folded into step_size = lr / (1 − β1^t) and
+// bc2_sqrt = sqrt(1 − β2^t), computed in float64 on the CPU (pow in f32 would lose digits).
+struct Dims {
+  n: u32,
+  weight_decay: f32,      // Adam: added to the gradient (L2)
+  decay_scale: f32,       // AdamW: p *= 1 − lr·wd
+  beta1: f32,
+  one_minus_beta1: f32,   // 1 − β1 computed in float64: f32(1 − f32(β)) loses digits for β near 1
+  beta2: f32,
+  one_minus_beta2: f32,
+  eps: f32,
+  step_size: f32,
+  bc2_sqrt: f32,
+}
+@group(0) @binding(0) var<storage, read_write> param:   array<f32>;  // [n]
+@group(0) @binding(1) var<storage, read>       grad:    array<f32>;  // [n]
+@group(0) @binding(2) var<storage, read_write> exp_avg: array<f32>;  // [n] m
+@group(0) @binding(3) var<storage, read_write> exp_avg_sq: array<f32>;  // [n] v
+@group(0) @binding(4) var<uniform> dims: Dims;
+
+override DECOUPLED: bool = false;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * 256u;
+  if (i >= dims.n) { return; }
+  var p = param[i];
+  var g = grad[i];
+  if (DECOUPLED) {
+    p *= dims.decay_scale;
+  } else if (dims.weight_decay != 0.0) {
+    g += dims.weight_decay * p;
+  }
+  let m = dims.beta1 * exp_avg[i] + dims.one_minus_beta1 * g;
+  let v = dims.beta2 * exp_avg_sq[i] + dims.one_minus_beta2 * g * g;
+  exp_avg[i] = m;
+  exp_avg_sq[i] = v;
+  // PyTorch's order: eps is added after sqrt(v) / sqrt(1 − β2^t).
+  let denom = sqrt(v) / dims.bc2_sqrt + dims.eps;
+  param[i] = p - dims.step_size * (m / denom);
+}

@@ -1,0 +1,116 @@
+// Differentiable element-wise ops. Binary ops broadcast like NumPy; their backward sums the
+// output gradient back down to each input's shape.
+import * as ew from '../../kernels/elementwise.js';
+import { apply1, type Op } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+/** dy summed down to `shape` (dy itself when no broadcast happened). */
+const reduceTo = (dy: Tensor, shape: readonly number[]) => (sameShape(dy.shape, shape) ? dy : ew.sumToShape(dy, shape));
+
+const add: Op<null, { a: readonly number[]; b: readonly number[] }> = {
+  name: 'add',
+  forward: ([a, b]) => ({ outputs: [ew.binary('add', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
+  backward: ([dy], s, _p, needs) => [needs[0] ? reduceTo(dy!, s.a) : null, needs[1] ? reduceTo(dy!, s.b) : null],
+};
+
+const sub: Op<null, { a: readonly number[]; b: readonly number[] }> = {
+  name: 'sub',
+  forward: ([a, b]) => ({ outputs: [ew.binary('sub', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
+  backward: ([dy], s, _p, needs) => {
+    if (!needs[1]) return [reduceTo(dy!, s.a), null];
+    const neg = ew.unary('neg', dy!);
+    const db = reduceTo(neg, s.b);
+    if (db !== neg) neg.dispose();
+    return [needs[0] ? reduceTo(dy!, s.a) : null, db];
+  },
+};
+
+/** dy ⊙ other, summed to `shape`; frees the intermediate. */
+function productGrad(dy: Tensor, other: Tensor, shape: readonly number[]): Tensor {
+  const p = ew.binary('mul', dy, other);
+  const r = reduceTo(p, shape);
+  if (r !== p) p.dispose();
+  return r;
+}
+
+const mul: Op<null, { a: Tensor; b: Tensor }> = {
+  name: 'mul',
+  forward: ([a, b], _p, save) => ({ outputs: [ew.binary('mul', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
+  backward: ([dy], { a, b }, _p, needs) => [
+    needs[0] ? productGrad(dy!, b, a.shape) : null,
+    needs[1] ? productGrad(dy!, a, b.shape) : null,
+  ],
+};
+
+const div: Op<null, { a: Tensor; b: Tensor }> = {
+  name: 'div',
+  forward: ([a, b], _p, save) => ({ outputs: [ew.binary('div', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
+  backward: ([dy], { a, b }, _p, needs) => {
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    const q = ew.binary('div', dy!, b); // dy / b
+    if (needs[0]) da = reduceTo(q, a.shape);
+    if (needs[1]) {
+      // d(a/b)/db = −a/b², so db = −(dy/b)·(a/b)
+      const ab = ew.binary('div', a, b);
+      const p = ew.binary('mul', q, ab);
+      const n = ew.unary('neg', p);
+      db = reduceTo(n, b.shape);
+      for (const t of [ab, p, n]) if (t !== db) t.dispose();
+    }
+    if (q !== da) q.dispose();
+    return [da, db];
+  },
+};
+
+/** Unary ops whose derivative comes from the forward OUTPUT (tanh, sigmoid, exp, sqrt) or INPUT. */
+const FROM_OUTPUT = new Set<ew.UnaryOp>(['tanh', 'sigmoid', 'exp', 'sqrt']);
+
+type UnaryParams = { op: ew.UnaryOp; params: ew.UnaryParams };
+
+const unaryOp: Op<UnaryParams, Tensor> = {
+  name: 'unary',
+  forward: ([x], { op, params }, save) => {
+    const y = ew.unary(op, x!, params);
+    return { outputs: [y], saved: save(FROM_OUTPUT.has(op) ? y : x!) };
+  },
+  backward: ([dy], saved, { op, params }) => {
+    switch (op) {
+      case 'neg':
+        return [ew.unary('neg', dy!)];
+      case 'scale':
+        return [ew.unary('scale', dy!, { scalar: params.scalar })];
+      case 'addScalar':
+        return [dy];
+      case 'square':
+        return [ew.unaryBackward('pow', dy!, saved, { exponent: 2 })];
+      case 'sign':
+        return [ew.unary('scale', dy!, { scalar: 0 })];
+      default:
+        return [ew.unaryBackward(op as ew.UnaryGradOp, dy!, saved, params)];
+    }
+  },
+};
+
+function unary(op: ew.UnaryOp, x: Tensor, params: ew.UnaryParams = {}): Tensor {
+  return apply1(unaryOp, [x], { op, params });
+}
+
+export const functional = {
+  add: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('addScalar', a, { scalar: b }) : apply1(add, [a, b], null)),
+  sub: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('addScalar', a, { scalar: -b }) : apply1(sub, [a, b], null)),
+  mul: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('scale', a, { scalar: b }) : apply1(mul, [a, b], null)),
+  div: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('scale', a, { scalar: 1 / b }) : apply1(div, [a, b], null)),
+  neg: (x: Tensor) => unary('neg', x),
+  exp: (x: Tensor) => unary('exp', x),
+  log: (x: Tensor) => unary('log', x),
+  sqrt: (x: Tensor) => unary('sqrt', x),
+  tanh: (x: Tensor) => unary('tanh', x),
+  sigmoid: (x: Tensor) => unary('sigmoid', x),
+  relu: (x: Tensor) => unary('relu', x),
+  abs: (x: Tensor) => unary('abs', x),
+  square: (x: Tensor) => unary('square', x),
+  pow: (x: Tensor, exponent: number) => unary('pow', x, { exponent }),
+  clamp: (x: Tensor, min: number, max: number) => unary('clamp', x, { min, max }),
+};

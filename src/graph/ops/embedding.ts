@@ -1,0 +1,21 @@
+// Differentiable embedding lookup: gather rows forward, scatter-add rows backward (repeated
+// indices add up). Indices are int32 and get no gradient.
+import * as k from '../../kernels/embedding.js';
+import { apply1, type Op } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+
+const embeddingOp: Op<null, { indices: Tensor; num: number }> = {
+  name: 'embedding',
+  forward: ([weight, indices], _p, save) => ({
+    outputs: [k.embeddingForward(weight!, indices!)],
+    saved: { indices: save(indices!), num: weight!.shape[0]! },
+  }),
+  backward: ([dy], { indices, num }) => [k.embeddingBackward(dy!, indices, num), null],
+};
+
+/** Rows of `weight` [V, E] at int32 `indices` [...] → [..., E]. */
+export function embedding(weight: Tensor, indices: Tensor): Tensor {
+  if (indices.dtype !== 'int32') throw new Error(`webrnn: embedding: indices must be int32, got ${indices.dtype} [${indices.shape.join(', ')}]`);
+  if (weight.rank !== 2) throw new Error(`webrnn: embedding: weight must be [V, E], got [${weight.shape.join(', ')}]`);
+  return apply1(embeddingOp, [weight, indices], null);
+}

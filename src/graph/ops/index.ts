@@ -1,0 +1,8 @@
+// All differentiable ops as plain functions (the public `matmul(a, b)`, `add(a, b)`, ...).
+import { functional } from './arithmetic.js';
+import { linear, matmul } from './linalg.js';
+import { reductions } from './reduction.js';
+import { shapeOps } from './shape.js';
+
+export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear };
+export type Ops = typeof ops;

@@ -1,0 +1,106 @@
+// Differentiable shape ops: reshape (a view), transpose, slice, concat, stack and picking one
+// index along an axis (e.g. one time step). Each backward is the inverse data movement.
+import * as sh from '../../kernels/shape.js';
+import { zeros } from '../create.js';
+import { apply, apply1, type Op } from '../tape.js';
+import { resolveShape, type Tensor } from '../tensor.js';
+
+const normAxis = (axis: number, rank: number, what: string, shape: readonly number[]) => {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`webrnn: ${what}: axis ${axis} is out of range for shape [${shape.join(', ')}]`);
+  return a;
+};
+
+const reshapeOp: Op<readonly number[], readonly number[]> = {
+  name: 'reshape',
+  forward: ([x], shape) => ({ outputs: [x!.view(shape)], saved: x!.shape }),
+  backward: ([dy], from) => [dy!.view(from)],
+};
+
+const transposeOp: Op<number[], null> = {
+  name: 'transpose',
+  forward: ([x], perm) => ({ outputs: [sh.transpose(x!, perm)], saved: null }),
+  backward: ([dy], _s, perm) => {
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [sh.transpose(dy!, inverse)];
+  },
+};
+
+type SliceParams = { axis: number; start: number; end: number };
+
+const sliceOp: Op<SliceParams, readonly number[]> = {
+  name: 'slice',
+  forward: ([x], { axis, start, end }) => ({ outputs: [sh.slice(x!, axis, start, end)], saved: x!.shape }),
+  backward: ([dy], shape, { axis, start }) => {
+    const dx = zeros(shape);
+    sh.sliceAssign(dx, dy!, axis, start);
+    return [dx];
+  },
+};
+
+const concatOp: Op<number, number[]> = {
+  name: 'concat',
+  forward: (xs, axis) => ({ outputs: [sh.concat([...xs], axis)], saved: xs.map((x) => x.shape[axis]!) }),
+  backward: ([dy], sizes, axis, needs) => {
+    let at = 0;
+    return sizes.map((n, i) => {
+      const d = needs[i] ? sh.slice(dy!, axis, at, at + n) : null;
+      at += n;
+      return d;
+    });
+  },
+};
+
+/** Ops whose outputs share the input's storage or move data, recorded for autograd. */
+export const shapeOps = {
+  reshape: (x: Tensor, shape: readonly number[]) => apply1(reshapeOp, [x], resolveShape(shape, x.size, x.shape)),
+  /** Permutes the dims (default: reverses them); `transpose(x, 0, 1)` swaps two dims. */
+  transpose: (x: Tensor, ...dims: number[]) => {
+    let perm: number[];
+    if (dims.length === 0) perm = x.shape.map((_, i) => x.rank - 1 - i);
+    else if (dims.length === 2 && x.rank !== 2) {
+      const [a, b] = dims.map((d) => normAxis(d, x.rank, 'transpose', x.shape));
+      perm = x.shape.map((_, i) => (i === a ? b! : i === b ? a! : i));
+    } else perm = dims.map((d) => normAxis(d, x.rank, 'transpose', x.shape));
+    if (perm.length !== x.rank || new Set(perm).size !== x.rank) {
+      throw new Error(`webrnn: transpose: [${dims.join(', ')}] is not a permutation of the dims of [${x.shape.join(', ')}]`);
+    }
+    return apply1(transposeOp, [x], perm);
+  },
+  slice: (x: Tensor, axis: number, start: number, end: number) => {
+    const a = normAxis(axis, x.rank, 'slice', x.shape);
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= x.shape[a]!)) {
+      throw new Error(`webrnn: slice: [${start}, ${end}) is out of range for axis ${axis} of [${x.shape.join(', ')}]`);
+    }
+    return apply1(sliceOp, [x], { axis: a, start, end });
+  },
+  concat: (xs: Tensor[], axis = 0) => {
+    if (xs.length === 0) throw new Error('webrnn: concat needs at least one tensor');
+    const a = normAxis(axis, xs[0]!.rank, 'concat', xs[0]!.shape);
+    return apply(concatOp, xs, a)[0]!;
+  },
+  /** Joins same-shaped tensors along a new axis. */
+  stack: (xs: Tensor[], axis = 0) => {
+    if (xs.length === 0) throw new Error('webrnn: stack needs at least one tensor');
+    const rank = xs[0]!.rank + 1;
+    const a = axis < 0 ? axis + rank : axis;
+    const expanded = xs.map((x) => {
+      if (x.shape.join() !== xs[0]!.shape.join()) {
+        throw new Error(`webrnn: stack: shapes differ: [${xs[0]!.shape.join(', ')}] vs [${x.shape.join(', ')}]`);
+      }
+      return shapeOps.reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+    });
+    const out = shapeOps.concat(expanded, a);
+    for (const e of expanded) e.dispose();
+    return out;
+  },
+  /** The slice at `index` along `axis`, with that axis removed (x[t] for a time-major sequence). */
+  select: (x: Tensor, axis: number, index: number) => {
+    const a = normAxis(axis, x.rank, 'select', x.shape);
+    const i = index < 0 ? index + x.shape[a]! : index;
+    const s = shapeOps.slice(x, a, i, i + 1);
+    const out = shapeOps.reshape(s, x.shape.filter((_, k) => k !== a));
+    s.dispose();
+    return out;
+  },
+};

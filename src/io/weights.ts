@@ -1,0 +1,94 @@
+// Weight files at the tensor level: named GPU tensors ↔ safetensors bytes (F32/I32), and files in
+// Node. Everything is validated before any readback, upload or allocation.
+import { gpu } from '../gpu/device.js';
+import { tensor } from '../graph/create.js';
+import { Tensor } from '../graph/tensor.js';
+import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
+import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor } from './safetensors.js';
+
+/** Named tensors as a record, a Map, or [name, tensor] pairs. */
+export type NamedTensors = Record<string, Tensor> | Map<string, Tensor> | Iterable<readonly [string, Tensor]>;
+
+/** Anything with named tensors: a plain record, or a module with namedParameters()/stateDict(). */
+export type Named = Record<string, Tensor> | { stateDict(): NamedTensors } | { namedParameters(): NamedTensors };
+
+/** The [name, tensor] pairs of `src`, checked: tensors alive, names unique and allowed. */
+function entriesOf(src: Named): [string, Tensor][] {
+  const hasFn = (k: string) => typeof (src as Record<string, unknown>)[k] === 'function';
+  const named: NamedTensors = hasFn('stateDict')
+    ? (src as { stateDict(): NamedTensors }).stateDict()
+    : hasFn('namedParameters')
+      ? (src as { namedParameters(): NamedTensors }).namedParameters()
+      : (src as Record<string, Tensor>);
+  const pairs = Symbol.iterator in Object(named)
+    ? [...(named as Iterable<readonly [string, Tensor]>)]
+    : Object.entries(named as Record<string, Tensor>);
+  const seen = new Set<string>();
+  return pairs.map(([name, t]) => {
+    if (typeof name !== 'string') throw new Error(`webrnn: saveSafetensors: tensor names must be strings, got ${String(name)}`);
+    checkTensorName(name);
+    if (seen.has(name)) throw new Error(`webrnn: saveSafetensors: the name '${name}' is used twice`);
+    seen.add(name);
+    if (!(t instanceof Tensor)) throw new Error(`webrnn: saveSafetensors: '${name}' is not a Tensor`);
+    if (t.isDisposed) throw new Error(`webrnn: saveSafetensors: tensor '${name}' [${t.shape.join(', ')}] was disposed`);
+    return [name, t];
+  });
+}
+
+/** Reads the tensors back from the GPU and encodes them; in Node, when `path` is given, also writes the file atomically (temp file in the same folder, fsync, rename). */
+export async function saveSafetensors(src: Named, path?: string, metadata?: Record<string, string>): Promise<Uint8Array<ArrayBuffer>> {
+  const entries = entriesOf(src);
+  if (metadata !== undefined) checkMetadata(metadata);
+  if (path !== undefined && !isNode()) {
+    throw new Error('webrnn: saveSafetensors: writing to a path works only in Node; in the browser omit the path and use the returned bytes');
+  }
+  const data = await Promise.all(entries.map(([, t]) => t.data()));
+  const record: Record<string, HostTensor> = {};
+  entries.forEach(([name, t], i) => defineEntry(record, name, { dtype: t.dtype, shape: [...t.shape], data: data[i]! }));
+  const bytes = encodeSafetensors(record, metadata);
+  if (path !== undefined) await writeFileAtomic(path, bytes);
+  return bytes;
+}
+
+/** Decodes bytes (Uint8Array | ArrayBuffer | Blob) or, in Node, a file path, into a record of new GPU tensors. */
+export async function loadSafetensors(src: Uint8Array | ArrayBuffer | Blob | string): Promise<Record<string, Tensor>> {
+  return (await loadSafetensorsFile(src)).tensors;
+}
+
+/** Like loadSafetensors, and also returns the file's string metadata. */
+export async function loadSafetensorsFile(
+  src: Uint8Array | ArrayBuffer | Blob | string,
+): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {
+  const file = decodeSafetensors(await bytesOf(src));
+  const limit = gpu().limits.maxStorageBufferBindingSize;
+  const host = Object.entries(file.tensors);
+  for (const [name, h] of host) {
+    if (h.data.byteLength > limit) {
+      throw new Error(`webrnn: loadSafetensors: tensor '${name}' [${h.shape.join(', ')}] has ${h.data.byteLength} bytes, over this adapter's maxStorageBufferBindingSize (${limit})`);
+    }
+  }
+  const tensors: Record<string, Tensor> = {};
+  const made: Tensor[] = [];
+  try {
+    for (const [name, h] of host) {
+      const t = tensor(h.data, h.shape, { dtype: h.dtype });
+      made.push(t);
+      defineEntry(tensors, name, t);
+    }
+  } catch (e) {
+    for (const t of made) t.dispose();
+    throw e;
+  }
+  return { tensors, metadata: file.metadata };
+}
+
+async function bytesOf(src: Uint8Array | ArrayBuffer | Blob | string): Promise<Uint8Array> {
+  if (src instanceof Uint8Array) return src;
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  if (typeof Blob !== 'undefined' && src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
+  if (typeof src === 'string') {
+    if (!isNode()) throw new Error(`webrnn: loadSafetensors('${src}'): file paths work only in Node; in the browser fetch the file and pass its bytes`);
+    return readFileBytes(src);
+  }
+  throw new Error(`webrnn: loadSafetensors: expected a Uint8Array, ArrayBuffer, Blob or file path, got ${Object.prototype.toString.call(src)}`);
+}

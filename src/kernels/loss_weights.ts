@@ -1,0 +1,27 @@
+// Descriptor of loss_weights.wgsl: row weights for losses with a mask and/or an ignore index.
+import { recorder } from '../gpu/encoder.js';
+import { defineKernel, grid1d } from '../gpu/kernel.js';
+import { Tensor } from '../graph/tensor.js';
+import { wgsl } from './wgsl.gen.js';
+
+export const lossWeightsKernel = defineKernel({
+  name: 'loss_weights',
+  wgsl: [wgsl.loss_weights],
+  bindings: { targets: 'read', mask: 'read', w: 'read_write' },
+  dims: { n: 'u32', ignore_index: 'i32', has_ignore: 'u32', has_mask: 'u32' },
+  workgroupSize: [256, 1, 1],
+  dispatch: ({ n }) => grid1d(n, 256),
+});
+
+/** w [N]: mask (or 1), zeroed where targets == ignoreIndex. At least one of targets/mask is given;
+ *  an absent one is bound to the other's buffer, which the shader then never reads. */
+export function lossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): Tensor {
+  const w = Tensor.empty([n]);
+  const anyBuf = (targets ?? mask)!.buffer;
+  recorder(w.storage.g).dispatch(
+    lossWeightsKernel,
+    { targets: targets?.buffer ?? anyBuf, mask: mask?.buffer ?? anyBuf, w: w.buffer },
+    { n, ignore_index: ignoreIndex ?? 0, has_ignore: targets && ignoreIndex !== undefined ? 1 : 0, has_mask: mask ? 1 : 0 },
+  );
+  return w;
+}

@@ -1,0 +1,131 @@
+// Descriptors and launchers of rnn_step_forward.wgsl / rnn_step_backward.wgsl (Elman RNN, tanh or
+// relu), plus the shape checks all three cells share. Layout: xproj [T, B, D·G·H], w_hh [D, G·H, H],
+// state [D, T+1, B, H] in step order, y [T, B, D·H] in time order; one dispatch a step, both directions.
+import { recorder } from '../gpu/encoder.js';
+import { ceilDiv, defineKernel, type Kernel, type Overrides } from '../gpu/kernel.js';
+import type { DType, Tensor } from '../graph/tensor.js';
+import { wgsl } from './wgsl.gen.js';
+
+/** Sizes of one step launch: `step` is the processing order s (0 … steps−1), the same for both directions. */
+export interface StepDims {
+  batch: number;
+  hidden: number;
+  steps: number;
+  step: number;
+  dirs: number;
+}
+
+const STEP_DIMS = { batch: 'u32', hidden: 'u32', steps: 'u32', step: 'u32', dirs: 'u32' } as const;
+const WG = 64;
+/** Grid of every step kernel: units along x, batch rows along y, directions along z. */
+const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<keyof StepDims, number>>): [number, number, number] => [
+  ceilDiv(hidden, WG), batch, dirs,
+];
+
+/** The shared part of the step kernels' descriptors. */
+export const stepKernelBase = { dims: STEP_DIMS, workgroupSize: [WG, 1, 1] as const, dispatch: stepGrid };
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Expected shape (and its symbolic form) of each binding name used by the step kernels. */
+function layout({ batch: B, hidden: H, steps: T, dirs: D }: StepDims, G: number, S: number): Record<string, [number[], string]> {
+  const state: [number[], string] = [[D, T + 1, B, H], '[D, T+1, B, H]'];
+  const carry: [number[], string] = [[D, B, H], '[D, B, H]'];
+  const seq: [number[], string] = [[T, B, D * H], '[T, B, D·H]'];
+  const gh = G === 1 ? 'H' : `${G}H`;
+  return {
+    xproj: [[T, B, D * G * H], `[T, B, D·${gh}]`], dxproj: [[T, B, D * G * H], `[T, B, D·${gh}]`],
+    w_hh: [[D, G * H, H], `[D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
+    h_state: state, c_state: state, gates: [[D, T, B, S * H], `[D, T, B, ${S}H]`], y: seq, dy: seq,
+    dh_carry: carry, dc_carry: carry, dgates_hh: [[D, T, B, G * H], `[D, T, B, ${gh}]`],
+  };
+}
+
+/** Checks dims, shapes (leading dimensions may be merged), dtypes, aliasing and the binding limit,
+ *  then records the dispatch. Throws before anything is recorded. */
+export function launchStep<B extends string>(
+  kernel: Kernel<B, keyof StepDims>,
+  tensors: Record<B, Tensor>,
+  dims: StepDims,
+  G: number,
+  S: number,
+  overrides: Overrides = {},
+): void {
+  const where = `webrnn: ${kernel.name}`;
+  const { batch, hidden, steps, step, dirs } = dims;
+  for (const [k, v] of Object.entries({ batch, hidden, steps }) as [string, number][]) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${k} = ${v} must be a positive integer`);
+  }
+  if (dirs !== 1 && dirs !== 2) throw new Error(`${where}: dirs = ${dirs} must be 1 or 2`);
+  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`${where}: step = ${step} is outside 0..${steps - 1}`);
+  if (batch > 65535) throw new Error(`${where}: batch = ${batch} exceeds 65535 (one workgroup row per batch row)`);
+  const want = layout(dims, G, S);
+  const names = kernel.bindingNames;
+  for (const name of names) {
+    const t = tensors[name];
+    if (!t) throw new Error(`${where}: tensor '${name}' is missing`);
+    const [shape, symbolic] = want[name]!;
+    const dtype: DType = name === 'lengths' ? 'int32' : 'float32';
+    if (t.dtype !== dtype) throw new Error(`${where}: ${name} ${fmt(t.shape)} is ${t.dtype}, needs ${dtype}`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (t.size !== size || t.shape[t.shape.length - 1] !== shape[shape.length - 1]) {
+      throw new Error(`${where}: ${name} has shape ${fmt(t.shape)}, needs ${symbolic} = ${fmt(shape)}`);
+    }
+  }
+  // WebGPU refuses a buffer bound twice in one dispatch when either binding is writable.
+  for (let a = 0; a < names.length; a++) {
+    for (let b = a + 1; b < names.length; b++) {
+      const [na, nb] = [names[a]!, names[b]!];
+      const writable = kernel.bindings[na] === 'read_write' || kernel.bindings[nb] === 'read_write';
+      if (writable && tensors[na].storage === tensors[nb].storage) throw new Error(`${where}: ${na} and ${nb} share one buffer`);
+    }
+  }
+  const g = tensors[names[0]!].storage.g;
+  const limit = g.limits.maxStorageBuffersPerShaderStage;
+  if (names.length > limit) {
+    throw new Error(`${where}: needs ${names.length} storage buffers, this device allows ${limit} (maxStorageBuffersPerShaderStage)`);
+  }
+  const buffers = Object.fromEntries(names.map((n) => [n, tensors[n].buffer])) as Record<B, GPUBuffer>;
+  recorder(g).dispatch(kernel, buffers, { batch, hidden, steps, step, dirs }, overrides);
+}
+
+export type Nonlinearity = 'tanh' | 'relu';
+
+/** One fused RNN step: h = act(xproj[tpos] + W_hh·h_prev) into state slot step+1 and y. */
+export const rnnStepForward = defineKernel({
+  name: 'rnn_step_forward',
+  wgsl: [wgsl.activations, wgsl.rnn_step_forward],
+  bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', y: 'read_write' },
+  overrides: { RELU: false },
+  ...stepKernelBase,
+});
+
+/** One fused RNN BPTT step: dgates_hh[step] and dxproj[tpos] from dy, dh_carry and dgates_hh[step+1]. */
+export const rnnStepBackward = defineKernel({
+  name: 'rnn_step_backward',
+  wgsl: [wgsl.activations, wgsl.rnn_step_backward],
+  bindings: {
+    w_hh: 'read', lengths: 'read', h_state: 'read', dy: 'read', dh_carry: 'read',
+    dgates_hh: 'read_write', dxproj: 'read_write',
+  },
+  overrides: { RELU: false },
+  ...stepKernelBase,
+});
+
+export type RnnForwardTensors = Record<'xproj' | 'w_hh' | 'lengths' | 'h_state' | 'y', Tensor>;
+export type RnnBackwardTensors = Record<'w_hh' | 'lengths' | 'h_state' | 'dy' | 'dh_carry' | 'dgates_hh' | 'dxproj', Tensor>;
+
+/** Records forward step `dims.step` of an RNN layer (both directions, one dispatch). */
+export function encodeRnnStepForward(t: RnnForwardTensors, dims: StepDims, act: Nonlinearity = 'tanh'): void {
+  launchStep(rnnStepForward, t, dims, 1, 0, { RELU: checkAct(act) });
+}
+
+/** Records backward step `dims.step` (call for step = T−1 down to 0; dh_carry holds dhN). */
+export function encodeRnnStepBackward(t: RnnBackwardTensors, dims: StepDims, act: Nonlinearity = 'tanh'): void {
+  launchStep(rnnStepBackward, t, dims, 1, 0, { RELU: checkAct(act) });
+}
+
+function checkAct(act: Nonlinearity): boolean {
+  if (act !== 'tanh' && act !== 'relu') throw new Error(`webrnn: RNN nonlinearity '${String(act)}' must be 'tanh' or 'relu'`);
+  return act === 'relu';
+}

@@ -1,0 +1,145 @@
+// Descriptors of softmax.wgsl, softmax_backward.wgsl and softmax_xent.wgsl, and their entry points:
+// softmax / log-softmax along any axis (x viewed as [outer, len, inner]) with their backward, and the
+// fused softmax cross-entropy over logits [N, C] with int32 class indices.
+import { recorder } from '../gpu/encoder.js';
+import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
+import { Tensor } from '../graph/tensor.js';
+import { axisView } from './reduce.js';
+import { wgsl } from './wgsl.gen.js';
+
+const WG = 128;
+/** Rows up to this length get one invocation each: a 128-wide workgroup would mostly idle. */
+const SHORT_ROW = 32;
+/** From this many rows, one invocation per row fills the GPU by itself (rows up to LONG_ROW). */
+const MANY_ROWS = 4096;
+const LONG_ROW = 1024;
+
+/** Long rows (classes, vocabulary) get a workgroup each, whose max and sum are tree reductions;
+ *  short or very many rows get an invocation each (workgroups cost far more than invocations,
+ *  on lavapipe ~100 µs each). Both grids fold into y past 65535 workgroups. */
+const perThread = (rows: number, len: number): boolean => len <= SHORT_ROW || (rows >= MANY_ROWS && len <= LONG_ROW);
+const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1d(rows, ov.PER_THREAD ? WG : 1);
+
+/** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
+export const softmaxKernel = defineKernel({
+  name: 'softmax',
+  wgsl: [wgsl.softmax],
+  bindings: { x: 'read', y: 'read_write' },
+  dims: { outer: 'u32', len: 'u32', inner: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  overrides: { LOG: false, PER_THREAD: false },
+  dispatch: ({ outer, inner }, ov) => rowGrid(outer * inner, ov),
+});
+
+/** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
+export const softmaxBackwardKernel = defineKernel({
+  name: 'softmax_backward',
+  wgsl: [wgsl.softmax_backward],
+  bindings: { y: 'read', dy: 'read', dx: 'read_write' },
+  dims: { outer: 'u32', len: 'u32', inner: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  overrides: { LOG: false, PER_THREAD: false },
+  dispatch: ({ outer, inner }, ov) => rowGrid(outer * inner, ov),
+});
+
+/** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */
+export const softmaxXentKernel = defineKernel({
+  name: 'softmax_xent',
+  wgsl: [wgsl.softmax_xent],
+  bindings: { logits: 'read', targets: 'read', loss: 'read_write', dlogits: 'read_write' },
+  dims: { n: 'u32', c: 'u32', ignore_index: 'i32', has_ignore: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  overrides: { PER_THREAD: false },
+  dispatch: ({ n }, ov) => rowGrid(n, ov),
+});
+
+const shapeStr = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+function checkFloat(what: string, name: string, t: Tensor): void {
+  t.assertAlive();
+  if (t.dtype !== 'float32') throw new Error(`webrnn: ${what}: ${name} must be float32, got ${t.dtype} ${shapeStr(t)}`);
+}
+
+function forward(what: string, x: Tensor, axis: number, log: boolean): Tensor {
+  checkFloat(what, 'x', x);
+  const { outer, len, inner } = axisView(x.shape, axis, what);
+  const y = Tensor.empty(x.shape, 'float32');
+  if (y.size === 0) return y;
+  const overrides = { LOG: log, PER_THREAD: perThread(outer * inner, len) };
+  recorder(x.storage.g).dispatch(softmaxKernel, { x: x.buffer, y: y.buffer }, { outer, len, inner }, overrides);
+  return y;
+}
+
+function backward(what: string, y: Tensor, dy: Tensor, axis: number, log: boolean): Tensor {
+  checkFloat(what, 'y', y);
+  checkFloat(what, 'dy', dy);
+  if (y.shape.length !== dy.shape.length || y.shape.some((d, i) => d !== dy.shape[i])) {
+    throw new Error(`webrnn: ${what}: y ${shapeStr(y)} and dy ${shapeStr(dy)} must have the same shape`);
+  }
+  const { outer, len, inner } = axisView(y.shape, axis, what);
+  const dx = Tensor.empty(y.shape, 'float32');
+  if (dx.size === 0) return dx;
+  recorder(y.storage.g).dispatch(
+    softmaxBackwardKernel,
+    { y: y.buffer, dy: dy.buffer, dx: dx.buffer },
+    { outer, len, inner },
+    { LOG: log, PER_THREAD: perThread(outer * inner, len) },
+  );
+  return dx;
+}
+
+/** Numerically stable softmax along `axis` (default: the last). A row with a NaN comes out all NaN. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return forward('softmax', x, axis, false);
+}
+
+/** log(softmax(x)) along `axis` (default: the last), computed as (x − max) − log Σ e^(x − max). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return forward('logSoftmax', x, axis, true);
+}
+
+/** dx = y ⊙ (dy − Σ dy⊙y) for softmax (y = the forward output). */
+export function softmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
+  return backward('softmaxBackward', y, dy, axis, false);
+}
+
+/** dx = dy − softmax(x)·Σ dy for log-softmax, with softmax(x) = e^y (y = the forward output). */
+export function logSoftmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
+  return backward('logSoftmaxBackward', y, dy, axis, true);
+}
+
+export interface XentOptions {
+  /** Rows whose target equals this get loss 0 and a zero gradient row. */
+  ignoreIndex?: number;
+}
+
+/** logits [N, C], targets int32 [N]. Returns per-row loss [N] (0 for ignored rows) and dlogits [N, C]
+ *  = softmax − onehot (0 rows for ignored), unscaled: the caller applies the reduction's scale. One
+ *  dispatch. A target outside [0, C) that is not ignored gives that row a NaN loss and NaN gradient
+ *  (the GPU cannot throw without a readback; the kernel never reads out of bounds). */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentOptions = {}): { loss: Tensor; dlogits: Tensor } {
+  const what = 'softmaxCrossEntropy';
+  checkFloat(what, 'logits', logits);
+  targets.assertAlive();
+  if (logits.rank !== 2) throw new Error(`webrnn: ${what}: logits must be [N, C], got ${shapeStr(logits)}`);
+  const [n, c] = logits.shape as [number, number];
+  if (targets.dtype !== 'int32') throw new Error(`webrnn: ${what}: targets must be int32 class indices, got ${targets.dtype} ${shapeStr(targets)}`);
+  if (targets.rank !== 1 || targets.shape[0] !== n) {
+    throw new Error(`webrnn: ${what}: targets ${shapeStr(targets)} must be [N] = [${n}] for logits ${shapeStr(logits)}`);
+  }
+  if (c === 0 && n > 0) throw new Error(`webrnn: ${what}: logits ${shapeStr(logits)} have no classes`);
+  const ignore = opts.ignoreIndex;
+  if (ignore !== undefined && (!Number.isInteger(ignore) || ignore < -(2 ** 31) || ignore >= 2 ** 31)) {
+    throw new Error(`webrnn: ${what}: ignoreIndex ${ignore} is not an int32`);
+  }
+  const loss = Tensor.empty([n], 'float32');
+  const dlogits = Tensor.empty([n, c], 'float32');
+  if (n === 0) return { loss, dlogits };
+  recorder(logits.storage.g).dispatch(
+    softmaxXentKernel,
+    { logits: logits.buffer, targets: targets.buffer, loss: loss.buffer, dlogits: dlogits.buffer },
+    { n, c, ignore_index: ignore ?? 0, has_ignore: ignore === undefined ? 0 : 1 },
+    { PER_THREAD: perThread(n, c) },
+  );
+  return { loss, dlogits };
+}

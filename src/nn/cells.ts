@@ -1,0 +1,91 @@
+// Single-step cells (PyTorch's nn.RNNCell, nn.LSTMCell, nn.GRUCell): the sequence op with T = 1,
+// so they run the same fused kernels. Parameters: weight_ih, weight_hh, bias_ih, bias_hh.
+import { tensor, zeros } from '../graph/create.js';
+import { GATES, rnnSequence, type DirectionWeights, type RnnMode } from '../graph/rnn.js';
+import type { Tensor } from '../graph/tensor.js';
+import { subSeed, uniform } from './init.js';
+import { Module } from './module.js';
+
+export interface CellOptions {
+  bias?: boolean;
+  seed?: number;
+}
+
+const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+abstract class CellBase extends Module {
+  private readonly w: DirectionWeights;
+
+  constructor(readonly mode: RnnMode, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions) {
+    super();
+    const name = this.constructor.name;
+    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.${name}: ${k} = ${v} must be a positive integer`);
+    }
+    const G = GATES[mode];
+    const k = 1 / Math.sqrt(hiddenSize);
+    let i = 0;
+    const p = (n: string, shape: number[]) => this.registerParameter(n, uniform(shape, k, subSeed(opts.seed, i++)));
+    this.w = { wIh: p('weight_ih', [G * hiddenSize, inputSize]), wHh: p('weight_hh', [G * hiddenSize, hiddenSize]) };
+    if (opts.bias !== false) {
+      this.w.bIh = p('bias_ih', [G * hiddenSize]);
+      this.w.bHh = p('bias_hh', [G * hiddenSize]);
+    }
+  }
+
+  protected step(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
+    const name = this.constructor.name;
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
+      throw new Error(`webrnn: nn.${name}: input ${fmt(x)} must be [B, ${this.inputSize}]`);
+    }
+    const B = x.shape[0]!;
+    const H = this.hiddenSize;
+    for (const [what, s] of [['h', h], ['c', c]] as const) {
+      if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`webrnn: nn.${name}: ${what} ${fmt(s)} must be [${B}, ${H}]`);
+    }
+    const lengths = tensor(new Int32Array(B).fill(1), [B]);
+    const x3 = x.reshape([1, B, this.inputSize]);
+    const h3 = h ? h.reshape([1, B, H]) : zeros([1, B, H]);
+    const c3 = this.mode === 'lstm' ? (c ? c.reshape([1, B, H]) : zeros([1, B, H])) : null;
+    const out = rnnSequence(x3, lengths, h3, c3, [this.w], { mode: this.mode, hidden: H, dirs: 1, bias: !!this.w.bIh });
+    for (const t of [lengths, x3, h3, c3, out.y]) t?.dispose();
+    const hOut = out.hN.reshape([B, H]);
+    const cOut = out.cN ? out.cN.reshape([B, H]) : null;
+    out.hN.dispose();
+    out.cN?.dispose();
+    return { h: hOut, c: cOut };
+  }
+}
+
+/** h' = act(W_ih·x + b_ih + W_hh·h + b_hh). */
+export class RNNCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    const nl = opts.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`webrnn: nn.RNNCell: nonlinearity '${nl}' must be 'tanh' or 'relu'`);
+    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, h?: Tensor | null): Tensor {
+    return this.step(x, h ?? null, null).h;
+  }
+}
+
+/** One LSTM step: forward(x, [h, c]?) → [h', c']. */
+export class LSTMCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super('lstm', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
+    const { h, c } = this.step(x, state?.[0] ?? null, state?.[1] ?? null);
+    return [h, c!];
+  }
+}
+
+/** One GRU step: forward(x, h?) → h'. */
+export class GRUCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super('gru', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, h?: Tensor | null): Tensor {
+    return this.step(x, h ?? null, null).h;
+  }
+}

@@ -1,0 +1,36 @@
+// nn.Embedding and nn.Dropout.
+import { randn } from '../graph/create.js';
+import { dropout } from '../graph/ops/dropout.js';
+import { embedding } from '../graph/ops/embedding.js';
+import type { Tensor } from '../graph/tensor.js';
+import { Module } from './module.js';
+
+/** A lookup table [num, dim] initialised N(0, 1) like PyTorch; forward(int32 indices) → [..., dim]. */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { seed?: number } = {}) {
+    super();
+    for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.Embedding: ${k} = ${v} must be a positive integer`);
+    }
+    this.weight = this.registerParameter('weight', randn([numEmbeddings, embeddingDim], { seed: opts.seed }));
+  }
+  forward(indices: Tensor): Tensor {
+    return embedding(this.weight, indices);
+  }
+}
+
+/** Zeroes elements with probability p in training mode (scaling the rest by 1/(1−p)); identity in eval mode. */
+export class Dropout extends Module {
+  private seed: number;
+  private calls = 0;
+  constructor(readonly p = 0.5, opts: { seed?: number } = {}) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new Error(`webrnn: nn.Dropout: p = ${p} must be in [0, 1)`);
+    this.seed = opts.seed ?? (Math.random() * 2 ** 32) >>> 0;
+  }
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x.view(x.shape);
+    return dropout(x, this.p, this.seed, (this.calls++ * 0x9e3779b9) >>> 0);
+  }
+}

@@ -1,0 +1,85 @@
+// SGD, Adam, AdamW, Adagrad and RMSprop with PyTorch's update rules and defaults. Each update is
+// one kernel per parameter (src/kernels/optim.ts), reading hyper-parameters from the uniform.
+import { full } from '../graph/create.js';
+import type { Tensor } from '../graph/tensor.js';
+import * as k from '../kernels/optim.js';
+import { recorder } from '../gpu/encoder.js';
+import { Optimizer } from './optimizer.js';
+
+export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Iterable<Tensor>, opts: Partial<SGDOptions> & { lr: number }) {
+    const o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts };
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new Error('webrnn: SGD: nesterov needs momentum > 0 and dampening = 0');
+    super(params, o);
+  }
+  protected update(p: Tensor, g: Tensor, i: number): void {
+    const o = this.options;
+    const first = o.momentum !== 0 && !this.hasBuffer(i, 'momentum_buffer');
+    const buf = o.momentum !== 0 ? this.buffer(i, 'momentum_buffer') : null;
+    k.sgdStep(p, g, buf, { ...o, firstStep: first });
+  }
+}
+
+export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+
+/** Adam (weight decay added to the gradient, as torch.optim.Adam). */
+export class Adam extends Optimizer<AdamOptions> {
+  protected decoupled = false;
+  constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions & { betas: [number, number] }> = {}, defaults: Partial<AdamOptions> = {}) {
+    const { betas, ...rest } = opts;
+    const o = { lr: 1e-3, beta1: betas?.[0] ?? 0.9, beta2: betas?.[1] ?? 0.999, eps: 1e-8, weightDecay: 0, ...defaults, ...rest };
+    for (const [n, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
+      if (!(b >= 0 && b < 1)) throw new Error(`webrnn: Adam: ${n} = ${b} must be in [0, 1)`);
+    }
+    super(params, o);
+  }
+  protected update(p: Tensor, g: Tensor, i: number): void {
+    k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), { ...this.options, step: this.stepCount, decoupled: this.decoupled });
+  }
+}
+
+/** AdamW: decoupled weight decay p ← p·(1 − lr·wd), default wd 0.01 (torch.optim.AdamW). */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions & { betas: [number, number] }> = {}) {
+    super(params, opts, { weightDecay: 1e-2 });
+    this.decoupled = true;
+  }
+}
+
+export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number; initialAccumulatorValue: number }
+
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Iterable<Tensor>, opts: Partial<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...opts });
+  }
+  protected update(p: Tensor, g: Tensor, i: number): void {
+    const sum = this.buffer(i, 'sum', (t) => {
+      const v = this.options.initialAccumulatorValue;
+      if (v !== 0) {
+        const init = full(t.shape, v);
+        recorder().copy(init.buffer, 0, t.buffer, 0, t.size * 4);
+        init.dispose();
+      }
+    });
+    k.adagradStep(p, g, sum, { ...this.options, step: this.stepCount });
+  }
+}
+
+export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
+
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Iterable<Tensor>, opts: Partial<RMSpropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...opts });
+  }
+  protected update(p: Tensor, g: Tensor, i: number): void {
+    const o = this.options;
+    k.rmspropStep(
+      p, g, this.buffer(i, 'square_avg'),
+      o.momentum > 0 ? this.buffer(i, 'momentum_buffer') : null,
+      o.centered ? this.buffer(i, 'grad_avg') : null,
+      o,
+    );
+  }
+}

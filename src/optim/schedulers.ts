@@ -1,0 +1,50 @@
+// Learning-rate schedules (PyTorch's closed forms): call step() once per epoch or step, as
+// you would torch.optim.lr_scheduler; each sets optimizer.lr from the base rate.
+import type { Optimizer } from './optimizer.js';
+
+abstract class Scheduler {
+  readonly baseLr: number;
+  epoch = 0;
+  constructor(readonly optimizer: Optimizer<{ lr: number }>) {
+    this.baseLr = optimizer.lr;
+  }
+  protected abstract rate(epoch: number): number;
+  /** Advances one epoch (or step) and updates the optimizer's learning rate. */
+  step(): number {
+    this.epoch++;
+    this.optimizer.lr = this.rate(this.epoch);
+    return this.optimizer.lr;
+  }
+}
+
+/** lr = base · γ^⌊epoch / stepSize⌋. */
+export class StepLR extends Scheduler {
+  constructor(opt: Optimizer<{ lr: number }>, readonly stepSize: number, readonly gamma = 0.1) { super(opt); }
+  protected rate(e: number): number { return this.baseLr * this.gamma ** Math.floor(e / this.stepSize); }
+}
+
+/** lr = base · γ^epoch. */
+export class ExponentialLR extends Scheduler {
+  constructor(opt: Optimizer<{ lr: number }>, readonly gamma: number) { super(opt); }
+  protected rate(e: number): number { return this.baseLr * this.gamma ** e; }
+}
+
+/** lr = ηmin + (base − ηmin)(1 + cos(π·epoch/Tmax))/2. */
+export class CosineAnnealingLR extends Scheduler {
+  constructor(opt: Optimizer<{ lr: number }>, readonly tMax: number, readonly etaMin = 0) { super(opt); }
+  protected rate(e: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * Math.min(e, this.tMax)) / this.tMax))) / 2;
+  }
+}
+
+/** Linear warm-up from base·startFactor to base over `warmupSteps`, then constant. */
+export class LinearWarmup extends Scheduler {
+  constructor(opt: Optimizer<{ lr: number }>, readonly warmupSteps: number, readonly startFactor = 1 / 3) {
+    super(opt);
+    opt.lr = this.rate(0);
+  }
+  protected rate(e: number): number {
+    const f = this.startFactor + (1 - this.startFactor) * Math.min(e, this.warmupSteps) / this.warmupSteps;
+    return this.baseLr * f;
+  }
+}

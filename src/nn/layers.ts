@@ -2,6 +2,7 @@
 import { randn } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { embedding } from '../graph/ops/embedding.js';
+import { ops } from '../graph/ops/index.js';
 import type { Tensor } from '../graph/tensor.js';
 import { Module } from './module.js';
 
@@ -30,7 +31,7 @@ export class Dropout extends Module {
     this.seed = opts.seed ?? (Math.random() * 2 ** 32) >>> 0;
   }
   forward(x: Tensor): Tensor {
-    if (!this.training || this.p === 0) return x.view(x.shape);
-    return dropout(x, this.p, this.seed, (this.calls++ * 0x9e3779b9) >>> 0);
+    if (!this.training || this.p === 0) return ops.reshape(x, x.shape); // a recorded identity
+    return dropout(x, this.p, this.seed, 2 ** 32 * this.calls++); // offsets 2³² apart never overlap
   }
 }

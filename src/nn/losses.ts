@@ -21,11 +21,13 @@ const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
 type XentSaved = { dlogits: Tensor; w: Tensor | null; count: Tensor | null; n: number };
 
-const crossEntropyOp: Op<{ reduction: Reduction }, XentSaved> = {
+const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSaved> = {
   name: 'crossEntropy',
-  forward: ([logits, targets, wIn], { reduction }, save) => {
+  forward: ([logits, targets, wIn], { reduction, ignoreIndex }, save) => {
     const w = wIn ? save(wIn) : undefined;
-    const { loss, dlogits } = softmaxCrossEntropy(logits!, targets!);
+    // Ignored rows get loss 0 and a zero gradient row here: their targets may be out of range
+    // (−100), which would make the row NaN, and NaN × weight 0 is still NaN.
+    const { loss, dlogits } = softmaxCrossEntropy(logits!, targets!, { ignoreIndex });
     const n = logits!.shape[0]!;
     const rows = w ? ew.binary('mul', loss, w) : loss;
     if (rows !== loss) loss.dispose();
@@ -42,12 +44,16 @@ const crossEntropyOp: Op<{ reduction: Reduction }, XentSaved> = {
     // d loss_i / d logits_i = softmax_i − onehot_i, times the row's weight and the reduction's scale.
     let scale = reduction === 'none' ? dy!.view([n, 1]) : dy!.view([1, 1]);
     if (reduction === 'mean') {
-      const s = count ? ew.binary('div', scale, count.view([1, 1])) : ew.unary('scale', scale, { scalar: 1 / Math.max(n, 1) });
+      const c = count?.view([1, 1]);
+      const s = c ? ew.binary('div', scale, c) : ew.unary('scale', scale, { scalar: 1 / Math.max(n, 1) });
+      c?.dispose(); // views hold the storage: an undisposed one would keep count alive
       scale.dispose();
       scale = s;
     }
     if (w) {
-      const s = ew.binary('mul', scale, w.view([n, 1]));
+      const wc = w.view([n, 1]);
+      const s = ew.binary('mul', scale, wc);
+      wc.dispose();
       scale.dispose();
       scale = s;
     }
@@ -66,31 +72,47 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions 
   const mask = opts.mask;
   if (mask && mask.size !== n) throw new Error(`webrnn: crossEntropy: mask ${fmt(mask)} does not match logits ${fmt(logits)} (expected [${n}])`);
   const w = mask || opts.ignoreIndex !== undefined ? lossWeights(n, targets, opts.ignoreIndex, mask ?? null) : null;
-  const out = apply1(crossEntropyOp, w ? [logits, targets, w] : [logits, targets], { reduction: opts.reduction ?? 'mean' });
+  const out = apply1(crossEntropyOp, w ? [logits, targets, w] : [logits, targets], { reduction: opts.reduction ?? 'mean', ignoreIndex: opts.ignoreIndex });
+  w?.dispose(); // the op saved its own view of w for the backward
   return out;
 }
 
-/** Applies the reduction to per-element losses, with an optional mask broadcast over them. */
-function reduceLoss(what: string, elems: Tensor, opts: LossOptions): Tensor {
+/** Checks a mask against the per-element loss shape (its leading dims), before any dispatch. */
+function checkMask(what: string, mask: Tensor | undefined, shape: readonly number[]): void {
+  if (mask && (mask.rank > shape.length || mask.shape.some((d, i) => d !== shape[i]))) {
+    throw new Error(`webrnn: ${what}: mask ${fmt(mask)} must match the leading dims of [${shape.join(', ')}]`);
+  }
+}
+
+/** Applies the reduction to per-element losses (which it takes over), with an optional mask
+ *  broadcast over them. Intermediates are disposed: the tape keeps what backward needs. */
+function reduceLoss(elems: Tensor, opts: LossOptions): Tensor {
   const reduction = opts.reduction ?? 'mean';
   let weighted = elems;
   const mask = opts.mask;
   if (mask) {
-    if (mask.rank > elems.rank || mask.shape.some((d, i) => d !== elems.shape[i])) {
-      throw new Error(`webrnn: ${what}: mask ${fmt(mask)} must match the leading dims of ${fmt(elems)}`);
-    }
     const m = ops.reshape(mask, [...mask.shape, ...elems.shape.slice(mask.rank).map(() => 1)]);
     weighted = ops.mul(elems, m);
     m.dispose();
+    elems.dispose();
   }
   if (reduction === 'none') return weighted;
   const total = ops.sum(weighted);
+  weighted.dispose();
   if (reduction === 'sum') return total;
-  if (!mask) return ops.mul(total, 1 / Math.max(elems.size, 1));
-  // mean over the elements that count: Σ mask × (elements per mask entry)
-  const perRow = elems.size / Math.max(mask.size, 1);
-  const count = ops.mul(ops.sum(mask.detach()), perRow);
-  return ops.div(total, count);
+  let out: Tensor;
+  if (!mask) out = ops.mul(total, 1 / Math.max(elems.size, 1));
+  else {
+    // mean over the elements that count: Σ mask × (elements per mask entry)
+    const perRow = elems.size / Math.max(mask.size, 1);
+    const m = mask.detach();
+    const masked = ops.sum(m);
+    const count = ops.mul(masked, perRow);
+    out = ops.div(total, count);
+    for (const t of [m, masked, count]) t.dispose();
+  }
+  total.dispose();
+  return out;
 }
 
 function checkSame(what: string, a: Tensor, b: Tensor): void {
@@ -100,13 +122,49 @@ function checkSame(what: string, a: Tensor, b: Tensor): void {
 /** Mean squared error (PyTorch's F.mse_loss). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkSame('mseLoss', input, target);
-  return reduceLoss('mseLoss', ops.square(ops.sub(input, target)), opts);
+  checkMask('mseLoss', opts.mask, input.shape);
+  const diff = ops.sub(input, target);
+  const elems = ops.square(diff);
+  diff.dispose();
+  return reduceLoss(elems, opts);
 }
+
+/** Element-wise BCE on logits x, max(x, 0) − x·t + log(1 + e^−|x|), with its smooth derivative
+ *  dx = σ(x) − t (the composed ops' subgradients at x = 0 would give −t instead of ½ − t), dt = −x. */
+const bceWithLogitsOp: Op<null, { x: Tensor; t: Tensor }> = {
+  name: 'binaryCrossEntropyWithLogits',
+  forward: ([x, t], _p, save) => {
+    const steps: Tensor[] = [];
+    const step = (v: Tensor) => (steps.push(v), v);
+    const e = step(ew.unary('exp', step(ew.unary('neg', step(ew.unary('abs', x!))))));
+    const softplus = step(ew.unary('log', step(ew.unary('addScalar', e, { scalar: 1 }))));
+    const linear = step(ew.binary('sub', step(ew.unary('relu', x!)), step(ew.binary('mul', x!, t!))));
+    const out = ew.binary('add', linear, softplus);
+    for (const v of steps) v.dispose();
+    return { outputs: [out], saved: { x: save(x!), t: save(t!) } };
+  },
+  backward: ([dy], { x, t }, _p, needs) => {
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      const s = ew.unary('sigmoid', x);
+      const d = ew.binary('sub', s, t);
+      dx = ew.binary('mul', d, dy!);
+      s.dispose();
+      d.dispose();
+    }
+    let dt: Tensor | null = null;
+    if (needs[1]) {
+      const n = ew.unary('neg', x);
+      dt = ew.binary('mul', n, dy!);
+      n.dispose();
+    }
+    return [dx, dt];
+  },
+};
 
 /** Binary cross-entropy on logits, computed stably as max(x, 0) − x·t + log(1 + e^−|x|). */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkSame('binaryCrossEntropyWithLogits', logits, target);
-  const softplus = ops.log(ops.add(ops.exp(ops.neg(ops.abs(logits))), 1));
-  const elems = ops.add(ops.sub(ops.relu(logits), ops.mul(logits, target)), softplus);
-  return reduceLoss('binaryCrossEntropyWithLogits', elems, opts);
+  checkMask('binaryCrossEntropyWithLogits', opts.mask, logits.shape);
+  return reduceLoss(apply1(bceWithLogitsOp, [logits, target], null), opts);
 }

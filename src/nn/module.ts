@@ -81,6 +81,7 @@ export abstract class Module {
         problems.push(`'${name}' has ${got}, expected [${p.shape.join(', ')}]`);
       }
       if (!(v instanceof Float32Array) && v.dtype !== 'float32') problems.push(`'${name}' has dtype ${v.dtype}, expected float32`);
+      if (!(v instanceof Float32Array) && v.isDisposed) problems.push(`'${name}' was disposed`);
     }
     if (strict) for (const name of Object.keys(record)) if (!(name in own)) problems.push(`unexpected '${name}'`);
     if (problems.length) throw new Error(`webrnn: loadStateDict: ${problems.join('; ')}`);
@@ -89,7 +90,8 @@ export abstract class Module {
       const v = record[name];
       if (v === undefined) continue;
       if (v instanceof Float32Array) rec.upload(p.buffer, 0, v);
-      else rec.copy(v.buffer, 0, p.buffer, 0, p.size * 4);
+      // The parameter itself (or a view of it): nothing to copy, and WebGPU refuses a self-copy.
+      else if (v.storage !== p.storage) rec.copy(v.buffer, 0, p.buffer, 0, p.size * 4);
     }
   }
 

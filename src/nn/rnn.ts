@@ -40,6 +40,7 @@ export abstract class RNNBase extends Module {
   readonly numDirections: 1 | 2;
   private readonly weights: DirectionWeights[][] = [];
   private dropoutCalls = 0;
+  private readonly dropoutSeedBase: number;
 
   constructor(readonly mode: RnnMode, opts: RNNOptions) {
     super();
@@ -57,6 +58,7 @@ export abstract class RNNBase extends Module {
     this.dropout = dropout;
     this.bidirectional = bidirectional;
     this.numDirections = bidirectional ? 2 : 1;
+    this.dropoutSeedBase = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : subSeed(opts.seed, 1 << 20)!;
     const G = GATES[mode];
     const k = 1 / Math.sqrt(hiddenSize);
     let i = 0;
@@ -106,7 +108,8 @@ export abstract class RNNBase extends Module {
       if (input !== x) input.dispose();
       input = out.y;
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
-        const dropped = dropout(input, this.dropout, this.dropoutSeed());
+        // Each call draws a fresh mask from the model's seed; offsets 2³² apart never overlap.
+        const dropped = dropout(input, this.dropout, this.dropoutSeedBase, 2 ** 32 * this.dropoutCalls++);
         input.dispose();
         input = dropped;
       }
@@ -117,10 +120,6 @@ export abstract class RNNBase extends Module {
     const y = this.batchFirst ? ops.transpose(input, 0, 1) : input;
     const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));
     return { y, hN: join(hNs), cN: lstm ? join(cNs) : null };
-  }
-
-  private dropoutSeed(): number {
-    return (this.dropoutCalls++ * 0x9e3779b1) >>> 0;
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {

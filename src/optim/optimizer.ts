@@ -5,11 +5,21 @@ import { keep } from '../graph/scope.js';
 import type { Tensor } from '../graph/tensor.js';
 import { recorder } from '../gpu/encoder.js';
 
-/** Saved optimizer state: hyper-parameters, step count and state tensors by "index.name". */
+/** Saved optimizer state: hyper-parameters, step count, each parameter's own step count (as
+ *  torch.optim keeps one per parameter) and state tensors by "index.name". */
 export interface OptimizerState {
   step: number;
   options: Record<string, number | boolean>;
+  /** Updates each parameter has had (it is skipped while it has no gradient); absent in old states. */
+  paramSteps?: number[];
   tensors: Record<string, Tensor>;
+}
+
+/** What checkStateDict needs of a state tensor: GPU tensors and host copies both fit. */
+export interface StateTensorInfo {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly isDisposed?: boolean;
 }
 
 export abstract class Optimizer<O extends { lr: number }> {
@@ -18,7 +28,11 @@ export abstract class Optimizer<O extends { lr: number }> {
   options: O;
   /** Number of step() calls so far. */
   stepCount = 0;
+  /** Updates per parameter: bias corrections and lr decay use the parameter's own count. */
+  protected paramSteps: number[];
   protected state: Map<string, Tensor>[];
+  /** The state tensors this optimizer keeps per parameter (loadStateDict refuses others). */
+  protected abstract get stateNames(): readonly string[];
 
   constructor(params: Iterable<Tensor>, options: O) {
     this.params = [...params];
@@ -29,6 +43,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     if (!(options.lr >= 0)) throw new Error(`webrnn: invalid learning rate ${options.lr}`);
     this.options = options;
     this.state = this.params.map(() => new Map());
+    this.paramSteps = this.params.map(() => 0);
   }
 
   get lr(): number {
@@ -50,7 +65,9 @@ export abstract class Optimizer<O extends { lr: number }> {
   step(): void {
     this.stepCount++;
     this.params.forEach((p, i) => {
-      if (p.grad) this.update(p, p.grad, i);
+      if (!p.grad) return;
+      this.paramSteps[i]!++;
+      this.update(p, p.grad, i);
     });
   }
 
@@ -75,31 +92,55 @@ export abstract class Optimizer<O extends { lr: number }> {
   stateDict(): OptimizerState {
     const tensors: Record<string, Tensor> = {};
     this.state.forEach((s, i) => s.forEach((t, name) => (tensors[`${i}.${name}`] = t)));
-    return { step: this.stepCount, options: { ...this.options }, tensors };
+    return { step: this.stepCount, options: { ...this.options }, paramSteps: [...this.paramSteps], tensors };
   }
 
-  /** Restores a state saved by stateDict() (from this or an identical parameter list). */
-  loadStateDict(state: OptimizerState): void {
+  /** Throws, naming every problem, unless `state` fits this optimizer and its parameters. */
+  checkStateDict(state: Omit<OptimizerState, 'tensors'> & { tensors: Record<string, StateTensorInfo> }): void {
     const problems: string[] = [];
-    for (const [key, t] of Object.entries(state.tensors)) {
-      const [i, name] = [Number(key.split('.')[0]), key.split('.').slice(1).join('.')];
+    const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+    for (const [key, t] of Object.entries(state.tensors ?? {})) {
+      const cut = key.indexOf('.');
+      const i = cut > 0 && /^\d+$/.test(key.slice(0, cut)) ? Number(key.slice(0, cut)) : -1;
+      const name = key.slice(cut + 1);
       const p = this.params[i];
-      if (!p || !name) problems.push(`unexpected state '${key}'`);
-      else if (p.shape.join() !== t.shape.join()) problems.push(`state '${key}' has shape [${t.shape.join(', ')}], parameter ${i} is [${p.shape.join(', ')}]`);
+      if (!p || !this.stateNames.includes(name)) problems.push(`unexpected state '${key}' (expected <parameter index>.{${this.stateNames.join(', ')}})`);
+      else if (p.shape.join() !== t.shape.join()) problems.push(`state '${key}' has shape ${fmt(t.shape)}, parameter ${i} is ${fmt(p.shape)}`);
+      else if (t.dtype !== 'float32') problems.push(`state '${key}' has dtype ${t.dtype}, expected float32`);
+      else if (t.isDisposed) problems.push(`state '${key}' was disposed`);
     }
     if (!Number.isInteger(state.step) || state.step < 0) problems.push(`invalid step ${state.step}`);
-    if (problems.length) throw new Error(`webrnn: optimizer loadStateDict: ${problems.join('; ')}`);
-    for (const s of this.state) for (const t of s.values()) t.dispose();
-    this.state = this.params.map(() => new Map());
+    const ps = state.paramSteps;
+    if (ps !== undefined && (!Array.isArray(ps) || ps.length !== this.params.length || ps.some((n) => !Number.isInteger(n) || n < 0 || n > state.step))) {
+      problems.push(`paramSteps must be ${this.params.length} integers in 0..${state.step}`);
+    }
+    for (const [k, v] of Object.entries(state.options ?? {})) {
+      const own = (this.options as Record<string, unknown>)[k];
+      if (own === undefined) problems.push(`unknown option '${k}'`);
+      else if (typeof v !== typeof own || (typeof v === 'number' && !Number.isFinite(v))) problems.push(`option ${k} = ${String(v)} is not a valid ${typeof own}`);
+    }
+    if (problems.length) throw new Error(`webrnn: ${this.constructor.name} loadStateDict: ${problems.join('; ')}`);
+  }
+
+  /** Restores a state saved by stateDict() (from this or an identical parameter list); a state
+   *  that does not fit is refused before anything changes. */
+  loadStateDict(state: OptimizerState): void {
+    this.checkStateDict(state);
+    const fresh: Map<string, Tensor>[] = this.params.map(() => new Map());
     const rec = recorder();
     for (const [key, t] of Object.entries(state.tensors)) {
       const i = Number(key.split('.')[0]);
       const name = key.split('.').slice(1).join('.');
       const copy = keep(zeros(t.shape));
       rec.copy(t.buffer, 0, copy.buffer, 0, t.size * 4);
-      this.state[i]!.set(name, copy);
+      fresh[i]!.set(name, copy);
     }
+    // Only now: `state` may hold this optimizer's own tensors (opt.loadStateDict(opt.stateDict())).
+    for (const s of this.state) for (const t of s.values()) t.dispose();
+    this.state = fresh;
     this.stepCount = state.step;
+    // Without per-parameter counts, a parameter with state has had every step (the old format).
+    this.paramSteps = state.paramSteps ? [...state.paramSteps] : this.state.map((s) => (s.size ? state.step : 0));
     this.options = { ...this.options, ...state.options } as O;
   }
 

@@ -14,6 +14,7 @@ export class SGD extends Optimizer<SGDOptions> {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new Error('webrnn: SGD: nesterov needs momentum > 0 and dampening = 0');
     super(params, o);
   }
+  protected get stateNames() { return ['momentum_buffer']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
     const o = this.options;
     const first = o.momentum !== 0 && !this.hasBuffer(i, 'momentum_buffer');
@@ -35,8 +36,9 @@ export class Adam extends Optimizer<AdamOptions> {
     }
     super(params, o);
   }
+  protected get stateNames() { return ['exp_avg', 'exp_avg_sq']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
-    k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), { ...this.options, step: this.stepCount, decoupled: this.decoupled });
+    k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), { ...this.options, step: this.paramSteps[i]!, decoupled: this.decoupled });
   }
 }
 
@@ -54,6 +56,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor>, opts: Partial<AdagradOptions> = {}) {
     super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...opts });
   }
+  protected get stateNames() { return ['sum']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
     const sum = this.buffer(i, 'sum', (t) => {
       const v = this.options.initialAccumulatorValue;
@@ -63,7 +66,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
         init.dispose();
       }
     });
-    k.adagradStep(p, g, sum, { ...this.options, step: this.stepCount });
+    k.adagradStep(p, g, sum, { ...this.options, step: this.paramSteps[i]! });
   }
 }
 
@@ -73,6 +76,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor>, opts: Partial<RMSpropOptions> = {}) {
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...opts });
   }
+  protected get stateNames() { return ['square_avg', 'momentum_buffer', 'grad_avg']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
     const o = this.options;
     k.rmspropStep(

@@ -2,6 +2,11 @@
 // you would torch.optim.lr_scheduler; each sets optimizer.lr from the base rate.
 import type { Optimizer } from './optimizer.js';
 
+/** Throws unless `v` is a positive integer (step counts and periods). */
+function checkCount(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: ${what} = ${v} must be a positive integer`);
+}
+
 abstract class Scheduler {
   readonly baseLr: number;
   epoch = 0;
@@ -19,7 +24,10 @@ abstract class Scheduler {
 
 /** lr = base · γ^⌊epoch / stepSize⌋. */
 export class StepLR extends Scheduler {
-  constructor(opt: Optimizer<{ lr: number }>, readonly stepSize: number, readonly gamma = 0.1) { super(opt); }
+  constructor(opt: Optimizer<{ lr: number }>, readonly stepSize: number, readonly gamma = 0.1) {
+    checkCount('StepLR: stepSize', stepSize);
+    super(opt);
+  }
   protected rate(e: number): number { return this.baseLr * this.gamma ** Math.floor(e / this.stepSize); }
 }
 
@@ -29,17 +37,22 @@ export class ExponentialLR extends Scheduler {
   protected rate(e: number): number { return this.baseLr * this.gamma ** e; }
 }
 
-/** lr = ηmin + (base − ηmin)(1 + cos(π·epoch/Tmax))/2. */
+/** lr = ηmin + (base − ηmin)(1 + cos(π·epoch/Tmax))/2; past Tmax it rises again, as PyTorch's does. */
 export class CosineAnnealingLR extends Scheduler {
-  constructor(opt: Optimizer<{ lr: number }>, readonly tMax: number, readonly etaMin = 0) { super(opt); }
+  constructor(opt: Optimizer<{ lr: number }>, readonly tMax: number, readonly etaMin = 0) {
+    checkCount('CosineAnnealingLR: tMax', tMax);
+    super(opt);
+  }
   protected rate(e: number): number {
-    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * Math.min(e, this.tMax)) / this.tMax))) / 2;
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * e) / this.tMax))) / 2;
   }
 }
 
 /** Linear warm-up from base·startFactor to base over `warmupSteps`, then constant. */
 export class LinearWarmup extends Scheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly warmupSteps: number, readonly startFactor = 1 / 3) {
+    checkCount('LinearWarmup: warmupSteps', warmupSteps);
+    if (!(startFactor > 0 && startFactor <= 1)) throw new Error(`webrnn: LinearWarmup: startFactor = ${startFactor} must be in (0, 1]`);
     super(opt);
     opt.lr = this.rate(0);
   }

@@ -19,7 +19,7 @@ let calls = 0;
 
 /** Zeroes each element with probability p and scales the rest by 1/(1−p). Each call draws a new
  *  mask; the same `seed` and call order reproduce the same masks. */
-export function dropout(x: Tensor, p: number, seed: number, offset = (calls++ * 0x10000) >>> 0): Tensor {
+export function dropout(x: Tensor, p: number, seed: number, offset = 2 ** 32 * calls++): Tensor {
   if (!(p >= 0 && p < 1)) throw new Error(`webrnn: dropout: p = ${p} must be in [0, 1)`);
   return apply1(dropoutOp, [x], { p, seed: seed >>> 0, offset });
 }

@@ -58,7 +58,8 @@ export const shapeOps = {
   transpose: (x: Tensor, ...dims: number[]) => {
     let perm: number[];
     if (dims.length === 0) perm = x.shape.map((_, i) => x.rank - 1 - i);
-    else if (dims.length === 2 && x.rank !== 2) {
+    // Two dims always name a swap, as documented (and as PyTorch does), a matrix's (0, 1) included.
+    else if (dims.length === 2) {
       const [a, b] = dims.map((d) => normAxis(d, x.rank, 'transpose', x.shape));
       perm = x.shape.map((_, i) => (i === a ? b! : i === b ? a! : i));
     } else perm = dims.map((d) => normAxis(d, x.rank, 'transpose', x.shape));

@@ -1,0 +1,48 @@
+// Timing of whole steps (a training step, an inference forward) that end with a read-back, so
+// each run includes all its GPU work. Warm-up first (pipeline compilation, pools, optimizer
+// state), then as many runs as fit a time budget, at least 3: median and min in ms.
+
+export interface StepTiming {
+  medianMs: number;
+  minMs: number;
+  runs: number;
+  warmup: number;
+}
+
+export interface MeasureOptions {
+  quick: boolean;
+  /** Steps of seconds (tfjs-webgpu on W2/W5): fewer runs. */
+  heavy: boolean;
+}
+
+/** Median of sorted or unsorted numbers (the lower middle for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+/** Times `step` after warm-up: runs until the budget is spent, between 3 and 20 runs. */
+export async function measureSteps(step: () => Promise<unknown>, opts: MeasureOptions): Promise<StepTiming> {
+  const budgetMs = opts.quick ? 200 : opts.heavy ? 5_000 : 4_000;
+  const minRuns = opts.quick ? 2 : 3;
+  const maxRuns = opts.quick ? 3 : 20;
+  let t0 = performance.now();
+  await step(); // compiles pipelines, fills pools
+  let once = performance.now() - t0;
+  let warmup = 1;
+  if (once < 1000 && !opts.quick) {
+    // A cheap step: one more warm-up (Adam's first step allocates its state, tfjs caches programs).
+    t0 = performance.now();
+    await step();
+    once = performance.now() - t0;
+    warmup++;
+  }
+  const runs = Math.max(minRuns, Math.min(maxRuns, Math.round(budgetMs / Math.max(once, 1e-3))));
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  return { medianMs: median(times), minMs: Math.min(...times), runs, warmup };
+}

@@ -1,0 +1,129 @@
+// Benchmark section: the W1–W5 training steps (forward, BPTT, Adam) and inference forwards on
+// webrnn, and the same models on TensorFlow.js (webgpu on the same adapter, wasm on the CPU) with
+// webrnn's initial weights. Before timing, both sides' initial losses are compared.
+import { counters, resetCounters } from '../src/index.js';
+import type { BenchRow, RunContext, RunSection } from './bench.js';
+import { TfjsModel } from './tfjs_model.js';
+import type { TfBackend, TfjsHandle } from './tfjs.js';
+import type { StepTiming } from './timing.js';
+import { WebrnnModel } from './webrnn_model.js';
+import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
+
+interface TfResult {
+  loss: number;
+  train: StepTiming;
+  infer: StepTiming;
+  kernels: number;
+}
+
+const shapeOf = (wl: Workload) =>
+  `B${wl.batch} T${wl.steps} ${wl.oneHot ? 'V' : 'I'}${wl.input} H${wl.hidden}${wl.layers > 1 ? ` ×${wl.layers}` : ''}`;
+
+const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
+
+async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: Workload, data: WorkloadData, w: SharedWeights): Promise<TfResult> {
+  await h.use(backend);
+  const m = new TfjsModel(h, wl, data, w);
+  try {
+    const loss = await m.lossValue();
+    ctx.progress(`${wl.id} tfjs-${backend}: initial loss ${loss.toFixed(5)}; timing`);
+    const train = await ctx.measure(() => m.trainStep(), { heavy: true });
+    const infer = await ctx.measure(() => m.infer(), { heavy: true });
+    const kernels = await m.kernelsPerStep();
+    return { loss, train, infer, kernels };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** Measures one workload on both sides; returns its timing rows and its loss row. */
+async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow }> {
+  const data = makeData(wl);
+  const ours = new WebrnnModel(wl, data);
+  const loss0 = await ours.lossValue();
+  const weights = await ours.weights();
+  ctx.progress(`${wl.id} webrnn: initial loss ${loss0.toFixed(5)}; timing`);
+  const train = await ctx.measure(() => ours.trainStep());
+  const infer = await ctx.measure(() => ours.infer());
+  resetCounters();
+  await ours.trainStep();
+  const trainCounts = { ...counters() };
+  resetCounters();
+  await ours.infer();
+  const inferCounts = { ...counters() };
+  ours.dispose();
+
+  const tf: Partial<Record<TfBackend, TfResult>> = {};
+  const h = await ctx.tfjs();
+  for (const b of h?.backends ?? []) tf[b] = await runTfjs(ctx, h!, b, wl, data, weights);
+
+  const row = (mode: 'train' | 'infer', t: StepTiming, c: { dispatches: number; submits: number }): BenchRow => {
+    const flops = mode === 'train' ? trainFlops(wl) : forwardFlops(wl);
+    const gpu = tf.webgpu?.[mode];
+    const wasm = tf.wasm?.[mode];
+    return {
+      case: `${wl.id} ${mode}`,
+      shape: shapeOf(wl),
+      'ms (median)': t.medianMs,
+      'ms (min)': t.minMs,
+      'GFLOP/s': flops / (t.medianMs / 1e3) / 1e9,
+      dispatches: c.dispatches,
+      submits: c.submits,
+      'tfjs-webgpu ms': gpu?.medianMs ?? '—',
+      'vs tfjs-webgpu': ratio(gpu?.medianMs, t.medianMs),
+      'tfjs-wasm ms': wasm?.medianMs ?? '—',
+      'vs tfjs-wasm': ratio(wasm?.medianMs, t.medianMs),
+      'tfjs kernels': mode === 'train' ? (tf.webgpu ?? tf.wasm)?.kernels ?? '—' : '',
+      runs: [t, gpu, wasm].filter(Boolean).map((x) => `${x!.warmup}+${x!.runs}`).join(' / '),
+    };
+  };
+  const diff = (b: TfBackend) => {
+    const r = tf[b];
+    if (!r) return '—';
+    return wl.cell === 'gru' ? 'n/a' : r.loss - loss0;
+  };
+  const loss: BenchRow = {
+    case: wl.id,
+    title: wl.title,
+    webrnn: loss0,
+    'tfjs-webgpu': tf.webgpu?.loss ?? '—',
+    'Δ webgpu': diff('webgpu'),
+    'tfjs-wasm': tf.wasm?.loss ?? '—',
+    'Δ wasm': diff('wasm'),
+  };
+  return { rows: [row('train', train, trainCounts), row('infer', infer, inferCounts)], loss };
+}
+
+export const workloadsSection: RunSection = {
+  name: 'workloads',
+  async run(ctx) {
+    const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
+    const only = ctx.options.only;
+    const unknown = only?.filter((id) => !all.some((w) => w.id === id)) ?? [];
+    if (unknown.length) throw new Error(`bench: --only ${unknown.join(',')}: unknown workload (known: ${all.map((w) => w.id).join(', ')})`);
+    const rows: BenchRow[] = [];
+    const losses: BenchRow[] = [];
+    for (const wl of all.filter((w) => !only || only.includes(w.id))) {
+      const r = await runWorkload(ctx, wl);
+      rows.push(...r.rows);
+      losses.push(r.loss);
+    }
+    const h = await ctx.tfjs();
+    ctx.note(
+      'ms: wall time per step after warm-up, median and min over the runs (warm-up+timed, webrnn / tfjs-webgpu / tfjs-wasm), each step ' +
+        'ending with a read-back (loss or logits), so all its GPU work is included. GFLOP/s counts matmul FLOPs only (train = 3× forward). ' +
+        '"vs tfjs" = tfjs median / webrnn median (> 1: webrnn is faster). dispatches/submits: webrnn per step; tfjs kernels: tf.profile kernel count per training step.',
+    );
+    if (!h) ctx.note('TensorFlow.js was skipped (--skip-tfjs or not installed).');
+    for (const [b, why] of Object.entries(h?.errors ?? {})) ctx.note(`tfjs ${b} backend unavailable: ${why}`);
+    if (all.some((w) => w.cell === 'gru')) {
+      ctx.note(
+        "W4: webrnn's GRU is PyTorch's reset-after variant; tfjs 4.22 supports only reset-before (resetAfter: true throws), so tfjs runs its own " +
+          'GRU with the mapped weights: the same FLOPs, a slightly different function. Its loss is not compared (n/a).',
+      );
+    }
+    ctx.table('initial loss (same data and weights, before any update)', losses, 7);
+    ctx.note('Δ: absolute difference of the initial losses, tfjs − webrnn.');
+    return rows;
+  },
+};

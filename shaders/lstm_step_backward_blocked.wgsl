@@ -1,0 +1,107 @@
+// lstm_step_backward_blocked.wgsl: the BPTT step of lstm_step_backward.wgsl (same bindings,
+// results and twin), register-blocked: one invocation handles units 4q .. 4q+3 (x: quad q) of RB
+// batch rows (y: row block), direction d (z). Needs subgroups of ≥ 8 invocations and H % 8 == 0.
+// The recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] reads W_hh rows as vec4 over the
+// lane's 4 units, reused for RB rows; dgates_hh rows are the same for every lane, so 8 lanes load
+// 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
+enable subgroups;
+
+const RB = 8u; // batch rows per invocation
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
+@group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;          // [D, 4H, H]
+@group(0) @binding(1) var<storage, read> lengths: array<i32>;         // [B], each in 1..T
+@group(0) @binding(2) var<storage, read> gates: array<vec4f>;         // [D, T, B, 4H] i, f, g, o saved by the forward
+@group(0) @binding(3) var<storage, read> c_state: array<vec4f>;       // [D, T+1, B, H]
+@group(0) @binding(4) var<storage, read> dy: array<vec4f>;            // [T, B, D·H] time order
+@group(0) @binding(5) var<storage, read> dh_carry: array<vec4f>;      // [D, B, H] dhN
+@group(0) @binding(6) var<storage, read_write> dc_carry: array<vec4f>; // [D, B, H] dcN, then dc·f
+@group(0) @binding(7) var<storage, read_write> dgates_hh: array<f32>; // [D, T, B, 4H] step order, pre-activation
+@group(0) @binding(8) var<storage, read_write> dxproj: array<vec4f>;  // [T, B, D·4H] time order, same values
+@group(0) @binding(9) var<uniform> dims: Dims;
+
+fn bcast_lo(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+}
+fn bcast_hi(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
+}
+
+fn store4(at: u32, v: vec4f) {
+  dgates_hh[at] = v.x;
+  dgates_hh[at + 1u] = v.y;
+  dgates_hh[at + 2u] = v.z;
+  dgates_hh[at + 3u] = v.w;
+}
+
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let s = dims.step;
+  let H4 = H / 4u;
+  let G = 4u * H;
+  // No early return before the loop (subgroupBroadcast needs every lane).
+  let q_raw = wid.x * 32u + lid.x;
+  let q = min(q_raw, H4 - 1u);
+  let b0 = wid.y * RB;
+  let d = wid.z;
+  let lane = lane_id % 8u;
+  var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
+  if (s + 1u < T) {
+    let next = (d * T + s + 1u) * B; // first row of step s+1
+    for (var n0 = 0u; n0 < G; n0 += 8u) {
+      let w = (d * G + n0) * H4 + q; // W_hh[n0, 4q .. 4q+3]; row n0 + kk is kk·H4 further
+      let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
+      let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
+      for (var r = 0u; r < RB; r++) {
+        let dg = dgates_hh[(next + min(b0 + r, B - 1u)) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
+        acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+      }
+    }
+  }
+  if (q_raw >= H4) { return; }
+  for (var r = 0u; r < RB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let len = u32(lengths[b]);
+    let g_at = ((d * T + s) * B + b) * G + 4u * q; // float index of gate i, unit 4q
+    if (s >= len) {
+      // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero.
+      for (var k = 0u; k < 4u; k++) { store4(g_at + k * H, vec4f()); }
+      continue;
+    }
+    let c_at = (d * B + b) * H4 + q;
+    // Step s+1 is inactive for this row (or s = T−1): the carry holds dhN instead.
+    let rec = select(dh_carry[c_at], acc[r], s + 1u < len);
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
+    let g4 = g_at / 4u;
+    let ig = gates[g4];
+    let fg = gates[g4 + H4];
+    let gg = gates[g4 + 2u * H4];
+    let og = gates[g4 + 3u * H4];
+    let cs = ((d * (T + 1u) + s) * B + b) * H4 + q;
+    let c_prev = c_state[cs];
+    let c = c_state[cs + B * H4];
+    let tc = vec4f(tanh_safe(c.x), tanh_safe(c.y), tanh_safe(c.z), tanh_safe(c.w));
+    // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; dσ = σ(1 − σ)
+    let dc = dc_carry[c_at] + dh * og * (1.0 - tc * tc);
+    let di = dc * gg * ig * (1.0 - ig);
+    let df = dc * c_prev * fg * (1.0 - fg);
+    let dgg = dc * ig * (1.0 - gg * gg);
+    let dog = dh * tc * og * (1.0 - og);
+    store4(g_at, di);
+    store4(g_at + H, df);
+    store4(g_at + 2u * H, dgg);
+    store4(g_at + 3u * H, dog);
+    let x4 = ((tpos * B + b) * D + d) * 4u * H4 + q;
+    dxproj[x4] = di;
+    dxproj[x4 + H4] = df;
+    dxproj[x4 + 2u * H4] = dgg;
+    dxproj[x4 + 3u * H4] = dog;
+    dc_carry[c_at] = dc * fg;
+  }
+}

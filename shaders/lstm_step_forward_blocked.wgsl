@@ -1,0 +1,93 @@
+// lstm_step_forward_blocked.wgsl: the step of lstm_step_forward.wgsl (same bindings, results and
+// twin), register-blocked: one invocation computes the 4 gates of unit j (x) for RB batch rows
+// (y: row block), direction d (z). Needs subgroups of ≥ 8 invocations and H % 8 == 0 (launcher).
+// Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
+// instructions per lane. h_prev is the same for all lanes, so 8 lanes load 8 consecutive floats
+// once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
+// each value is reused for RB rows. The 8 products of a k-block are summed in one expression, so
+// the accumulators are written once per block (each write inside a loop is a masked blend there).
+enable subgroups;
+
+const RB = 8u; // batch rows per invocation
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
+@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
+@group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 4H, H] as vec4 along H
+@group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
+@group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
+@group(0) @binding(4) var<storage, read_write> c_state: array<f32>; // [D, T+1, B, H]
+@group(0) @binding(5) var<storage, read_write> gates: array<f32>;   // [D, T, B, 4H] i, f, g, o after activation
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
+@group(0) @binding(7) var<uniform> dims: Dims;
+
+// Element kk (0..7) of the lanes' cooperative load, in every lane.
+fn bcast_lo(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+}
+fn bcast_hi(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let s = dims.step;
+  // No early return before the loop: subgroupBroadcast needs every lane. Lanes past H or B work
+  // on clamped indices and store nothing.
+  let j_raw = wid.x * 64u + lid.x;
+  let j = min(j_raw, H - 1u);
+  let b0 = wid.y * RB;
+  let d = wid.z;
+  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let lane = lane_id % 8u;
+  let H4 = H / 4u;
+  let w_at = (d * 4u * H + j) * H4; // row j of gate i; the gate blocks are H·H4 vec4 apart
+  let gs = H * H4;
+  var acc: array<vec4f, RB>; // gates i, f, g, o (before xproj) of row b0 + r
+  for (var k0 = 0u; k0 < H; k0 += 8u) {
+    let q = w_at + k0 / 4u;
+    // Rows: gates i, f, g, o; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
+    let w_lo = transpose(mat4x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs], w_hh[q + 3u * gs]));
+    let w_hi = transpose(mat4x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u], w_hh[q + 3u * gs + 1u]));
+    for (var r = 0u; r < RB; r++) {
+      let hv = h_state[(slot + min(b0 + r, B - 1u)) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+      acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+    }
+  }
+  if (j_raw >= H) { return; }
+  for (var r = 0u; r < RB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let prev = (slot + b) * H; // state slot s
+    let next = prev + B * H;   // state slot s + 1
+    let g_at = ((d * T + s) * B + b) * 4u * H;
+    let len = u32(lengths[b]);
+    if (s >= len) {
+      // Past this sequence's end: carry the state through; y stays as the caller filled it.
+      h_state[next + j] = h_state[prev + j];
+      c_state[next + j] = c_state[prev + j];
+      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
+      continue;
+    }
+    // The reverse direction starts at each sequence's own end.
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let x_at = (tpos * B + b) * D * 4u * H + d * 4u * H + j;
+    let pre = acc[r] + vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
+    let ig = sigmoid(pre.x);
+    let fg = sigmoid(pre.y);
+    let gg = tanh_safe(pre.z);
+    let og = sigmoid(pre.w);
+    let c = fg * c_state[prev + j] + ig * gg;
+    let h = og * tanh_safe(c);
+    c_state[next + j] = c;
+    h_state[next + j] = h;
+    gates[g_at + j] = ig;
+    gates[g_at + H + j] = fg;
+    gates[g_at + 2u * H + j] = gg;
+    gates[g_at + 3u * H + j] = og;
+    y[(tpos * B + b) * D * H + d * H + j] = h;
+  }
+}

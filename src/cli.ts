@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// The `webrnn` command: `webrnn <demo> [flags]` trains a demo on the default WebGPU device with a
+// progress bar (loss, steps/s, time left), writes --plot / --save files and prints the result.
+// Exit codes: 0 done (also after Ctrl-C), 1 the run failed, 2 a command-line mistake.
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { MultiBar, Presets } from 'cli-progress';
+import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from '../demos/common/cli.js';
+import type { Demo, DemoHooks, DemoResult, Progress } from '../demos/common/demo.js';
+import { renderSvg } from '../demos/common/plot.js';
+import { DEMOS } from '../demos/common/registry.js';
+import { adapterInfo, init } from './gpu/device.js';
+import { writeFileAtomic } from './io/fs.js';
+
+/** Where progress and log lines go while a demo runs. */
+interface Reporter {
+  update(p: Progress): void;
+  log(line: string): void;
+  stop(): void;
+}
+
+const fmtNum = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
+const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s < 90 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+
+/** Steps per second since the first report, and the time left at that rate. */
+function rateTracker(): (p: Progress) => { rate: number; eta: number } {
+  let first: { step: number; t: number } | null = null;
+  return (p) => {
+    const t = performance.now();
+    first ??= { step: p.step - 1, t: t - 1e-3 };
+    const rate = ((p.step - first.step) * 1000) / (t - first.t);
+    return { rate, eta: (p.totalSteps - p.step) / rate };
+  };
+}
+
+function metricsText(p: Progress): string {
+  return Object.entries(p.metrics ?? {}).map(([k, v]) => ` | ${k} ${fmtNum(v)}`).join('');
+}
+
+/** A terminal: cli-progress redraws one bar on stderr and prints log lines above it. */
+function ttyReporter(name: string): Reporter {
+  const multi = new MultiBar({
+    format: `${name} [{bar}] {percentage}% | {value}/{total} | loss {loss}{metrics} | {rate} steps/s | ETA {etaText}`,
+    stream: process.stderr,
+    barsize: 24,
+    hideCursor: true,
+    fps: 8,
+  }, Presets.shades_classic);
+  let bar: ReturnType<MultiBar['create']> | null = null;
+  const track = rateTracker();
+  return {
+    update(p) {
+      const { rate, eta } = track(p);
+      const payload = { loss: fmtNum(p.loss), metrics: metricsText(p), rate: rate.toFixed(1), etaText: fmtTime(eta) };
+      if (!bar) bar = multi.create(p.totalSteps, p.step, payload);
+      bar.setTotal(p.totalSteps);
+      bar.update(p.step, payload);
+    },
+    log(line) {
+      if (bar) multi.log(`${line}\n`);
+      else console.log(line);
+    },
+    stop() {
+      if (!bar) return;
+      multi.update(); // flushes queued log lines
+      multi.stop();
+      bar = null;
+    },
+  };
+}
+
+/** A pipe or file (CI, tests): plain lines; a progress line at most every 10% or 10 s. */
+function lineReporter(name: string): Reporter {
+  const track = rateTracker();
+  let last = { step: 0, t: -Infinity };
+  return {
+    update(p) {
+      const { rate, eta } = track(p);
+      const t = performance.now();
+      if (p.step < p.totalSteps && p.step - last.step < p.totalSteps / 10 && t - last.t < 10_000) return;
+      last = { step: p.step, t };
+      process.stderr.write(`${name}: step ${p.step}/${p.totalSteps} | loss ${fmtNum(p.loss)}${metricsText(p)} | ${rate.toFixed(1)} steps/s | ETA ${fmtTime(eta)}\n`);
+    },
+    log: (line) => console.log(line),
+    stop() {},
+  };
+}
+
+/** Checks the host flags' files before anything runs, so a typo fails fast with exit code 2. */
+async function checkHostFlags(host: HostFlags): Promise<void> {
+  if (host.plot !== undefined && !/\.svg$/i.test(host.plot)) {
+    throw new UsageError(`--plot ${host.plot}: plots are written as SVG; give a path ending in .svg`);
+  }
+  for (const [flag, path] of [['--plot', host.plot], ['--save', host.save]] as const) {
+    if (path === undefined) continue;
+    try {
+      await access(dirname(path));
+    } catch {
+      throw new UsageError(`${flag} ${path}: the folder ${dirname(path)} does not exist`);
+    }
+  }
+  if (host.load !== undefined) {
+    try {
+      await access(host.load);
+    } catch {
+      throw new UsageError(`--load ${host.load}: no such file`);
+    }
+  }
+}
+
+/** How to invoke this command again: `webrnn` when installed, else `node <path to cli.js>`. */
+function commandName(): string {
+  const script = process.argv[1] ?? '';
+  return /cli\.js$/.test(script) ? `node ${relative(process.cwd(), script) || script}` : 'webrnn';
+}
+
+function printResult(demo: Demo, result: DemoResult): void {
+  const rows = Object.entries(result.summary);
+  const width = Math.max(0, ...rows.map(([k]) => k.length)) + 2;
+  console.log(`\nResult of ${demo.name}:`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}${typeof v === 'number' ? fmtNum(v) : v}`);
+}
+
+async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFlags, cmd: string): Promise<void> {
+  const t0 = performance.now();
+  let stopRequested = false;
+  const reporter = process.stderr.isTTY ? ttyReporter(demo.name) : lineReporter(demo.name);
+  // Installed before anything starts, so Ctrl-C always ends the run cleanly (after its current step).
+  process.on('SIGINT', () => {
+    if (stopRequested) {
+      reporter.stop();
+      process.stderr.write('second Ctrl-C: quitting without finishing\n');
+      process.exit(130);
+    }
+    stopRequested = true;
+    reporter.log('Ctrl-C: stopping after this step (press again to quit at once)');
+  });
+  await init();
+  const info = adapterInfo();
+  console.log(`adapter: ${info.name}${info.isSoftware ? ' (software)' : ''}`);
+  console.log(`config: ${Object.entries(config).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+
+  let savedTo: string | null = null;
+  const hooks: DemoHooks = {
+    progress: (p) => reporter.update(p),
+    log: (line) => reporter.log(line),
+    shouldStop: () => stopRequested,
+    readFile: async (path) => new Uint8Array(await readFile(path)),
+    save: host.save === undefined ? undefined : async (bytes) => {
+      await writeFileAtomic(host.save!, bytes);
+      savedTo = host.save!;
+    },
+    load: host.load === undefined ? undefined : async () => new Uint8Array(await readFile(host.load!)),
+  };
+  let result: DemoResult;
+  try {
+    result = await demo.run(config, hooks);
+  } finally {
+    reporter.stop();
+  }
+  printResult(demo, result);
+  if (host.plot !== undefined) {
+    await writeFile(host.plot, renderSvg(result.plots));
+    console.log(`plot: ${host.plot} (${result.plots.map((p) => p.name).join(', ') || 'no plots'})`);
+  }
+  if (host.save !== undefined) console.log(savedTo ? `checkpoint: ${savedTo}` : `note: ${demo.name} wrote no checkpoint, --save ${host.save} was not used`);
+  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s${stopRequested ? ' (stopped by Ctrl-C)' : ''}`);
+  const others = [...DEMOS.values()].filter((d) => d !== demo);
+  if (others.length) {
+    console.log('\nOther demos:');
+    const width = Math.max(...others.map((d) => d.name.length)) + 2;
+    for (const d of others) console.log(`  ${cmd} ${d.name.padEnd(width)}${d.description}`);
+    console.log(`  ${cmd} <demo> --help   shows a demo's flags`);
+  }
+}
+
+async function main(): Promise<number> {
+  const cmd = commandName();
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2), DEMOS, cmd);
+    if (parsed.help) {
+      const demo = parsed.demo ? DEMOS.get(parsed.demo) : undefined;
+      console.log(demo ? demoHelp(demo, cmd) : mainHelp(DEMOS, cmd));
+      return 0;
+    }
+    await checkHostFlags(parsed.host);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${cmd}: ${e.message}`);
+    return 2;
+  }
+  const demo = DEMOS.get(parsed.demo!)!;
+  await runDemo(demo, buildConfig(demo, parsed), parsed.host, cmd);
+  return 0;
+}
+
+main().then(
+  // Dawn's device keeps the event loop alive, so leave explicitly once stdout has drained.
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (e: unknown) => {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.WEBRNN_DEBUG && e instanceof Error) console.error(e.stack);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,87 @@
+// CI smoke run of `npm run bench -- --quick --profile`: every section runs on tiny shapes and
+// writes its files. Nothing here depends on a timing: only that the numbers exist, that webrnn
+// and TensorFlow.js start from the same loss, and that the profile saw every dispatch of a step.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../bench/bench.js';
+import { QUICK_WORKLOADS } from '../../bench/workloads.js';
+
+const silent = { log: () => {}, progress: () => {} };
+
+describe('bench arguments', () => {
+  test('flags are parsed; unknown flags and missing values throw', () => {
+    const o = parseArgs(['--quick', '--only', 'w1,W3', '--skip-tfjs', '--profile', '--out', '/tmp/x']);
+    expect(o).toMatchObject({ quick: true, only: ['W1', 'W3'], skipTfjs: true, profile: true, out: '/tmp/x', sections: null });
+    expect(parseArgs([]).only).toBeNull();
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown flag --fast/);
+    expect(() => parseArgs(['--only'])).toThrow(/--only needs a value/);
+  });
+
+  test('--only with an unknown workload names the known ones', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
+    const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
+    await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5/);
+  });
+});
+
+describe('quick bench', () => {
+  let report: BenchReport;
+  const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
+
+  test('runs every section and writes bench.json and bench.md', async () => {
+    report = await runBench({ ...parseArgs(['--quick', '--profile', '--out', out]), ...silent }, 'test');
+    const json = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
+    expect(Object.keys(json.sections)).toEqual(Object.keys(report.sections));
+    expect(json.adapter.name).toBe(report.adapter.name);
+    const md = readFileSync(join(out, 'bench.md'), 'utf8');
+    for (const title of ['## matmul', '## workloads', '### initial loss', '## profile']) expect(md).toContain(title);
+  }, 600_000);
+
+  test('every workload has a train and an infer row with positive times and counts', () => {
+    const rows = report.sections['workloads']!;
+    for (const wl of QUICK_WORKLOADS) {
+      for (const mode of ['train', 'infer']) {
+        const r = rows.find((x) => x.case === `${wl.id} ${mode}`);
+        expect(r, `${wl.id} ${mode}`).toBeDefined();
+        for (const col of ['ms (median)', 'ms (min)', 'GFLOP/s', 'dispatches', 'submits']) expect(r![col]).toBeGreaterThan(0);
+        expect(r!['ms (min)']).toBeLessThanOrEqual(r!['ms (median)'] as number);
+      }
+    }
+    const matmul = report.sections['matmul']!;
+    expect(matmul.find((r) => r.case === 'empty dispatch')?.['µs/dispatch']).toBeGreaterThan(0);
+  });
+
+  test('TensorFlow.js starts from the same loss on the LSTM workloads', () => {
+    const losses = report.sections['workloads: initial loss (same data and weights, before any update)']!;
+    expect(losses).toHaveLength(QUICK_WORKLOADS.length);
+    for (const r of losses) {
+      expect(Number.isFinite(r['webrnn'])).toBe(true);
+      const wl = QUICK_WORKLOADS.find((w) => w.id === r.case)!;
+      for (const b of ['webgpu', 'wasm']) {
+        const theirs = r[`tfjs-${b}`];
+        if (typeof theirs !== 'number') continue; // that backend did not load here (noted in the report)
+        if (wl.cell === 'gru') expect(r[`Δ ${b}`]).toBe('n/a'); // tfjs has no reset-after GRU
+        // float32 sums in a different order: a few ulps of the loss
+        else expect(Math.abs(theirs - (r['webrnn'] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(theirs)));
+      }
+    }
+  });
+
+  test('the profile times every dispatch of a training step', () => {
+    const rows = report.sections['profile']!;
+    if (!rows.length) return; // no timestamp-query on this adapter (noted in the report)
+    const byStep = (id: string) => rows.filter((r: BenchRow) => r.case === id);
+    for (const wl of QUICK_WORKLOADS) {
+      const all = byStep(wl.id).find((r) => r.kernel === '(all)')!;
+      const train = report.sections['workloads']!.find((r) => r.case === `${wl.id} train`)!;
+      expect(all.dispatches).toBe(train.dispatches);
+      const perKernel = byStep(wl.id).filter((r) => r.kernel !== '(all)');
+      expect(perKernel.reduce((s, r) => s + (r.dispatches as number), 0)).toBe(all.dispatches);
+      expect(perKernel.some((r) => r.kind === 'per-step' && r.phase === 'forward')).toBe(true);
+      expect(perKernel.some((r) => r.kind === 'per-step' && r.phase === 'backward')).toBe(true);
+      expect(perKernel.some((r) => r.kernel === 'adam' && r.phase === 'optimizer')).toBe(true);
+    }
+  });
+});

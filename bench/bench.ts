@@ -3,8 +3,10 @@
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
 // --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads, --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
@@ -51,7 +53,7 @@ export interface BenchContext {
 export interface RunContext extends BenchContext {
   options: BenchOptions;
   /** Times whole steps that finish their GPU work themselves (a read-back): median and min. */
-  measure(step: () => Promise<unknown>, opts?: { heavy?: boolean }): Promise<StepTiming>;
+  measure(step: () => Promise<unknown>): Promise<StepTiming>;
   /** TensorFlow.js with its webgpu and wasm backends, loaded once; null with --skip-tfjs. */
   tfjs(): Promise<TfjsHandle | null>;
   /** Notes printed under the section's table (what a column means, what was skipped). */
@@ -128,7 +130,7 @@ function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Prom
       times.sort((a, b) => a - b);
       return { seconds: times[Math.floor(runs / 2)]!, iters, runs };
     },
-    measure: (step, opts = {}) => measureSteps(step, { quick, heavy: opts.heavy ?? false }),
+    measure: (step) => measureSteps(step, { quick }),
     tfjs,
     note: (text) => out.notes.push(text),
     table: (title, rows, digits = 4) => out.tables.push({ title, rows, digits }),
@@ -155,17 +157,33 @@ export interface BenchReport {
   command: string;
   adapter: AdapterInfo;
   tfjs: string | null;
+  /** CPUs and the 1-minute load average at the start and end: other work on a shared machine
+   *  (and a software adapter runs on the CPU) shows up in every time. */
+  host: { cpus: number; loadStart: number; loadEnd: number };
   sections: Record<string, BenchRow[]>;
   notes: Record<string, string[]>;
   markdown: string;
 }
 
+function hasDevice(): boolean {
+  try {
+    gpu();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the selected sections and writes bench.json and bench.md into options.out. */
 export async function runBench(options: BenchOptions, command: string): Promise<BenchReport> {
-  const precise = options.profile && (await preciseTimestampsGpu());
+  const unknown = options.sections?.filter((n) => !SECTIONS.some((s) => s.name === n)) ?? [];
+  if (unknown.length) throw new Error(`bench: --sections ${unknown.join(',')}: unknown (known: ${SECTIONS.map((s) => s.name).join(', ')})`);
+  // Only before the first device exists: webrnn keeps the device it made first.
+  const precise = options.profile && !hasDevice() && (await preciseTimestampsGpu());
   await init();
   const info = adapterInfo();
   const date = new Date().toISOString();
+  const loadStart = loadavg()[0]!;
   const chosen = SECTIONS.filter((s) => (options.sections ? options.sections.includes(s.name) : s.name !== 'profile' || options.profile));
   const sections: Record<string, BenchRow[]> = {};
   const notes: Record<string, string[]> = {};
@@ -175,7 +193,10 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     md.push(text);
     options.log(text);
   };
-  emit(`# webrnn benchmark${options.quick ? ' (quick)' : ''}\n\nAdapter: ${info.name}${info.isSoftware ? ' (software)' : ''}  \nDate: ${date}  \nCommand: \`${command}\`\n`);
+  emit(
+    `# webrnn benchmark${options.quick ? ' (quick)' : ''}\n\nAdapter: ${info.name}${info.isSoftware ? ' (software)' : ''}  \n` +
+      `Date: ${date}  \nCommand: \`${command}\`  \nHost: ${cpus().length} CPUs, load average ${loadStart.toFixed(1)} at the start\n`,
+  );
   let tfjsVersion: string | null = null;
   // Loaded once, on first use, and shared by every section.
   const tfjs: { load?: Promise<TfjsHandle | null> } = {};
@@ -195,7 +216,11 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     emit(`## ${s.name}\n\n${markdown(rows)}\n${notes[s.name]!.map((n) => `\n${n}`).join('\n')}\n${extra.join('')}`);
   }
   if (tfjsVersion) emit(`TensorFlow.js ${tfjsVersion} (@tensorflow/tfjs layers; webgpu and wasm backends).\n`);
-  const report: BenchReport = { date, quick: options.quick, command, adapter: info, tfjs: tfjsVersion, sections, notes, markdown: md.join('\n') };
+  const host = { cpus: cpus().length, loadStart, loadEnd: loadavg()[0]! };
+  emit(`Load average ${host.loadEnd.toFixed(1)} at the end (${host.cpus} CPUs).\n`);
+  const report: BenchReport = {
+    date, quick: options.quick, command, adapter: info, tfjs: tfjsVersion, host, sections, notes, markdown: md.join('\n'),
+  };
   mkdirSync(options.out, { recursive: true });
   const { markdown: text, ...json } = report;
   writeFileSync(join(options.out, 'bench.json'), JSON.stringify(json, null, 2) + '\n');

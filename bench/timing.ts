@@ -11,8 +11,6 @@ export interface StepTiming {
 
 export interface MeasureOptions {
   quick: boolean;
-  /** Steps of seconds (tfjs-webgpu on W2/W5): fewer runs. */
-  heavy: boolean;
 }
 
 /** Median of sorted or unsorted numbers (the lower middle for an even count). */
@@ -23,7 +21,8 @@ export function median(xs: readonly number[]): number {
 
 /** Times `step` after warm-up: runs until the budget is spent, between 3 and 20 runs. */
 export async function measureSteps(step: () => Promise<unknown>, opts: MeasureOptions): Promise<StepTiming> {
-  const budgetMs = opts.quick ? 200 : opts.heavy ? 5_000 : 4_000;
+  // Steps of seconds (W2, W5) get the minimum of 3 runs; W3's few ms get 20.
+  const budgetMs = opts.quick ? 200 : 4_000;
   const minRuns = opts.quick ? 2 : 3;
   const maxRuns = opts.quick ? 3 : 20;
   let t0 = performance.now();

@@ -26,8 +26,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let len = u32(lengths[b]);
   let dg_at = ((d * T + s) * B + b) * 3u * H;
   if (s >= len) {
-    // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero.
-    for (var k = 0u; k < 3u; k++) { dgates_hh[dg_at + k * H + j] = 0.0; }
+    // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero, and so is dxproj at
+    // the padding position s (dxproj needs no zero-fill).
+    let pad = (s * B + b) * D * 3u * H + d * 3u * H + j;
+    for (var k = 0u; k < 3u; k++) {
+      dgates_hh[dg_at + k * H + j] = 0.0;
+      dxproj[pad + k * H] = 0.0;
+    }
     return;
   }
   let c_at = (d * B + b) * H + j;

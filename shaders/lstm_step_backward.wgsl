@@ -27,8 +27,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let len = u32(lengths[b]);
   let g_at = ((d * T + s) * B + b) * 4u * H;
   if (s >= len) {
-    // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero.
-    for (var k = 0u; k < 4u; k++) { dgates_hh[g_at + k * H + j] = 0.0; }
+    // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
+    // dxproj at the padding position s (dxproj needs no zero-fill).
+    let pad = (s * B + b) * D * 4u * H + d * 4u * H + j;
+    for (var k = 0u; k < 4u; k++) {
+      dgates_hh[g_at + k * H + j] = 0.0;
+      dxproj[pad + k * H] = 0.0;
+    }
     return;
   }
   let c_at = (d * B + b) * H + j;

@@ -1,13 +1,15 @@
-// lstm_step_backward_blocked.wgsl: the BPTT step of lstm_step_backward.wgsl (same bindings,
-// results and twin), register-blocked: one invocation handles units 4q .. 4q+3 (x: quad q) of RB
-// batch rows (y: row block), direction d (z). Needs subgroups of ≥ 8 invocations and H % 8 == 0.
+// lstm_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of
+// lstm_step_backward.wgsl (same bindings, results and twin), register-blocked: one invocation
+// handles units 4q .. 4q+3 (x: quad q) of RB batch rows (y: row block), direction d (z). With
+// count > 1 the workgroup holds every unit of its rows (see lstm_step_forward_blocked.wgsl).
+// Needs subgroups of ≥ 8 invocations and H % 8 == 0.
 // The recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] reads W_hh rows as vec4 over the
 // lane's 4 units, reused for RB rows; dgates_hh rows are the same for every lane, so 8 lanes load
 // 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
-enable subgroups;
-
 const RB = 8u; // batch rows per invocation
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
+// Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
+override WG_X: u32 = 32;
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
 @group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;          // [D, 4H, H]
 @group(0) @binding(1) var<storage, read> lengths: array<i32>;         // [B], each in 1..T
 @group(0) @binding(2) var<storage, read> gates: array<vec4f>;         // [D, T, B, 4H] i, f, g, o saved by the forward
@@ -19,13 +21,6 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 @group(0) @binding(8) var<storage, read_write> dxproj: array<vec4f>;  // [T, B, D·4H] time order, same values
 @group(0) @binding(9) var<uniform> dims: Dims;
 
-fn bcast_lo(v: f32) -> vec4f {
-  return vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
-}
-fn bcast_hi(v: f32) -> vec4f {
-  return vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
-}
-
 fn store4(at: u32, v: vec4f) {
   dgates_hh[at] = v.x;
   dgates_hh[at + 1u] = v.y;
@@ -33,22 +28,15 @@ fn store4(at: u32, v: vec4f) {
   dgates_hh[at + 3u] = v.w;
 }
 
-@compute @workgroup_size(32)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
+// BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+RB−1, direction d.
+fn lstm_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
   let D = dims.dirs;
-  let s = dims.step;
   let H4 = H / 4u;
   let G = 4u * H;
-  // No early return before the loop (subgroupBroadcast needs every lane).
-  let q_raw = wid.x * 32u + lid.x;
   let q = min(q_raw, H4 - 1u);
-  let b0 = wid.y * RB;
-  let d = wid.z;
-  let lane = lane_id % 8u;
   var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
   if (s + 1u < T) {
     let next = (d * T + s + 1u) * B; // first row of step s+1
@@ -69,8 +57,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let len = u32(lengths[b]);
     let g_at = ((d * T + s) * B + b) * G + 4u * q; // float index of gate i, unit 4q
     if (s >= len) {
-      // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero.
-      for (var k = 0u; k < 4u; k++) { store4(g_at + k * H, vec4f()); }
+      // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
+      // dxproj at the padding position s.
+      let pad = ((s * B + b) * D + d) * 4u * H4 + q;
+      for (var k = 0u; k < 4u; k++) {
+        store4(g_at + k * H, vec4f());
+        dxproj[pad + k * H4] = vec4f();
+      }
       continue;
     }
     let c_at = (d * B + b) * H4 + q;
@@ -103,5 +96,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     dxproj[x4 + 2u * H4] = dgg;
     dxproj[x4 + 3u * H4] = dog;
     dc_carry[c_at] = dc * fg;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  for (var i = 0u; i < dims.count; i++) {
+    lstm_step_backward(dims.step - i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
   }
 }

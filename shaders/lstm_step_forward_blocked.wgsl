@@ -1,15 +1,17 @@
-// lstm_step_forward_blocked.wgsl: the step of lstm_step_forward.wgsl (same bindings, results and
-// twin), register-blocked: one invocation computes the 4 gates of unit j (x) for RB batch rows
-// (y: row block), direction d (z). Needs subgroups of ≥ 8 invocations and H % 8 == 0 (launcher).
+// lstm_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of lstm_step_forward.wgsl
+// (same bindings, results and twin), register-blocked: one invocation computes the 4 gates of
+// unit j (x) for RB batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
+// every unit of its rows (the launcher checks), so a storage barrier between steps is all the
+// recurrence needs: rows never depend on other rows. Needs subgroups of ≥ 8 lanes and H % 8 == 0.
 // Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
 // instructions per lane. h_prev is the same for all lanes, so 8 lanes load 8 consecutive floats
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
 // each value is reused for RB rows. The 8 products of a k-block are summed in one expression, so
 // the accumulators are written once per block (each write inside a loop is a masked blend there).
-enable subgroups;
-
 const RB = 8u; // batch rows per invocation
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
+// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
+override WG_X: u32 = 64;
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 4H, H] as vec4 along H
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
@@ -19,30 +21,14 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-// Element kk (0..7) of the lanes' cooperative load, in every lane.
-fn bcast_lo(v: f32) -> vec4f {
-  return vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
-}
-fn bcast_hi(v: f32) -> vec4f {
-  return vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
-}
-
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
+// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+RB−1, direction d.
+fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
   let D = dims.dirs;
-  let s = dims.step;
-  // No early return before the loop: subgroupBroadcast needs every lane. Lanes past H or B work
-  // on clamped indices and store nothing.
-  let j_raw = wid.x * 64u + lid.x;
   let j = min(j_raw, H - 1u);
-  let b0 = wid.y * RB;
-  let d = wid.z;
   let slot = (d * (T + 1u) + s) * B; // first row of state slot s
-  let lane = lane_id % 8u;
   let H4 = H / 4u;
   let w_at = (d * 4u * H + j) * H4; // row j of gate i; the gate blocks are H·H4 vec4 apart
   let gs = H * H4;
@@ -66,10 +52,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let g_at = ((d * T + s) * B + b) * 4u * H;
     let len = u32(lengths[b]);
     if (s >= len) {
-      // Past this sequence's end: carry the state through; y stays as the caller filled it.
+      // Past this sequence's end: carry the state through; y at the padding position s is 0.
       h_state[next + j] = h_state[prev + j];
       c_state[next + j] = c_state[prev + j];
       for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
+      y[(s * B + b) * D * H + d * H + j] = 0.0;
       continue;
     }
     // The reverse direction starts at each sequence's own end.
@@ -89,5 +76,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     gates[g_at + 2u * H + j] = gg;
     gates[g_at + 3u * H + j] = og;
     y[(tpos * B + b) * D * H + d * H + j] = h;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  for (var i = 0u; i < dims.count; i++) {
+    lstm_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    storageBarrier(); // step s+1 reads the h of every unit of these rows
   }
 }

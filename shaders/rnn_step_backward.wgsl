@@ -26,7 +26,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let len = u32(lengths[b]);
   let g_at = ((d * T + s) * B + b) * H;
   if (s >= len) {
-    dgates_hh[g_at + j] = 0.0; // inactive: the carry keeps carrying dhN down
+    // Inactive: the carry keeps carrying dhN down; this step's row is zero, and so is dxproj at the
+    // padding position s (dxproj needs no zero-fill).
+    dgates_hh[g_at + j] = 0.0;
+    dxproj[(s * B + b) * D * H + d * H + j] = 0.0;
     return;
   }
   var rec: f32;

@@ -25,8 +25,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let next = prev + B * H;                     // state slot s + 1
   let len = u32(lengths[b]);
   if (s >= len) {
-    // Past this sequence's end: carry the state through; y stays as the caller filled it.
+    // Past this sequence's end: carry the state through. y at time s is padding (both directions
+    // cover 0 .. len−1 while active), so this step writes its zero: y needs no zero-fill.
     h_state[next + j] = h_state[prev + j];
+    y[(s * B + b) * D * H + d * H + j] = 0.0;
     return;
   }
   // The reverse direction starts at each sequence's own end.

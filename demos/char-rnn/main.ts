@@ -52,8 +52,12 @@ function checkConfig(c: CharRnnConfig): void {
   if (!(c.temperature >= 0 && Number.isFinite(c.temperature))) throw new Error(`char-rnn: temperature = ${c.temperature} must be a finite number ≥ 0`);
 }
 
+/** The default text seen from a bundle two folders deep (dist/node/cli.js), where text.ts's own
+ *  module-relative URL no longer points into demos/ (this file is two folders deep as well). */
+const BUNDLED_TEXT_URL = new URL('../../demos/char-rnn/data/kjv-genesis-exodus.txt', import.meta.url);
+
 async function readText(data: string, hooks: DemoHooks): Promise<string> {
-  if (!data) return loadText();
+  if (!data) return loadText().catch(() => loadText(BUNDLED_TEXT_URL));
   try {
     return hooks.readFile ? new TextDecoder('utf-8', { fatal: true }).decode(await hooks.readFile(data)) : await loadText(data);
   } catch (e) {
@@ -127,6 +131,13 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
     let stopped = false;
     const first = step;
     const started = performance.now();
+    let evalSeconds = 0; // kept out of the training time
+    const heldOut = async () => {
+      const t0 = performance.now();
+      const bits = (await meanLoss(model, valid)) / LN2;
+      evalSeconds += (performance.now() - t0) / 1000;
+      return bits;
+    };
     while (step < total && !stopped) {
       const k = step % perEpoch;
       if (k === 0) {
@@ -157,7 +168,7 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
         trainCurve.y.push(mean / LN2);
         const metrics: Record<string, number> = { bitsPerChar: mean / LN2, epoch: step / perEpoch };
         if (epochEnd && step < total && !stopped) {
-          const bpc = (await meanLoss(model, valid)) / LN2;
+          const bpc = await heldOut();
           validCurve.x.push(step);
           validCurve.y.push(bpc);
           metrics.heldOutBitsPerChar = bpc;
@@ -166,11 +177,11 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
         hooks.progress({ step, totalSteps: total, loss: mean, metrics });
       }
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000 - evalSeconds;
     if (hooks.save) await hooks.save(await encodeCheckpoint('char-rnn', model, opt, step, arch, state ? { h: state[0], c: state[1] } : {}));
     disposeState(state);
     state = null;
-    const bpc = (await meanLoss(model, valid)) / LN2;
+    const bpc = await heldOut();
     validCurve.x.push(step);
     validCurve.y.push(bpc);
     const charsPerSecond = ((step - first) * c.batch * c.seqLen) / Math.max(seconds, 1e-9);
@@ -197,6 +208,7 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
         epochs: +(step / perEpoch).toFixed(3),
         trainSeconds: +seconds.toFixed(1),
         secondsPerEpoch: +((seconds * perEpoch) / Math.max(step - first, 1)).toFixed(1),
+        evalSeconds: +evalSeconds.toFixed(1),
         stopped: stopped ? 'yes' : 'no',
         sample: sampleText,
       },
@@ -215,9 +227,9 @@ const defaults: CharRnnConfig = {
   embed: 32,
   seqLen: 64,
   batch: 32,
-  epochs: 1,
+  epochs: 3,
   steps: 0,
-  lr: 0.003,
+  lr: 0.006,
   clip: 1,
   seed: 1,
   data: '',

@@ -14,6 +14,16 @@ export interface CharModelOptions {
   seed: number;
 }
 
+/** Sets every layer's input bias to 0 with the forget gate's part (gate order i, f, g, o) at
+ *  `value`: with 1 the cells keep their memory from the start, which speeds up early learning
+ *  (Jozefowicz et al. 2015). bias_hh keeps its uniform initialisation. */
+export function setForgetBias(lstm: nn.LSTM, value: number): void {
+  const H = lstm.hiddenSize;
+  const bias = new Float32Array(4 * H).fill(value, H, 2 * H);
+  const names = [...lstm.namedParameters()].map(([n]) => n).filter((n) => n.startsWith('bias_ih_'));
+  lstm.loadStateDict(Object.fromEntries(names.map((n) => [n, bias])), { strict: false });
+}
+
 export class CharModel extends nn.Module {
   readonly embedding: nn.Embedding;
   readonly lstm: nn.LSTM;
@@ -25,6 +35,7 @@ export class CharModel extends nn.Module {
     this.embedding = this.registerModule('embedding', new nn.Embedding(vocab, embed, { seed }));
     this.lstm = this.registerModule('lstm', new nn.LSTM({ inputSize: embed, hiddenSize: hidden, numLayers: layers, seed: seed + 1 }));
     this.head = this.registerModule('head', new nn.Linear(hidden, vocab, { seed: seed + 2 }));
+    setForgetBias(this.lstm, 1);
   }
 
   /** ids int32 [T, B] → logits [T·B, vocab] and the final state. */

@@ -208,12 +208,12 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
 
 const defaults: SeqMnistConfig = {
   cell: 'lstm',
-  hidden: 128,
+  hidden: 64,
   layers: 1,
   epochs: 6,
   steps: 0,
   batch: 64,
-  lr: 0.003,
+  lr: 0.006,
   clip: 1,
   seed: 1,
   data: '',

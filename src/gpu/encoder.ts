@@ -3,13 +3,24 @@
 // that is written with one writeBuffer just before the submit, so a whole training step is one
 // submit with no CPU wait inside.
 import { gpu, throwPendingErrors, type Gpu } from './device.js';
-import { compile, packDims, type Kernel, type Overrides } from './kernel.js';
+import { compile, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
 
 /** A storage binding: a whole buffer, or a byte range of one. */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
 
 const SLOT = 256; // minUniformBufferOffsetAlignment on every adapter we know of
 const SLOTS = 4096;
+const NO_OVERRIDES: Overrides = Object.freeze({});
+const LEAF = Symbol('bind group');
+type TrieNode = Map<GPUBuffer | string | symbol, TrieNode | GPUBindGroup>;
+
+/** A key of the caller's override values ('' for none). The same set in another key order only
+ *  makes a second entry for the same compiled pipeline. */
+function overrideKey(overrides: Overrides): string {
+  let key = '';
+  for (const name in overrides) key += `${name}=${+overrides[name]!},`;
+  return key;
+}
 
 export interface Counters {
   dispatches: number;
@@ -26,7 +37,10 @@ class Recorder {
   private uniformData = new ArrayBuffer(SLOT * SLOTS);
   private uniformView = new DataView(this.uniformData);
   private slot = 0;
-  private bindGroups = new Map<string, GPUBindGroup>();
+  private pipelines = new Map<Kernel, Map<string, CompiledKernel>>();
+  private bindGroups = new Map<CompiledKernel, TrieNode>();
+  private bindGroupCount = 0;
+  private offsets = new Uint32Array(1);
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 0;
   /** Buffers to destroy once the pending work is submitted (upload staging). */
@@ -61,29 +75,48 @@ class Recorder {
     kernel: Kernel<B, D>,
     buffers: Record<B, Binding>,
     dims: Record<D, number>,
-    overrides: Overrides = {},
+    overrides: Overrides = NO_OVERRIDES,
   ): void {
     if (this.g.lost) throw this.g.lost;
-    const [x, y, z] = kernel.dispatch(dims, { ...kernel.overrides, ...overrides });
+    const ovKey = overrideKey(overrides);
+    // Only a kernel given overrides needs the merged set (its dispatch rule may read them).
+    const merged = ovKey ? { ...kernel.overrides, ...overrides } : (kernel.overrides ?? NO_OVERRIDES);
+    const [x, y, z] = kernel.dispatch(dims, merged);
     if (x === 0 || y === 0 || z === 0) return;
     const max = this.g.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) {
       throw new Error(`webrnn: kernel ${kernel.name}: grid [${x}, ${y}, ${z}] exceeds ${max} workgroups per dimension`);
     }
     if (this.slot === SLOTS) this.flush();
-    const compiled = compile(this.g, kernel, overrides);
+    const compiled = this.pipeline(kernel, overrides, ovKey);
     const offset = this.slot * SLOT;
-    if (kernel.dimNames.length) {
+    const hasDims = kernel.dimNames.length > 0;
+    if (hasDims) {
       packDims(kernel, dims as Record<string, number>, this.uniformView, offset);
       this.slot++;
     }
-    const bindGroup = this.bindGroup(kernel, compiled.key, compiled.layout, buffers);
+    const bindGroup = this.bindGroup(kernel, compiled, buffers);
     const pass = this.pass ?? (this.pass = this.ensureEncoder().beginComputePass({ label: 'webrnn' }));
     pass.setPipeline(compiled.pipeline);
-    pass.setBindGroup(0, bindGroup, kernel.dimNames.length ? [offset] : []);
+    if (hasDims) {
+      this.offsets[0] = offset;
+      pass.setBindGroup(0, bindGroup, this.offsets, 0, 1);
+    } else {
+      pass.setBindGroup(0, bindGroup);
+    }
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
     this.counters.byKernel.set(kernel.name, (this.counters.byKernel.get(kernel.name) ?? 0) + 1);
+  }
+
+  /** The compiled pipeline, found without building compile()'s canonical key on every dispatch
+   *  (that string work and its garbage were ~15% of a small training step's CPU time). */
+  private pipeline(kernel: Kernel, overrides: Overrides, ovKey: string): CompiledKernel {
+    let byOverrides = this.pipelines.get(kernel);
+    if (!byOverrides) this.pipelines.set(kernel, (byOverrides = new Map()));
+    let c = byOverrides.get(ovKey);
+    if (!c) byOverrides.set(ovKey, (c = compile(this.g, kernel, overrides)));
+    return c;
   }
 
   private bufferId(b: GPUBuffer): number {
@@ -92,28 +125,37 @@ class Recorder {
     return id;
   }
 
-  private bindGroup(kernel: Kernel, key: string, layout: GPUBindGroupLayout, buffers: Record<string, Binding>): GPUBindGroup {
-    const parts = [key];
-    const entries: GPUBindGroupEntry[] = kernel.bindingNames.map((name, i) => {
-      const b = buffers[name];
-      if (!b) throw new Error(`webrnn: kernel ${kernel.name}: binding '${name}' is missing`);
-      if ('offset' in b) {
-        parts.push(`${this.bufferId(b.buffer)}@${b.offset}+${b.size}`);
-        return { binding: i, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
-      }
-      parts.push(`${this.bufferId(b)}`);
-      return { binding: i, resource: { buffer: b } };
-    });
-    if (kernel.dimNames.length) {
-      entries.push({ binding: kernel.bindingNames.length, resource: { buffer: this.uniformBuffer, size: SLOT } });
+  /** The bind group of these buffers, cached in a trie keyed by the pipeline, then by each
+   *  binding's buffer (a byte range by a string of buffer, offset and size): a hit allocates nothing. */
+  private bindGroup(kernel: Kernel, compiled: CompiledKernel, buffers: Record<string, Binding>): GPUBindGroup {
+    // Buffers are pooled and few, so the cache stays small; clear it if a workload churns.
+    if (this.bindGroupCount > 20000) {
+      this.bindGroups.clear();
+      this.bindGroupCount = 0;
     }
-    const cacheKey = parts.join('|');
-    let bg = this.bindGroups.get(cacheKey);
+    let node = this.bindGroups.get(compiled);
+    if (!node) this.bindGroups.set(compiled, (node = new Map()));
+    const names = kernel.bindingNames;
+    for (let i = 0; i < names.length; i++) {
+      const b = buffers[names[i]!];
+      if (!b) throw new Error(`webrnn: kernel ${kernel.name}: binding '${names[i]}' is missing`);
+      const key = 'offset' in b ? `${this.bufferId(b.buffer)}@${b.offset}+${b.size}` : b;
+      let next = node.get(key) as TrieNode | undefined;
+      if (!next) node.set(key, (next = new Map()));
+      node = next;
+    }
+    let bg = node.get(LEAF) as GPUBindGroup | undefined;
     if (!bg) {
-      // Buffers are pooled and few, so the cache stays small; clear it if a workload churns.
-      if (this.bindGroups.size > 20000) this.bindGroups.clear();
-      bg = this.g.device.createBindGroup({ label: kernel.name, layout, entries });
-      this.bindGroups.set(cacheKey, bg);
+      this.bindGroupCount++;
+      const entries: GPUBindGroupEntry[] = names.map((name, i) => {
+        const b = buffers[name]!;
+        return { binding: i, resource: 'offset' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } };
+      });
+      if (kernel.dimNames.length) {
+        entries.push({ binding: names.length, resource: { buffer: this.uniformBuffer, size: SLOT } });
+      }
+      bg = this.g.device.createBindGroup({ label: kernel.name, layout: compiled.layout, entries });
+      node.set(LEAF, bg);
     }
     return bg;
   }

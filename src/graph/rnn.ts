@@ -1,16 +1,16 @@
 // The recurrent sequence op: one layer of RNN / LSTM / GRU over a whole sequence, both directions
 // at once. Forward: one matmul for the input projections of all steps and directions, then one
-// fused step kernel per time step. Backward (BPTT): one fused step kernel per time step, then the
-// weight, bias and input gradients as a few large matmuls over all steps. No readback anywhere.
+// fused step kernel per time step (on CPU adapters one launch looping over all steps). Backward
+// (BPTT): the same for the step kernels, then the weight, bias and input gradients as a few large
+// matmuls over all steps. No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
-import { encodeGruStepBackward, encodeGruStepForward } from '../kernels/gru.js';
-import { encodeLstmStepBackward, encodeLstmStepForward } from '../kernels/lstm.js';
+import { encodeGruBackward, encodeGruForward } from '../kernels/gru.js';
+import { encodeLstmBackward, encodeLstmForward } from '../kernels/lstm.js';
 import { matmul as mm } from '../kernels/matmul.js';
-import { reduce } from '../kernels/reduce.js';
-import { encodeRnnStepBackward, encodeRnnStepForward, type StepDims } from '../kernels/rnn.js';
+import { encodeRnnStepBackward, encodeRnnStepForward, type SequenceDims } from '../kernels/rnn.js';
 import { binary } from '../kernels/elementwise.js';
 import { concat } from '../kernels/shape.js';
-import { zeros } from './create.js';
+import { full, zeros } from './create.js';
 import { apply, type Op } from './tape.js';
 import { Tensor } from './tensor.js';
 
@@ -105,12 +105,13 @@ const sequenceOp: Op<SequenceParams, Saved> = {
       if (cState) copyIntoRange(cState, slot0, c0!, d * B * H, B * H);
     }
     const gates = SAVED[p.mode] ? Tensor.empty([D, T, B, SAVED[p.mode] * H]) : null;
-    const y = zeros([T, B, D * H]);
-    for (let step = 0; step < T; step++) {
-      const dims: StepDims = { batch: B, hidden: H, steps: T, step, dirs: D };
-      if (lstm) encodeLstmStepForward({ xproj, w_hh: wHh, lengths, h_state: hState, c_state: cState!, gates: gates!, y }, dims);
-      else if (gru) encodeGruStepForward({ xproj, w_hh: wHh, b_hh: bHh!, lengths, h_state: hState, gates: gates!, y }, dims);
-      else encodeRnnStepForward({ xproj, w_hh: wHh, lengths, h_state: hState, y }, dims, p.mode === 'rnn_relu' ? 'relu' : 'tanh');
+    const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
+    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
+    if (lstm) encodeLstmForward({ xproj, w_hh: wHh, lengths, h_state: hState, c_state: cState!, gates: gates!, y }, seq);
+    else if (gru) encodeGruForward({ xproj, w_hh: wHh, b_hh: bHh!, lengths, h_state: hState, gates: gates!, y }, seq);
+    else {
+      const act = p.mode === 'rnn_relu' ? 'relu' : 'tanh';
+      for (let step = 0; step < T; step++) encodeRnnStepForward({ xproj, w_hh: wHh, lengths, h_state: hState, y }, { ...seq, step }, act);
     }
     xproj.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
@@ -142,13 +143,14 @@ const sequenceOp: Op<SequenceParams, Saved> = {
     const dhCarry = dhN ? copyRange(dhN, 0, [D, B, H]) : zeros([D, B, H]);
     const dcCarry = lstm ? (dcN ? copyRange(dcN, 0, [D, B, H]) : zeros([D, B, H])) : null;
     const dgatesHh = Tensor.empty([D, T, B, GH]);
-    const dxproj = zeros([T, B, D * GH]);
-    for (let step = T - 1; step >= 0; step--) {
-      const dims: StepDims = { batch: B, hidden: H, steps: T, step, dirs: D };
-      const common = { w_hh: s.wHh, lengths: s.lengths, dy: dyT, dh_carry: dhCarry, dgates_hh: dgatesHh, dxproj };
-      if (lstm) encodeLstmStepBackward({ ...common, gates: s.gates!, c_state: s.cState!, dc_carry: dcCarry! }, dims);
-      else if (gru) encodeGruStepBackward({ ...common, gates: s.gates!, h_state: s.hState }, dims);
-      else encodeRnnStepBackward({ ...common, h_state: s.hState }, dims, p.mode === 'rnn_relu' ? 'relu' : 'tanh');
+    const dxproj = Tensor.empty([T, B, D * GH]); // written completely by the steps, padding included
+    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
+    const common = { w_hh: s.wHh, lengths: s.lengths, dy: dyT, dh_carry: dhCarry, dgates_hh: dgatesHh, dxproj };
+    if (lstm) encodeLstmBackward({ ...common, gates: s.gates!, c_state: s.cState!, dc_carry: dcCarry! }, seq);
+    else if (gru) encodeGruBackward({ ...common, gates: s.gates!, h_state: s.hState }, seq);
+    else {
+      const act = p.mode === 'rnn_relu' ? 'relu' : 'tanh';
+      for (let step = T - 1; step >= 0; step--) encodeRnnStepBackward({ ...common, h_state: s.hState }, { ...seq, step }, act);
     }
     if (!dy) dyT.dispose();
 
@@ -176,16 +178,20 @@ const sequenceOp: Op<SequenceParams, Saved> = {
     let dbIh: Tensor[] = [];
     let dbHh: Tensor[] = [];
     if (p.bias) {
-      const dbIhAll = reduce('sum', dxp2, 0); // [D·GH]
-      dbIh = split(dbIhAll, D, [GH]);
-      if (gru) {
-        const dbHhAll = reduce('sum', dg3, 1); // [D, GH]
-        dbHh = split(dbHhAll, D, [GH]);
-        dbHhAll.dispose();
-      } else {
-        dbHh = dbIh.map((t) => copyRange(t, 0, [GH])); // b_ih and b_hh enter the same sum
-      }
-      dbIhAll.dispose();
+      // Column sums as ones[1, T·B]·X: the matmul kernels stream X once with vector loads; an
+      // axis-0 reduction was ~8× slower on lavapipe.
+      const ones = full([1, T * B], 1);
+      const sums = (x: Tensor): Tensor[] => {
+        const prod = mm(ones, x); // [1, D·GH], or [D, 1, GH] for a batched x
+        const flat = prod.view([D * GH]);
+        const parts = split(flat, D, [GH]);
+        for (const t of [prod, flat]) t.dispose();
+        return parts;
+      };
+      dbIh = sums(dxp2);
+      // GRU: b_hh sits inside r ⊙ (W_hn·h + b_hn); LSTM/RNN: b_ih and b_hh enter the same sum.
+      dbHh = gru ? sums(dg3) : dbIh.map((t) => copyRange(t, 0, [GH]));
+      ones.dispose();
     }
     const dWihs = split(dWih, D, [GH, I]);
     const dWhhs = split(dWhh, D, [GH, H]);

@@ -1,9 +1,12 @@
 // Descriptors and launchers of gru_step_forward.wgsl / gru_step_backward.wgsl: one fused GRU step
 // (gate order r, z, n; b_hh applied inside, xproj holds W_ih·x + b_ih) for all sequences and both
-// directions per dispatch. Saved gates [D, T, B, 4H] = (r, z, n, hh_n); layout: see rnn.ts.
+// directions per dispatch, and of their register-blocked variants (same bindings and results).
+// Saved gates [D, T, B, 4H] = (r, z, n, hh_n); layout: see rnn.ts.
 import { defineKernel } from '../gpu/kernel.js';
 import type { Tensor } from '../graph/tensor.js';
-import { launchStep, stepKernelBase, type StepDims } from './rnn.js';
+import {
+  blockedKernelBase, blockedWorkgroup, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
+} from './rnn.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
@@ -28,15 +31,61 @@ export const gruStepBackward = defineKernel({
   ...stepKernelBase,
 });
 
+/** gru_step_forward, register-blocked (8 rows an invocation, subgroup broadcasts); same results. */
+export const gruStepForwardBlocked = defineKernel({
+  name: 'gru_step_forward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_step_forward_blocked],
+  bindings: gruStepForward.bindings,
+  ...blockedKernelBase(1),
+});
+
+/** gru_step_backward, register-blocked (4 units × 8 rows an invocation); same results. */
+export const gruStepBackwardBlocked = defineKernel({
+  name: 'gru_step_backward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.gru_step_backward_blocked],
+  bindings: gruStepBackward.bindings,
+  ...blockedKernelBase(4),
+});
+
 export type GruForwardTensors = Record<'xproj' | 'w_hh' | 'b_hh' | 'lengths' | 'h_state' | 'gates' | 'y', Tensor>;
 export type GruBackwardTensors = Record<'w_hh' | 'lengths' | 'gates' | 'h_state' | 'dy' | 'dh_carry' | 'dgates_hh' | 'dxproj', Tensor>;
 
 /** Records forward step `dims.step` of a GRU layer (both directions, one dispatch). */
 export function encodeGruStepForward(t: GruForwardTensors, dims: StepDims): void {
-  launchStep(gruStepForward, t, dims, 3, 4);
+  if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
+    launchStep(gruStepForwardBlocked, t, dims, 3, 4, blockedWorkgroup(dims.hidden));
+  } else {
+    launchStep(gruStepForward, t, dims, 3, 4);
+  }
 }
 
 /** Records backward step `dims.step` (call for step = T−1 down to 0; dh_carry starts at dhN). */
 export function encodeGruStepBackward(t: GruBackwardTensors, dims: StepDims): void {
-  launchStep(gruStepBackward, t, dims, 3, 4);
+  if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
+    launchStep(gruStepBackwardBlocked, t, dims, 3, 4, blockedWorkgroup(dims.hidden / 4));
+  } else {
+    launchStep(gruStepBackward, t, dims, 3, 4);
+  }
+}
+
+/** Records forward steps 0 … T−1: one launch where wholeSequenceLaunch allows (small steps on a
+ *  CPU adapter, blocked kernel), else one a step. */
+export function encodeGruForward(t: GruForwardTensors, dims: SequenceDims): void {
+  const g = t.w_hh.storage.g;
+  if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden, dims, 3)) {
+    launchStep(gruStepForwardBlocked, t, { ...dims, step: 0, count: dims.steps }, 3, 4, blockedWorkgroup(dims.hidden, true));
+    return;
+  }
+  for (let step = 0; step < dims.steps; step++) encodeGruStepForward(t, { ...dims, step });
+}
+
+/** Records backward steps T−1 … 0, in one launch where the forward's rule allows. */
+export function encodeGruBackward(t: GruBackwardTensors, dims: SequenceDims): void {
+  const g = t.w_hh.storage.g;
+  const T = dims.steps;
+  if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden / 4, dims, 3)) {
+    launchStep(gruStepBackwardBlocked, t, { ...dims, step: T - 1, count: T }, 3, 4, blockedWorkgroup(dims.hidden / 4, true));
+    return;
+  }
+  for (let step = T - 1; step >= 0; step--) encodeGruStepBackward(t, { ...dims, step });
 }

@@ -1,7 +1,8 @@
-// matmul: C = alpha·op(A)·op(B) (+ bias) (+= C), batched over leading dims; the descriptor of
-// matmul.wgsl and the tensor-level call that checks shapes and picks the override variant.
+// matmul: C = alpha·op(A)·op(B) (+ bias) (+= C), batched over leading dims; the descriptors of
+// matmul.wgsl and matmul_blocked.wgsl and the tensor-level call that checks shapes and picks the kernel.
 // A [..., M, K] ([..., K, M] with transA), B [..., K, N] ([..., N, K] with transB), C [..., M, N].
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
+import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { Tensor, sizeOf, type Shape } from '../graph/tensor.js';
 import { wgsl } from './wgsl.gen.js';
@@ -21,8 +22,37 @@ export const matmulKernel = defineKernel({
   dispatch: ({ tiles }) => grid1d(tiles, 1),
 });
 
+/** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
+ *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
+export const matmulBlockedKernel = defineKernel({
+  name: 'matmul_blocked',
+  wgsl: [wgsl.broadcast, wgsl.matmul_blocked],
+  // a4 / b4: the buffers of a / b again, read as vec4.
+  bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', c: 'read_write' },
+  dims: { ...matmulKernel.dims, flags: 'u32' },
+  workgroupSize: [64, 1, 1], // WG_X
+  overrides: { TRANS_A: false, TRANS_B: false, VEC_A: false, VEC_B: false, WG_X: 64 },
+  dispatch: ({ tiles }) => grid1d(tiles, 1),
+});
+
 /** Elements of C one invocation computes along each side. */
 const BLOCK = 4;
+/** Rows of C one invocation of the blocked variant computes (RB in its shader). */
+const BLOCKED_ROWS = 16;
+
+export type MatmulVariant = 'simple' | 'blocked';
+let forcedVariant: MatmulVariant | null = null;
+
+/** Tests only: run every matmul with one variant (null: the adapter decides). */
+export function forceMatmulVariant(v: MatmulVariant | null): void {
+  forcedVariant = v;
+}
+
+/** Whether the blocked variant can run: it broadcasts across subgroups of at least 8 lanes. */
+export function blockedMatmulPossible(g: Gpu): boolean {
+  const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
+  return g.features.subgroups && minSize >= 8;
+}
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -110,10 +140,18 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const { transA = false, transB = false, bias, accumulate } = opts;
   const out = accumulate ?? Tensor.empty([...p.batchShape, p.m, p.n]);
   if (out.size === 0) return out;
+  const g = out.storage.g;
+  // Fewer than 8 rows for the blocked kernel (a GEMV) would leave most of its 16-row blocks idle.
+  const useBlocked = forcedVariant === 'blocked' ||
+    (forcedVariant === null && blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8);
+  if (useBlocked) {
+    matmulBlocked(a, b, out, p, opts);
+    return out;
+  }
   const [wgX, wgY] = workgroupShape(p.m, p.n);
   const nTiles = ceilDiv(p.n, BLOCK * wgX);
   const mTiles = ceilDiv(p.m, BLOCK * wgY);
-  recorder(out.storage.g).dispatch(
+  recorder(g).dispatch(
     matmulKernel,
     { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: out.buffer },
     {
@@ -127,4 +165,35 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     },
   );
   return out;
+}
+
+/** The blocked kernel gives each lane 4 columns: a narrow N is better computed transposed. */
+const swapForBlocked = (p: MatmulPlan): boolean => p.n < 32 && p.m > p.n;
+
+/** Records the blocked variant. A narrow N would leave most lanes idle (4 columns a lane), so then
+ *  it computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with A and B swapped, and stores it transposed. */
+function matmulBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
+  const { transA = false, transB = false, bias, accumulate } = opts;
+  const swap = swapForBlocked(p);
+  // The product the kernel sees: C' [m, n] = op'(A')·op'(B').
+  const [A, B, tA, tB, m, n, strideA, strideB] = swap
+    ? [b, a, !transB, !transA, p.n, p.m, p.strideB, p.strideA] as const
+    : [a, b, transA, transB, p.m, p.n, p.strideA, p.strideB] as const;
+  const k = p.k;
+  const quads = ceilDiv(n, BLOCK);
+  // A multiple of 8 (every subgroup slice has the 8 lanes the broadcasts read) fitted to N: on
+  // lavapipe idle lanes past N cost as much as busy ones.
+  const wgX = Math.min(64, Math.ceil(quads / 8) * 8);
+  const nTiles = ceilDiv(quads, wgX);
+  const mTiles = ceilDiv(m, BLOCKED_ROWS);
+  const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0); // HAS_BIAS, ACCUMULATE, STORE_T
+  recorder(out.storage.g).dispatch(
+    matmulBlockedKernel,
+    { a: A.buffer, a4: A.buffer, b: B.buffer, b4: B.buffer, bias: (bias ?? a).buffer, c: out.buffer },
+    {
+      m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
+      stride_a: strideA, stride_b: strideB, alpha: opts.alpha ?? 1, flags,
+    },
+    { TRANS_A: tA, TRANS_B: tB, VEC_A: (tA ? m : k) % 4 === 0, VEC_B: (tB ? k : n) % 4 === 0, WG_X: wgX },
+  );
 }

@@ -1,25 +1,34 @@
 // Descriptors and launchers of rnn_step_forward.wgsl / rnn_step_backward.wgsl (Elman RNN, tanh or
-// relu), plus the shape checks all three cells share. Layout: xproj [T, B, D·G·H], w_hh [D, G·H, H],
-// state [D, T+1, B, H] in step order, y [T, B, D·H] in time order; one dispatch a step, both directions.
+// relu), plus what all three cells share: the shape checks and the choice between the simple and the
+// register-blocked kernels. Layout: xproj [T, B, D·G·H], w_hh [D, G·H, H], state [D, T+1, B, H] in
+// step order, y [T, B, D·H] in time order (padding positions written 0 by the steps); both directions a dispatch.
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, type Kernel, type Overrides } from '../gpu/kernel.js';
 import type { DType, Tensor } from '../graph/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
-/** Sizes of one step launch: `step` is the processing order s (0 … steps−1), the same for both directions. */
+/** Sizes of one step launch: `step` is the processing order s (0 … steps−1), the same for both
+ *  directions. `count` (blocked kernels only, default 1): steps in this launch, from `step` on
+ *  (forward) or down (backward). */
 export interface StepDims {
   batch: number;
   hidden: number;
   steps: number;
   step: number;
   dirs: number;
+  count?: number;
 }
 
+/** Sizes of a whole-sequence launch. */
+export type SequenceDims = Omit<StepDims, 'step' | 'count'>;
+
 const STEP_DIMS = { batch: 'u32', hidden: 'u32', steps: 'u32', step: 'u32', dirs: 'u32' } as const;
+/** The uniform fields of the one-step kernels; the blocked ones add `count`. */
+type StepDimName = keyof typeof STEP_DIMS;
 const WG = 64;
 /** Grid of every step kernel: units along x, batch rows along y, directions along z. */
-const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<keyof StepDims, number>>): [number, number, number] => [
+const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<StepDimName, number>>): [number, number, number] => [
   ceilDiv(hidden, WG), batch, dirs,
 ];
 
@@ -30,15 +39,37 @@ export const stepKernelBase = { dims: STEP_DIMS, workgroupSize: [WG, 1, 1] as co
 const RB = 8;
 
 /** Descriptor parts of the blocked variants: `units` units per invocation (1 in the forward, a
- *  quad of 4 in the backward), `wg` invocations per workgroup along x, RB rows along y. */
-export function blockedKernelBase(units: number, wg: number) {
+ *  quad of 4 in the backward), WG_X invocations per workgroup along x, RB rows along y. */
+export function blockedKernelBase(units: number) {
   return {
-    dims: STEP_DIMS,
-    workgroupSize: [wg, 1, 1] as const,
-    dispatch: ({ batch, hidden, dirs }: Readonly<Record<keyof StepDims, number>>): [number, number, number] => [
-      ceilDiv(hidden / units, wg), ceilDiv(batch, RB), dirs,
+    dims: { ...STEP_DIMS, count: 'u32' } as const,
+    workgroupSize: [64, 1, 1] as const, // WG_X
+    overrides: { WG_X: 64 },
+    dispatch: ({ batch, hidden, dirs }: Readonly<Record<StepDimName | 'count', number>>, o: Overrides): [number, number, number] => [
+      ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, RB), dirs,
     ],
   };
+}
+
+/** Workgroup width of a blocked step kernel over `n` invocations a row block (H units or H/4
+ *  quads), a multiple of 8 so every subgroup slice has the 8 lanes the broadcasts read: on lavapipe
+ *  every 8-lane slice runs the whole shader, so idle lanes past H cost as much as busy ones.
+ *  `whole`: one workgroup holds all n (a whole-sequence launch), else at most 64. */
+export function blockedWorkgroup(n: number, whole = false): Overrides {
+  const all = Math.ceil(n / 8) * 8;
+  return { WG_X: whole ? all : Math.min(64, all) };
+}
+
+/** Whether a blocked kernel runs all T steps in one launch: one workgroup then holds all `n`
+ *  invocations of its rows (H units or H/4 quads) and loops over the steps with a storage barrier
+ *  between them (rows are independent). That trades parallelism (a workgroup per 8 rows) for no
+ *  per-step launch cost (~60 µs on lavapipe), so only CPU adapters take it, and only for small
+ *  steps (W_hh·h below ~4 MFLOP) where that cost matters: on 2 cores a few big workgroups balance
+ *  worse under other load than a step's many small ones. */
+export function wholeSequenceLaunch(g: Gpu, n: number, { batch, hidden }: { batch: number; hidden: number }, G: number): boolean {
+  const wg = +blockedWorkgroup(n, true).WG_X!;
+  const fits = wg <= g.limits.maxComputeWorkgroupSizeX && wg <= g.limits.maxComputeInvocationsPerWorkgroup;
+  return g.info.isSoftware && fits && 2 * batch * G * hidden * hidden <= 4e6;
 }
 
 export type StepVariant = 'simple' | 'blocked';
@@ -82,7 +113,7 @@ function layout({ batch: B, hidden: H, steps: T, dirs: D }: StepDims, G: number,
 /** Checks dims, shapes (leading dimensions may be merged), dtypes, aliasing and the binding limit,
  *  then records the dispatch. Throws before anything is recorded. */
 export function launchStep<B extends string>(
-  kernel: Kernel<B, keyof StepDims>,
+  kernel: Kernel<B, StepDimName> | Kernel<B, StepDimName | 'count'>,
   tensors: Record<B, Tensor>,
   dims: StepDims,
   G: number,
@@ -90,12 +121,16 @@ export function launchStep<B extends string>(
   overrides: Overrides = {},
 ): void {
   const where = `webrnn: ${kernel.name}`;
-  const { batch, hidden, steps, step, dirs } = dims;
+  const { batch, hidden, steps, step, dirs, count = 1 } = dims;
   for (const [k, v] of Object.entries({ batch, hidden, steps }) as [string, number][]) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${k} = ${v} must be a positive integer`);
   }
   if (dirs !== 1 && dirs !== 2) throw new Error(`${where}: dirs = ${dirs} must be 1 or 2`);
   if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`${where}: step = ${step} is outside 0..${steps - 1}`);
+  const multi = (kernel.dimNames as readonly string[]).includes('count');
+  if (!Number.isInteger(count) || count < 1 || count > steps || (count > 1 && !multi)) {
+    throw new Error(`${where}: count = ${count} must be ${multi ? `in 1..${steps}` : '1 (one step a launch)'}`);
+  }
   if (batch > 65535) throw new Error(`${where}: batch = ${batch} exceeds 65535 (one workgroup row per batch row)`);
   const want = layout(dims, G, S);
   const names = kernel.bindingNames;
@@ -124,7 +159,8 @@ export function launchStep<B extends string>(
     throw new Error(`${where}: needs ${names.length} storage buffers, this device allows ${limit} (maxStorageBuffersPerShaderStage)`);
   }
   const buffers = Object.fromEntries(names.map((n) => [n, tensors[n].buffer])) as Record<B, GPUBuffer>;
-  recorder(g).dispatch(kernel, buffers, { batch, hidden, steps, step, dirs }, overrides);
+  // Extra fields are ignored: packDims writes only the kernel's own.
+  recorder(g).dispatch(kernel as Kernel<B, StepDimName | 'count'>, buffers, { batch, hidden, steps, step, dirs, count }, overrides);
 }
 
 export type Nonlinearity = 'tanh' | 'relu';

@@ -85,7 +85,7 @@ export function stateSlot(state: Arr, { batch: B, hidden: H, steps: T, dirs: D }
   return out;
 }
 
-/** Runs the forward step twins over all T steps (state slot 0 = h0/c0, y zero-filled first). */
+/** Runs the forward step twins over all T steps (state slot 0 = h0/c0; the steps write all of y, padding included). */
 export function forwardSequenceRef(cell: Cell, dims: SequenceDims, inp: SequenceInputs): SequenceForward {
   checkSequenceRef(cell, dims, inp);
   const n = cellSizes(cell, dims);

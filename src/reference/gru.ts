@@ -18,8 +18,10 @@ export function gruStepForwardRef(
         const gAt = ((d * T + s) * B + bi) * 4 * H;
         const len = b.lengths[bi]!;
         if (s >= len) {
+          // Carry the state through; y at the padding position s is 0.
           b.h_state[next + j] = b.h_state[prev + j]!;
           for (let k = 0; k < 4; k++) b.gates[gAt + k * H + j] = 0;
+          b.y[(s * B + bi) * D * H + d * H + j] = 0;
           continue;
         }
         const tpos = d === 0 ? s : len - 1 - s;
@@ -54,7 +56,11 @@ export function gruStepBackwardRef(
         const gAt = ((d * T + s) * B + bi) * 4 * H; // saved gates: 4H per row
         const dAt = ((d * T + s) * B + bi) * 3 * H; // dgates_hh: 3H per row
         if (s >= len) {
-          for (let k = 0; k < 3; k++) b.dgates_hh[dAt + k * H + j] = 0;
+          // This step's rows are zero, and so is dxproj at the padding position s.
+          for (let k = 0; k < 3; k++) {
+            b.dgates_hh[dAt + k * H + j] = 0;
+            b.dxproj[(s * B + bi) * D * 3 * H + d * 3 * H + k * H + j] = 0;
+          }
           continue;
         }
         const cAt = d * B * H + bi * H + j;

@@ -18,10 +18,11 @@ export function lstmStepForwardRef(
         const gAt = ((d * T + s) * B + bi) * 4 * H;
         const len = b.lengths[bi]!;
         if (s >= len) {
-          // Past this sequence's end: carry the state through, no output.
+          // Past this sequence's end: carry the state through; y at the padding position s is 0.
           b.h_state[next + j] = b.h_state[prev + j]!;
           b.c_state[next + j] = b.c_state[prev + j]!;
           for (let k = 0; k < 4; k++) b.gates[gAt + k * H + j] = 0;
+          b.y[(s * B + bi) * D * H + d * H + j] = 0;
           continue;
         }
         const tpos = d === 0 ? s : len - 1 - s;
@@ -61,8 +62,12 @@ export function lstmStepBackwardRef(
         const len = b.lengths[bi]!;
         const gAt = ((d * T + s) * B + bi) * 4 * H;
         if (s >= len) {
-          // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero.
-          for (let k = 0; k < 4; k++) b.dgates_hh[gAt + k * H + j] = 0;
+          // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
+          // dxproj at the padding position s.
+          for (let k = 0; k < 4; k++) {
+            b.dgates_hh[gAt + k * H + j] = 0;
+            b.dxproj[(s * B + bi) * D * 4 * H + d * 4 * H + k * H + j] = 0;
+          }
           continue;
         }
         const cAt = d * B * H + bi * H + j;

@@ -18,7 +18,9 @@ export function rnnStepForwardRef(
         const next = prev + B * H;
         const len = b.lengths[bi]!;
         if (s >= len) {
+          // Carry the state through; y at the padding position s is 0.
           b.h_state[next + j] = b.h_state[prev + j]!;
+          b.y[(s * B + bi) * D * H + d * H + j] = 0;
           continue;
         }
         const tpos = d === 0 ? s : len - 1 - s;
@@ -45,7 +47,9 @@ export function rnnStepBackwardRef(
         const len = b.lengths[bi]!;
         const gAt = ((d * T + s) * B + bi) * H;
         if (s >= len) {
+          // This step's row is zero, and so is dxproj at the padding position s.
           b.dgates_hh[gAt + j] = 0;
+          b.dxproj[(s * B + bi) * D * H + d * H + j] = 0;
           continue;
         }
         let rec: number;

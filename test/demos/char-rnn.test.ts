@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeSafetensors, init } from 'webrnn';
+import { decodeSafetensors, init, memory, nn } from 'webrnn';
 import { demo, type CharRnnConfig } from '../../demos/char-rnn/main.js';
-import { draw, Streams } from '../../demos/char-rnn/model.js';
+import { draw, setForgetBias, Streams } from '../../demos/char-rnn/model.js';
 import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { expectAllClose, TOL } from '../util/allclose.js';
 import { ints } from '../util/rng.js';
@@ -82,8 +82,10 @@ describe('char-rnn demo', () => {
     expect(first.saved).toHaveLength(1);
     const ckpt = decodeSafetensors(first.saved[0]!);
     expect(ckpt.metadata.step).toBe('3');
-    expect(ckpt.tensors['extra.h']!.shape).toEqual([1, 4, 24]); // carried state [layers, B, H]
-    expect(Object.keys(ckpt.tensors)).toEqual(expect.arrayContaining(['extra.c', 'model.lstm.weight_hh_l0', 'model.embedding.weight', 'optim.0.exp_avg']));
+    expect(Object.keys(ckpt.tensors)).toEqual(expect.arrayContaining(['model.lstm.weight_hh_l0', 'model.embedding.weight', 'optim.0.exp_avg']));
+    const extra = JSON.parse(ckpt.metadata.extra!) as { demo: string; tensors: Record<string, { shape: number[] }> };
+    expect(extra.demo).toBe('char-rnn');
+    for (const k of ['h', 'c']) expect(extra.tensors[k]!.shape).toEqual([1, 4, 24]); // carried state [layers, B, H]
 
     const resumed = hooks(first.saved[0]!);
     await demo.run(config(over), resumed);
@@ -93,6 +95,15 @@ describe('char-rnn demo', () => {
     // Same kernels on the same data and state: the runs agree to float32 rounding.
     expectAllClose(loss(first), loss(whole).slice(0, 3), TOL.elementwise);
     expectAllClose(loss(resumed), loss(whole).slice(3), TOL.elementwise);
+  });
+
+  test('a run, a resumed run and a refused checkpoint leave no GPU buffers behind', async () => {
+    const before = memory().liveBuffers;
+    const first = hooks();
+    await demo.run(config({ steps: 2, sample: 3 }), first);
+    await demo.run(config({ steps: 3 }), hooks(first.saved[0]!));
+    await expect(demo.run(config({ steps: 3, embed: 4 }), hooks(first.saved[0]!))).rejects.toThrow(/saved with embed 8 \(this run: 4\)/);
+    expect(memory().liveBuffers).toBe(before);
   });
 
   test('a checkpoint of another architecture is refused, naming the difference', async () => {
@@ -141,6 +152,16 @@ describe('char-rnn parts', () => {
     const last = s.chunk(2);
     expect(last.T).toBe(3);
     expect(Array.from(last.targets)).toEqual([9, 20, 10, 21, 11, 22]);
+  });
+
+  test('setForgetBias: every layer\'s bias_ih is 0 except the forget gate (i, f, g, o order)', async () => {
+    const lstm = new nn.LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, seed: 1 });
+    const hh = Array.from(await lstm.stateDict().bias_hh_l1!.data());
+    setForgetBias(lstm, 1);
+    const want = [...Array(5).fill(0), ...Array(5).fill(1), ...Array(10).fill(0)];
+    for (const l of [0, 1]) expect(Array.from(await lstm.stateDict()[`bias_ih_l${l}`]!.data())).toEqual(want);
+    expect(Array.from(await lstm.stateDict().bias_hh_l1!.data())).toEqual(hh);
+    lstm.dispose();
   });
 
   test('draw picks where the cumulative probability passes u', () => {

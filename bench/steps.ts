@@ -1,12 +1,13 @@
 // Benchmark section: recurrent training steps (issue 6 workloads W1, W3, W5, W2 and a compute-bound
-// LSTM) in ms per step, plus where the time goes: the step kernels alone, and dispatches per step.
-// Standalone: `node build.mjs --gen && npx vite-node bench/steps.ts [--quick] [W1 W5 …]`.
+// LSTM) in wall and CPU ms per step, plus where the time goes: the step kernels alone (all T forward
+// and backward steps as the sequence op launches them) and dispatches per step. W2's inputs are
+// dense here (not one-hot). Run: `node build.mjs --gen && npx vite-node bench/steps_cli.ts [W1 W5 …]`.
 import { counters, resetCounters, sync } from '../src/gpu/memory.js';
 import { randn, tensor } from '../src/graph/create.js';
 import { tidy } from '../src/graph/scope.js';
 import type { Tensor } from '../src/graph/tensor.js';
 import '../src/graph/methods.js';
-import { encodeLstmStepBackward, encodeLstmStepForward } from '../src/kernels/lstm.js';
+import { encodeLstmBackward, encodeLstmForward } from '../src/kernels/lstm.js';
 import { binaryCrossEntropyWithLogits, crossEntropy } from '../src/nn/losses.js';
 import * as nn from '../src/nn/index.js';
 import { clipGradNorm } from '../src/optim/clip.js';
@@ -71,7 +72,8 @@ function trainingStep(w: Workload): { step: () => Tensor; dispose: () => void } 
   return { step, dispose: () => [lstm, head].forEach((m) => m.dispose()) };
 }
 
-/** The step kernels alone: T forward and T backward LSTM steps on the workload's sizes. */
+/** The step kernels alone: T forward and T backward LSTM steps on the workload's sizes, launched as
+ *  the sequence op launches them (one a step, or one a layer for small steps on a CPU adapter). */
 function stepKernelsOnly(w: Workload): { run: () => void; dispose: () => void } {
   const { B, T, H } = w;
   const D = 1;
@@ -84,8 +86,8 @@ function stepKernelsOnly(w: Workload): { run: () => void; dispose: () => void } 
     dgates_hh: randn([D, T, B, 4 * H], { seed: 14 }), dxproj: randn([T, B, 4 * H], { seed: 15 }),
   };
   const run = () => {
-    for (let s = 0; s < T; s++) encodeLstmStepForward(t, { batch: B, hidden: H, steps: T, step: s, dirs: D });
-    for (let s = T - 1; s >= 0; s--) encodeLstmStepBackward(t, { batch: B, hidden: H, steps: T, step: s, dirs: D });
+    encodeLstmForward(t, { batch: B, hidden: H, steps: T, dirs: D });
+    encodeLstmBackward(t, { batch: B, hidden: H, steps: T, dirs: D });
   };
   return { run, dispose: () => Object.values(t).forEach((x) => x.dispose()) };
 }

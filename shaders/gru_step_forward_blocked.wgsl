@@ -3,7 +3,7 @@
 // gates r, z, n of unit j (x) for RB batch rows (y: row block), direction d (z); with count > 1 the
 // workgroup holds every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0.
 // Why and how: see lstm_step_forward_blocked.wgsl.
-const RB = 8u; // batch rows per invocation
+const RB = 32u; // batch rows per invocation (why 32: see lstm_step_forward_blocked.wgsl)
 // Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
 override WG_X: u32 = 64;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -34,8 +34,10 @@ fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_lo = transpose(mat3x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs]));
     let w_hi = transpose(mat3x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u]));
     for (var r = 0u; r < RB; r++) {
-      let hv = h_state[(slot + min(b0 + r, B - 1u)) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
-      acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+      if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+      }
     }
   }
   if (j_raw >= H) { return; }

@@ -6,7 +6,7 @@
 // The recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] reads W_hh rows as vec4 over the
 // lane's 4 units, reused for RB rows; dgates_hh rows are the same for every lane, so 8 lanes load
 // 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
-const RB = 8u; // batch rows per invocation
+const RB = 32u; // batch rows per invocation (why 32: see lstm_step_forward_blocked.wgsl)
 // Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
 override WG_X: u32 = 32;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -45,8 +45,10 @@ fn lstm_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
       let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
       let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
       for (var r = 0u; r < RB; r++) {
-        let dg = dgates_hh[(next + min(b0 + r, B - 1u)) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
-        acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+        if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+          let dg = dgates_hh[(next + b0 + r) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
+          acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+        }
       }
     }
   }

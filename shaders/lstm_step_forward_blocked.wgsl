@@ -8,7 +8,10 @@
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
 // each value is reused for RB rows. The 8 products of a k-block are summed in one expression, so
 // the accumulators are written once per block (each write inside a loop is a masked blend there).
-const RB = 8u; // batch rows per invocation
+// RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe: 8 rows took 1.44 ms
+// a step at B=64, H=128, 32 took 1.15 (tmpbench A/B, see issue 6's note). Rows past B in the last
+// block are skipped by a uniform branch (the accumulators stay registers: the row loop unrolls).
+const RB = 32u; // batch rows per invocation
 // Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
 override WG_X: u32 = 64;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -39,8 +42,10 @@ fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_lo = transpose(mat4x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs], w_hh[q + 3u * gs]));
     let w_hi = transpose(mat4x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u], w_hh[q + 3u * gs + 1u]));
     for (var r = 0u; r < RB; r++) {
-      let hv = h_state[(slot + min(b0 + r, B - 1u)) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
-      acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+      if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+      }
     }
   }
   if (j_raw >= H) { return; }

@@ -31,7 +31,7 @@ export const gruStepBackward = defineKernel({
   ...stepKernelBase,
 });
 
-/** gru_step_forward, register-blocked (8 rows an invocation, subgroup broadcasts); same results. */
+/** gru_step_forward, register-blocked (32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = defineKernel({
   name: 'gru_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_step_forward_blocked],
@@ -39,7 +39,7 @@ export const gruStepForwardBlocked = defineKernel({
   ...blockedKernelBase(1),
 });
 
-/** gru_step_backward, register-blocked (4 units × 8 rows an invocation); same results. */
+/** gru_step_backward, register-blocked (4 units × 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = defineKernel({
   name: 'gru_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.gru_step_backward_blocked],

@@ -32,7 +32,7 @@ export const lstmStepBackward = defineKernel({
   ...stepKernelBase,
 });
 
-/** lstm_step_forward, register-blocked (8 rows an invocation, subgroup broadcasts); same results. */
+/** lstm_step_forward, register-blocked (32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = defineKernel({
   name: 'lstm_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_forward_blocked],
@@ -40,7 +40,7 @@ export const lstmStepForwardBlocked = defineKernel({
   ...blockedKernelBase(1),
 });
 
-/** lstm_step_backward, register-blocked (4 units × 8 rows an invocation); same results. */
+/** lstm_step_backward, register-blocked (4 units × 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = defineKernel({
   name: 'lstm_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_backward_blocked],

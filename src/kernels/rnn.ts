@@ -35,8 +35,9 @@ const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<StepDimName, number>>
 /** The shared part of the step kernels' descriptors. */
 export const stepKernelBase = { dims: STEP_DIMS, workgroupSize: [WG, 1, 1] as const, dispatch: stepGrid };
 
-/** Batch rows per invocation of the register-blocked variants (RB in their shaders). */
-const RB = 8;
+/** Batch rows per invocation of the register-blocked variants (RB in their shaders; why 32: see
+ *  lstm_step_forward_blocked.wgsl). Rows past the batch are skipped by a uniform branch. */
+const RB = 32;
 
 /** Descriptor parts of the blocked variants: `units` units per invocation (1 in the forward, a
  *  quad of 4 in the backward), WG_X invocations per workgroup along x, RB rows along y. */
@@ -62,7 +63,7 @@ export function blockedWorkgroup(n: number, whole = false): Overrides {
 
 /** Whether a blocked kernel runs all T steps in one launch: one workgroup then holds all `n`
  *  invocations of its rows (H units or H/4 quads) and loops over the steps with a storage barrier
- *  between them (rows are independent). That trades parallelism (a workgroup per 8 rows) for no
+ *  between them (rows are independent). That trades parallelism (a workgroup per 32 rows) for no
  *  per-step launch cost (~60 µs on lavapipe), so only CPU adapters take it, and only for small
  *  steps (W_hh·h below ~4 MFLOP) where that cost matters: on 2 cores a few big workgroups balance
  *  worse under other load than a step's many small ones. */
@@ -81,7 +82,7 @@ export function forceStepVariant(v: StepVariant | null): void {
 }
 
 /** Whether the register-blocked variants can run: they broadcast across subgroups of ≥ 8 lanes and
- *  walk H in blocks of 8. They compute RB rows per invocation, so a batch below 4 wastes most of it. */
+ *  walk H in blocks of 8. They share each W_hh load among RB rows, so a batch below 4 gains little. */
 export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
   const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
   return g.features.subgroups && minSize >= 8 && hidden % 8 === 0;

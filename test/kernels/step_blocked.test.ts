@@ -1,5 +1,5 @@
 // The register-blocked LSTM and GRU step kernels (*_step_*_blocked.wgsl) vs the same float64 twins as the simple
-// ones, forced on, over shapes around their blocking: RB = 8 batch rows an invocation, H in
+// ones, forced on, over shapes around their blocking: RB = 32 batch rows an invocation, H in
 // blocks of 8, workgroups of 8 .. 64 units (forward) or unit quads (backward) fitted to H.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, type Tensor } from 'webrnn';
@@ -20,11 +20,12 @@ afterAll(() => forceStepVariant(null));
 // Forward outputs are sums of H products; backward ones of up to 4H (the recurrent gradient).
 const tolFor = (H: number) => ({ forward: reductionTol(H), backward: reductionTol(4 * H) });
 
-// B: below, at and past one row block of 8, and past two; H: one block of 8, odd block counts,
+// B: small blocks, at and past one row block of 32, and past two; H: one block of 8, odd block counts,
 // workgroups narrower than 64, past one forward workgroup (64 units) and past one backward
 // workgroup (64 quads = 256 units).
 const CASES: [number, number, number, number][] = [
   [4, 8, 1, 3], [7, 16, 2, 4], [8, 40, 1, 1], [9, 72, 2, 3], [17, 136, 1, 2], [3, 8, 2, 5], [5, 264, 1, 2],
+  [32, 16, 1, 2], [33, 24, 2, 2], [65, 8, 1, 3],
 ];
 
 for (const cell of ['lstm', 'gru'] as const) {

@@ -1,10 +1,11 @@
 // gru_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of gru_step_backward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation handles units 4q .. 4q+3
-// (x: quad q) of RB batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
+// (x: quad q) of ROWS batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
 // every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. The
 // recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] is computed as in
 // lstm_step_backward_blocked.wgsl (why: see lstm_step_forward_blocked.wgsl).
-const RB = 32u; // batch rows per invocation (why 32: see lstm_step_forward_blocked.wgsl)
+const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
+override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
 // Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
 override WG_X: u32 = 32;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -25,7 +26,7 @@ fn store4(at: u32, v: vec4f) {
   dgates_hh[at + 3u] = v.w;
 }
 
-// BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+RB−1, direction d.
+// BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+ROWS−1, direction d.
 fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
@@ -42,7 +43,7 @@ fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
       let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
       let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
       for (var r = 0u; r < RB; r++) {
-        if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+        if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
           let dg = dgates_hh[(next + b0 + r) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
           acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
         }
@@ -50,7 +51,7 @@ fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     }
   }
   if (q_raw >= H4) { return; }
-  for (var r = 0u; r < RB; r++) {
+  for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;
     if (b >= B) { break; }
     let len = u32(lengths[b]);
@@ -98,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
   // clamped indices and store nothing.
   for (var i = 0u; i < dims.count; i++) {
-    gru_step_backward(dims.step - i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    gru_step_backward(dims.step - i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
     storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
   }
 }

@@ -1,9 +1,10 @@
 // gru_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of gru_step_forward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation computes hh = W_hh·h_prev of
-// gates r, z, n of unit j (x) for RB batch rows (y: row block), direction d (z); with count > 1 the
+// gates r, z, n of unit j (x) for ROWS batch rows (y: row block), direction d (z); with count > 1 the
 // workgroup holds every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0.
 // Why and how: see lstm_step_forward_blocked.wgsl.
-const RB = 32u; // batch rows per invocation (why 32: see lstm_step_forward_blocked.wgsl)
+const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
+override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
 // Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
 override WG_X: u32 = 64;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -16,7 +17,7 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+RB−1, direction d.
+// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d.
 fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
@@ -34,7 +35,7 @@ fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_lo = transpose(mat3x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs]));
     let w_hi = transpose(mat3x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u]));
     for (var r = 0u; r < RB; r++) {
-      if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+      if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
         let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
         acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
       }
@@ -43,7 +44,7 @@ fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   if (j_raw >= H) { return; }
   let bias = d * 3u * H + j;
   let bh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
-  for (var r = 0u; r < RB; r++) {
+  for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;
     if (b >= B) { break; }
     let prev = (slot + b) * H; // state slot s
@@ -80,7 +81,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
   // clamped indices and store nothing.
   for (var i = 0u; i < dims.count; i++) {
-    gru_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    gru_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
     storageBarrier(); // step s+1 reads the h of every unit of these rows
   }
 }

@@ -1,6 +1,6 @@
 // lstm_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of lstm_step_forward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation computes the 4 gates of
-// unit j (x) for RB batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
+// unit j (x) for ROWS batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
 // every unit of its rows (the launcher checks), so a storage barrier between steps is all the
 // recurrence needs: rows never depend on other rows. Needs subgroups of ≥ 8 lanes and H % 8 == 0.
 // Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
@@ -8,10 +8,12 @@
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
 // each value is reused for RB rows. The 8 products of a k-block are summed in one expression, so
 // the accumulators are written once per block (each write inside a loop is a masked blend there).
-// RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe: 8 rows took 1.44 ms
-// a step at B=64, H=128, 32 took 1.15 (tmpbench A/B, see issue 6's note). Rows past B in the last
-// block are skipped by a uniform branch (the accumulators stay registers: the row loop unrolls).
-const RB = 32u; // batch rows per invocation
+// Up to RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe: with 8 rows
+// a step at B=64, H=128 took 1.44 ms, with 32 1.15 ms (issue 6's note). The launcher picks ROWS
+// (8, 16 or 32) to leave every CPU thread a workgroup; rows past ROWS or B are skipped by uniform
+// branches, so the row loop still unrolls and the accumulators stay registers.
+const RB = 32u; // most batch rows an invocation
+override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
 // Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
 override WG_X: u32 = 64;
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
@@ -24,7 +26,7 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+RB−1, direction d.
+// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d.
 fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
@@ -42,14 +44,14 @@ fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_lo = transpose(mat4x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs], w_hh[q + 3u * gs]));
     let w_hi = transpose(mat4x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u], w_hh[q + 3u * gs + 1u]));
     for (var r = 0u; r < RB; r++) {
-      if (b0 + r < B) { // uniform: the rows of a partial last block cost a branch each
+      if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
         let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
         acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
       }
     }
   }
   if (j_raw >= H) { return; }
-  for (var r = 0u; r < RB; r++) {
+  for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;
     if (b >= B) { break; }
     let prev = (slot + b) * H; // state slot s
@@ -90,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
   // clamped indices and store nothing.
   for (var i = 0u; i < dims.count; i++) {
-    lstm_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * RB, wid.z, lane_id % 8u);
+    lstm_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
     storageBarrier(); // step s+1 reads the h of every unit of these rows
   }
 }

@@ -25,6 +25,9 @@ export interface Gpu {
   info: AdapterInfo;
   features: Features;
   limits: GPUSupportedLimits;
+  /** Logical CPUs of the host (navigator.hardwareConcurrency, os.availableParallelism()): the
+   *  threads a software adapter spreads its workgroups over. */
+  hostThreads: number;
   /** Set once the device is lost; every later call throws it. */
   lost: Error | null;
   /** Errors the device raised outside any scope, thrown at the next sync point. */
@@ -71,12 +74,14 @@ export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
     if (!adapter) throw new Error('webrnn: WebGPU is present but no adapter was found (is hardware acceleration disabled?)');
-    return openDevice(adapter);
+    return openDevice(adapter, (nav as { hardwareConcurrency?: number }).hardwareConcurrency || 4);
   }
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new Error('webrnn: WebGPU is not available here (navigator.gpu is missing). Use a browser with WebGPU, e.g. Chrome 113+.');
   }
-  return openDevice(await nodeAdapter(options));
+  const osName = 'node:os'; // a variable keeps browser bundlers from resolving it
+  const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
+  return openDevice(await nodeAdapter(options), os.availableParallelism?.() ?? os.cpus().length);
 }
 
 /** Vulkan ICDs of software drivers that Dawn can use when there is no GPU. */
@@ -121,7 +126,7 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
 // Dawn's GPU object must outlive its adapters and devices.
 const keepAlive: GPU[] = [];
 
-async function openDevice(adapter: GPUAdapter): Promise<Gpu> {
+async function openDevice(adapter: GPUAdapter, hostThreads: number): Promise<Gpu> {
   const want: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
   const requiredFeatures = want.filter((f) => adapter.features.has(f));
   const a = adapter.limits;
@@ -146,6 +151,7 @@ async function openDevice(adapter: GPUAdapter): Promise<Gpu> {
       subgroups: device.features.has('subgroups'),
     },
     limits: device.limits,
+    hostThreads,
     lost: null,
     pendingErrors: [],
   };

@@ -5,7 +5,7 @@
 import { defineKernel } from '../gpu/kernel.js';
 import type { Tensor } from '../graph/tensor.js';
 import {
-  blockedKernelBase, blockedWorkgroup, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
+  blockedKernelBase, blockedOverrides, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
 } from './rnn.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -31,7 +31,7 @@ export const gruStepBackward = defineKernel({
   ...stepKernelBase,
 });
 
-/** gru_step_forward, register-blocked (32 rows an invocation, subgroup broadcasts); same results. */
+/** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = defineKernel({
   name: 'gru_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_step_forward_blocked],
@@ -39,7 +39,7 @@ export const gruStepForwardBlocked = defineKernel({
   ...blockedKernelBase(1),
 });
 
-/** gru_step_backward, register-blocked (4 units × 32 rows an invocation); same results. */
+/** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = defineKernel({
   name: 'gru_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.gru_step_backward_blocked],
@@ -53,7 +53,7 @@ export type GruBackwardTensors = Record<'w_hh' | 'lengths' | 'gates' | 'h_state'
 /** Records forward step `dims.step` of a GRU layer (both directions, one dispatch). */
 export function encodeGruStepForward(t: GruForwardTensors, dims: StepDims): void {
   if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
-    launchStep(gruStepForwardBlocked, t, dims, 3, 4, blockedWorkgroup(dims.hidden));
+    launchStep(gruStepForwardBlocked, t, dims, 3, 4, blockedOverrides(t.w_hh.storage.g, dims.hidden, dims));
   } else {
     launchStep(gruStepForward, t, dims, 3, 4);
   }
@@ -62,18 +62,18 @@ export function encodeGruStepForward(t: GruForwardTensors, dims: StepDims): void
 /** Records backward step `dims.step` (call for step = T−1 down to 0; dh_carry starts at dhN). */
 export function encodeGruStepBackward(t: GruBackwardTensors, dims: StepDims): void {
   if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
-    launchStep(gruStepBackwardBlocked, t, dims, 3, 4, blockedWorkgroup(dims.hidden / 4));
+    launchStep(gruStepBackwardBlocked, t, dims, 3, 4, blockedOverrides(t.w_hh.storage.g, dims.hidden / 4, dims));
   } else {
     launchStep(gruStepBackward, t, dims, 3, 4);
   }
 }
 
-/** Records forward steps 0 … T−1: one launch where wholeSequenceLaunch allows (small steps on a
- *  CPU adapter, blocked kernel), else one a step. */
+/** Records forward steps 0 … T−1: one launch where wholeSequenceLaunch allows (CPU adapters, small
+ *  steps or enough rows, blocked kernel), else one a step. */
 export function encodeGruForward(t: GruForwardTensors, dims: SequenceDims): void {
   const g = t.w_hh.storage.g;
   if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden, dims, 3)) {
-    launchStep(gruStepForwardBlocked, t, { ...dims, step: 0, count: dims.steps }, 3, 4, blockedWorkgroup(dims.hidden, true));
+    launchStep(gruStepForwardBlocked, t, { ...dims, step: 0, count: dims.steps }, 3, 4, blockedOverrides(g, dims.hidden, dims, true));
     return;
   }
   for (let step = 0; step < dims.steps; step++) encodeGruStepForward(t, { ...dims, step });
@@ -84,7 +84,7 @@ export function encodeGruBackward(t: GruBackwardTensors, dims: SequenceDims): vo
   const g = t.w_hh.storage.g;
   const T = dims.steps;
   if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden / 4, dims, 3)) {
-    launchStep(gruStepBackwardBlocked, t, { ...dims, step: T - 1, count: T }, 3, 4, blockedWorkgroup(dims.hidden / 4, true));
+    launchStep(gruStepBackwardBlocked, t, { ...dims, step: T - 1, count: T }, 3, 4, blockedOverrides(g, dims.hidden / 4, dims, true));
     return;
   }
   for (let step = T - 1; step >= 0; step--) encodeGruStepBackward(t, { ...dims, step });

@@ -5,7 +5,7 @@
 import { defineKernel } from '../gpu/kernel.js';
 import type { Tensor } from '../graph/tensor.js';
 import {
-  blockedKernelBase, blockedWorkgroup, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
+  blockedKernelBase, blockedOverrides, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
 } from './rnn.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -32,7 +32,7 @@ export const lstmStepBackward = defineKernel({
   ...stepKernelBase,
 });
 
-/** lstm_step_forward, register-blocked (32 rows an invocation, subgroup broadcasts); same results. */
+/** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = defineKernel({
   name: 'lstm_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_forward_blocked],
@@ -40,7 +40,7 @@ export const lstmStepForwardBlocked = defineKernel({
   ...blockedKernelBase(1),
 });
 
-/** lstm_step_backward, register-blocked (4 units × 32 rows an invocation); same results. */
+/** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = defineKernel({
   name: 'lstm_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_backward_blocked],
@@ -57,7 +57,7 @@ export type LstmBackwardTensors = Record<
 /** Records forward step `dims.step` of an LSTM layer (both directions, one dispatch). */
 export function encodeLstmStepForward(t: LstmForwardTensors, dims: StepDims): void {
   if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
-    launchStep(lstmStepForwardBlocked, t, dims, 4, 4, blockedWorkgroup(dims.hidden));
+    launchStep(lstmStepForwardBlocked, t, dims, 4, 4, blockedOverrides(t.w_hh.storage.g, dims.hidden, dims));
   } else {
     launchStep(lstmStepForward, t, dims, 4, 4);
   }
@@ -66,18 +66,18 @@ export function encodeLstmStepForward(t: LstmForwardTensors, dims: StepDims): vo
 /** Records backward step `dims.step` (call for step = T−1 down to 0; dh_carry = dhN, dc_carry starts at dcN). */
 export function encodeLstmStepBackward(t: LstmBackwardTensors, dims: StepDims): void {
   if (stepVariant(t.w_hh.storage.g, dims) === 'blocked') {
-    launchStep(lstmStepBackwardBlocked, t, dims, 4, 4, blockedWorkgroup(dims.hidden / 4));
+    launchStep(lstmStepBackwardBlocked, t, dims, 4, 4, blockedOverrides(t.w_hh.storage.g, dims.hidden / 4, dims));
   } else {
     launchStep(lstmStepBackward, t, dims, 4, 4);
   }
 }
 
-/** Records forward steps 0 … T−1: one launch where wholeSequenceLaunch allows (small steps on a
- *  CPU adapter, blocked kernel), else one a step. */
+/** Records forward steps 0 … T−1: one launch where wholeSequenceLaunch allows (CPU adapters, small
+ *  steps or enough rows, blocked kernel), else one a step. */
 export function encodeLstmForward(t: LstmForwardTensors, dims: SequenceDims): void {
   const g = t.w_hh.storage.g;
   if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden, dims, 4)) {
-    launchStep(lstmStepForwardBlocked, t, { ...dims, step: 0, count: dims.steps }, 4, 4, blockedWorkgroup(dims.hidden, true));
+    launchStep(lstmStepForwardBlocked, t, { ...dims, step: 0, count: dims.steps }, 4, 4, blockedOverrides(g, dims.hidden, dims, true));
     return;
   }
   for (let step = 0; step < dims.steps; step++) encodeLstmStepForward(t, { ...dims, step });
@@ -88,7 +88,7 @@ export function encodeLstmBackward(t: LstmBackwardTensors, dims: SequenceDims): 
   const g = t.w_hh.storage.g;
   const T = dims.steps;
   if (stepVariant(g, dims) === 'blocked' && wholeSequenceLaunch(g, dims.hidden / 4, dims, 4)) {
-    launchStep(lstmStepBackwardBlocked, t, { ...dims, step: T - 1, count: T }, 4, 4, blockedWorkgroup(dims.hidden / 4, true));
+    launchStep(lstmStepBackwardBlocked, t, { ...dims, step: T - 1, count: T }, 4, 4, blockedOverrides(g, dims.hidden / 4, dims, true));
     return;
   }
   for (let step = T - 1; step >= 0; step--) encodeLstmStepBackward(t, { ...dims, step });

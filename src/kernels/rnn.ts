@@ -35,42 +35,57 @@ const stepGrid = ({ batch, hidden, dirs }: Readonly<Record<StepDimName, number>>
 /** The shared part of the step kernels' descriptors. */
 export const stepKernelBase = { dims: STEP_DIMS, workgroupSize: [WG, 1, 1] as const, dispatch: stepGrid };
 
-/** Batch rows per invocation of the register-blocked variants (RB in their shaders; why 32: see
- *  lstm_step_forward_blocked.wgsl). Rows past the batch are skipped by a uniform branch. */
+/** Most batch rows an invocation of the register-blocked variants computes (RB in their shaders);
+ *  a launch picks ROWS ≤ RB of them (blockedOverrides). */
 const RB = 32;
 
 /** Descriptor parts of the blocked variants: `units` units per invocation (1 in the forward, a
- *  quad of 4 in the backward), WG_X invocations per workgroup along x, RB rows along y. */
+ *  quad of 4 in the backward), WG_X invocations per workgroup along x, ROWS rows along y. */
 export function blockedKernelBase(units: number) {
   return {
     dims: { ...STEP_DIMS, count: 'u32' } as const,
     workgroupSize: [64, 1, 1] as const, // WG_X
-    overrides: { WG_X: 64 },
+    overrides: { WG_X: 64, ROWS: RB },
     dispatch: ({ batch, hidden, dirs }: Readonly<Record<StepDimName | 'count', number>>, o: Overrides): [number, number, number] => [
-      ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, RB), dirs,
+      ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, +o.ROWS!), dirs,
     ],
   };
 }
 
-/** Workgroup width of a blocked step kernel over `n` invocations a row block (H units or H/4
- *  quads), a multiple of 8 so every subgroup slice has the 8 lanes the broadcasts read: on lavapipe
- *  every 8-lane slice runs the whole shader, so idle lanes past H cost as much as busy ones.
- *  `whole`: one workgroup holds all n (a whole-sequence launch), else at most 64. */
-export function blockedWorkgroup(n: number, whole = false): Overrides {
+let forcedRows: number | null = null;
+
+/** Tests only: every blocked launch computes `rows` rows an invocation (null: blockedOverrides decides). */
+export function forceBlockRows(rows: number | null): void {
+  forcedRows = rows;
+}
+
+/** The overrides of a blocked launch over `n` invocations a row block (H units or H/4 quads).
+ *  WG_X: a multiple of 8 (every subgroup slice has the 8 lanes the broadcasts read) fitted to n, as
+ *  on lavapipe idle lanes past H cost as much as busy ones; all of n in a whole-sequence launch,
+ *  else at most 64. ROWS: on a software adapter the most of 32, 16 and 8 that still leave every CPU
+ *  thread a workgroup (the rows of an invocation share each W_hh load); on a GPU 8, as its
+ *  parallelism is in the number of workgroups. */
+export function blockedOverrides(g: Gpu, n: number, { batch, dirs }: { batch: number; dirs: number }, whole = false): Overrides {
   const all = Math.ceil(n / 8) * 8;
-  return { WG_X: whole ? all : Math.min(64, all) };
+  const wgX = whole ? all : Math.min(64, all);
+  const perRowBlock = ceilDiv(n, wgX) * dirs; // workgroups
+  const rows = forcedRows ?? (g.info.isSoftware ? [RB, 16].find((r) => ceilDiv(batch, r) * perRowBlock >= g.hostThreads) ?? 8 : 8);
+  return { WG_X: wgX, ROWS: rows };
 }
 
 /** Whether a blocked kernel runs all T steps in one launch: one workgroup then holds all `n`
  *  invocations of its rows (H units or H/4 quads) and loops over the steps with a storage barrier
- *  between them (rows are independent). That trades parallelism (a workgroup per 32 rows) for no
- *  per-step launch cost (~60 µs on lavapipe), so only CPU adapters take it, and only for small
- *  steps (W_hh·h below ~4 MFLOP) where that cost matters: on 2 cores a few big workgroups balance
- *  worse under other load than a step's many small ones. */
-export function wholeSequenceLaunch(g: Gpu, n: number, { batch, hidden }: { batch: number; hidden: number }, G: number): boolean {
-  const wg = +blockedWorkgroup(n, true).WG_X!;
+ *  between them (rows are independent). Only CPU adapters take it. It saves the per-step launch
+ *  (~60–130 µs on lavapipe) and keeps each workgroup's slice of W_hh in one thread's cache for all
+ *  T steps (W1's step kernels ran 15–25% faster so), but leaves only one workgroup per 32 rows and
+ *  direction: so small steps (W_hh·h below ~4 MFLOP) always take it, larger ones only where those
+ *  workgroups still give every CPU thread one. */
+export function wholeSequenceLaunch(g: Gpu, n: number, dims: { batch: number; hidden: number; dirs: number }, G: number): boolean {
+  const { batch, hidden, dirs } = dims;
+  const wg = +blockedOverrides(g, n, dims, true).WG_X!;
   const fits = wg <= g.limits.maxComputeWorkgroupSizeX && wg <= g.limits.maxComputeInvocationsPerWorkgroup;
-  return g.info.isSoftware && fits && 2 * batch * G * hidden * hidden <= 4e6;
+  const small = 2 * batch * G * hidden * hidden <= 4e6;
+  return g.info.isSoftware && fits && (small || ceilDiv(batch, RB) * dirs >= g.hostThreads);
 }
 
 export type StepVariant = 'simple' | 'blocked';
@@ -82,7 +97,7 @@ export function forceStepVariant(v: StepVariant | null): void {
 }
 
 /** Whether the register-blocked variants can run: they broadcast across subgroups of ≥ 8 lanes and
- *  walk H in blocks of 8. They share each W_hh load among RB rows, so a batch below 4 gains little. */
+ *  walk H in blocks of 8. They share each W_hh load among the rows of an invocation, so a batch below 4 gains little. */
 export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
   const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
   return g.features.subgroups && minSize >= 8 && hidden % 8 === 0;

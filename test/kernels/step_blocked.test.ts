@@ -6,7 +6,8 @@ import { counters, init, resetCounters, tensor, type Tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
 import { encodeGruBackward, encodeGruForward } from '../../src/kernels/gru.js';
 import { encodeLstmBackward, encodeLstmForward } from '../../src/kernels/lstm.js';
-import { blockedStepsPossible, forceStepVariant, wholeSequenceLaunch } from '../../src/kernels/rnn.js';
+import { blockedOverrides, blockedStepsPossible, forceBlockRows, forceStepVariant, wholeSequenceLaunch } from '../../src/kernels/rnn.js';
+import type { Gpu } from '../../src/gpu/device.js';
 import { backwardSequenceRef, cellSizes, forwardSequenceRef } from '../../src/reference/cells.js';
 import { firstMismatch, reductionTol } from '../util/allclose.js';
 import { allFinite, expectSequenceMatchesTwin, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
@@ -28,8 +29,15 @@ const CASES: [number, number, number, number][] = [
   [32, 16, 1, 2], [33, 24, 2, 2], [65, 8, 1, 3],
 ];
 
+// Each case with 8 and with 32 rows an invocation (the launcher's choice depends on the host's
+// CPUs), and 16 where the batch spans more than one block of 16.
+const ROWS_CASES = [8, 32].flatMap((rows) => CASES.map((c) => [rows, ...c] as const))
+  .concat(CASES.filter(([B]) => B > 16).map((c) => [16, ...c] as const));
+
 for (const cell of ['lstm', 'gru'] as const) {
-  describe.skipIf(!possible).each(CASES)(`${cell} blocked steps B=%i H=%i D=%i T=%i`, (B, H, D, T) => {
+  describe.skipIf(!possible).each(ROWS_CASES)(`${cell} blocked steps, %i rows an invocation, B=%i H=%i D=%i T=%i`, (rows, B, H, D, T) => {
+    beforeAll(() => forceBlockRows(rows));
+    afterAll(() => forceBlockRows(null));
     test('forward and backward loops match the twins', async () => {
       const dims = { batch: B, hidden: H, steps: T, dirs: D };
       const { inp, grad } = randomCase(cell, dims, mixedLengths(B, T), 500 + H);
@@ -69,10 +77,10 @@ describe.skipIf(!possible).each(['lstm', 'gru'] as const)('%s blocked steps, edg
 // All T steps in one launch (CPU adapters, where a workgroup holds all units of its rows): the
 // sequence-level encoders against the twins. Buffers the kernels must write start as NaN.
 describe.skipIf(!possible).each([
-  ['lstm', 9, 16, 2, 5], ['lstm', 4, 136, 1, 3], ['gru', 8, 24, 2, 4], ['gru', 5, 8, 1, 1],
+  ['lstm', 9, 16, 2, 5], ['lstm', 4, 136, 1, 3], ['gru', 8, 24, 2, 4], ['gru', 5, 8, 1, 1], ['lstm', 70, 8, 1, 3], ['gru', 70, 8, 1, 3],
 ] as const)('%s whole-sequence launch B=%i H=%i D=%i T=%i', (cell, B, H, D, T) => {
   const G = cell === 'lstm' ? 4 : 3;
-  test.skipIf(!wholeSequenceLaunch(gpu(), H, { batch: B, hidden: H }, G))('forward and backward match the twins in one launch each', async () => {
+  test.skipIf(!wholeSequenceLaunch(gpu(), H, { batch: B, hidden: H, dirs: D }, G))('forward and backward match the twins in one launch each', async () => {
     const dims = { batch: B, hidden: H, steps: T, dirs: D };
     const { inp, grad } = randomCase(cell, dims, mixedLengths(B, T), 900 + H);
     const n = cellSizes(cell, dims);
@@ -119,5 +127,35 @@ describe.skipIf(!possible).each([
       if (g && w) expect(firstMismatch(g, w, tl), `${cell} ${name}`).toBeNull();
     }
     for (const x of Object.values(t)) x.dispose();
+  });
+});
+
+// The launch plan on a software adapter with 2 CPU threads and on a GPU (no device needed).
+describe('blocked launch plan', () => {
+  const fake = (isSoftware: boolean, hostThreads: number) => ({
+    info: { isSoftware }, hostThreads, limits: { maxComputeWorkgroupSizeX: 256, maxComputeInvocationsPerWorkgroup: 256 },
+  }) as unknown as Gpu;
+  const cpu2 = fake(true, 2);
+  test.each([
+    // [batch, n, dirs, whole, WG_X, ROWS]
+    [64, 128, 1, false, 64, 32], [32, 256, 1, false, 64, 32], [16, 64, 1, false, 64, 8], [32, 16, 1, false, 16, 16],
+    [64, 128, 1, true, 128, 32], [32, 128, 2, true, 128, 32], [32, 128, 1, true, 128, 16], [4, 16, 1, true, 16, 8],
+  ] as const)('B=%i n=%i D=%i whole=%s: WG_X %i, %i rows', (batch, n, dirs, whole, wgX, rows) => {
+    expect(blockedOverrides(cpu2, n, { batch, dirs }, whole)).toEqual({ WG_X: wgX, ROWS: rows });
+  });
+  test('more CPU threads take fewer rows an invocation; a GPU takes 8', () => {
+    expect(blockedOverrides(fake(true, 16), 128, { batch: 64, dirs: 1 }).ROWS).toBe(8);
+    expect(blockedOverrides(fake(true, 4), 128, { batch: 32, dirs: 1 }).ROWS).toBe(16);
+    expect(blockedOverrides(fake(false, 2), 128, { batch: 64, dirs: 1 }).ROWS).toBe(8);
+  });
+  test('one launch a sequence: small steps, or enough 32-row blocks for every thread', () => {
+    const at = (g: Gpu, batch: number, hidden: number, dirs: number) => wholeSequenceLaunch(g, hidden, { batch, hidden, dirs }, 4);
+    expect(at(cpu2, 64, 16, 1)).toBe(true); // W3: 2·B·4H·H = 131k FLOP a step
+    expect(at(cpu2, 64, 128, 1)).toBe(true); // W1: 8.4 MFLOP, 2 blocks of 32 rows
+    expect(at(cpu2, 32, 256, 1)).toBe(false); // W2: one block for two threads
+    expect(at(cpu2, 32, 256, 2)).toBe(true); // ... unless both directions run
+    expect(at(fake(true, 4), 64, 128, 1)).toBe(false);
+    expect(at(fake(false, 2), 64, 16, 1)).toBe(false); // GPUs launch a step at a time
+    expect(at(cpu2, 64, 512, 1)).toBe(false); // 512 invocations do not fit a workgroup
   });
 });

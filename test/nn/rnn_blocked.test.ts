@@ -24,7 +24,7 @@ describe.each(CASES.map((c) => [layerCaseName(c), c] as const))('%s', (_n, c) =>
       if ((c.mode === 'lstm' || c.mode === 'gru') && blockedStepsPossible(gpu(), c.H)) {
         // One launch a step, or one a layer where a workgroup holds a whole row block.
         const G = c.mode === 'lstm' ? 4 : 3;
-        const launches = (n: number) => c.layers * (wholeSequenceLaunch(gpu(), n, { batch: c.B, hidden: c.H }, G) ? 1 : c.T);
+        const launches = (n: number) => c.layers * (wholeSequenceLaunch(gpu(), n, { batch: c.B, hidden: c.H, dirs: c.bidirectional ? 2 : 1 }, G) ? 1 : c.T);
         expect(counters().byKernel.get(`${c.mode}_step_forward_blocked`)).toBe(launches(c.H));
         expect(counters().byKernel.get(`${c.mode}_step_backward_blocked`)).toBe(launches(c.H / 4));
       }

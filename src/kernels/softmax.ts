@@ -1,6 +1,7 @@
 // Descriptors of softmax.wgsl, softmax_backward.wgsl and softmax_xent.wgsl, and their entry points:
 // softmax / log-softmax along any axis (x viewed as [outer, len, inner]) with their backward, and the
 // fused softmax cross-entropy over logits [N, C] with int32 class indices.
+import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { Tensor } from '../graph/tensor.js';
@@ -14,10 +15,25 @@ const SHORT_ROW = 32;
 const MANY_ROWS = 4096;
 const LONG_ROW = 1024;
 
-/** Long rows (classes, vocabulary) get a workgroup each, whose max and sum are tree reductions;
- *  short or very many rows get an invocation each (workgroups cost far more than invocations,
- *  on lavapipe ~100 µs each). Both grids fold into y past 65535 workgroups. */
-const perThread = (rows: number, len: number): boolean => len <= SHORT_ROW || (rows >= MANY_ROWS && len <= LONG_ROW);
+/** How a softmax kernel covers its rows: an invocation each (PER_THREAD), or a workgroup each
+ *  whose max and sum are tree reductions. */
+export type RowVariant = 'invocation' | 'workgroup';
+let forcedRowVariant: RowVariant | null = null;
+
+/** Tests only: every softmax kernel takes `v` (null: perThread decides). */
+export function forceRowVariant(v: RowVariant | null): void {
+  forcedRowVariant = v;
+}
+
+/** Long rows (classes, vocabulary) get a workgroup each on a GPU; short or very many rows an
+ *  invocation each, as a 128-wide workgroup would mostly idle. On a software adapter every row up
+ *  to LONG_ROW gets an invocation: there a workgroup costs ~12 µs however little it does (2048 rows
+ *  of 65, W2's loss: 23.9 ms as workgroups, 0.82 ms as invocations on lavapipe). Both grids fold
+ *  into y past 65535 workgroups. */
+function perThread(g: Gpu, rows: number, len: number): boolean {
+  if (forcedRowVariant) return forcedRowVariant === 'invocation';
+  return len <= SHORT_ROW || (len <= LONG_ROW && (rows >= MANY_ROWS || g.info.isSoftware));
+}
 const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1d(rows, ov.PER_THREAD ? WG : 1);
 
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
@@ -65,7 +81,7 @@ function forward(what: string, x: Tensor, axis: number, log: boolean): Tensor {
   const { outer, len, inner } = axisView(x.shape, axis, what);
   const y = Tensor.empty(x.shape, 'float32');
   if (y.size === 0) return y;
-  const overrides = { LOG: log, PER_THREAD: perThread(outer * inner, len) };
+  const overrides = { LOG: log, PER_THREAD: perThread(x.storage.g, outer * inner, len) };
   recorder(x.storage.g).dispatch(softmaxKernel, { x: x.buffer, y: y.buffer }, { outer, len, inner }, overrides);
   return y;
 }
@@ -83,7 +99,7 @@ function backward(what: string, y: Tensor, dy: Tensor, axis: number, log: boolea
     softmaxBackwardKernel,
     { y: y.buffer, dy: dy.buffer, dx: dx.buffer },
     { outer, len, inner },
-    { LOG: log, PER_THREAD: perThread(outer * inner, len) },
+    { LOG: log, PER_THREAD: perThread(y.storage.g, outer * inner, len) },
   );
   return dx;
 }
@@ -139,7 +155,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentO
     softmaxXentKernel,
     { logits: logits.buffer, targets: targets.buffer, loss: loss.buffer, dlogits: dlogits.buffer },
     { n, c, ignore_index: ignore ?? 0, has_ignore: ignore === undefined ? 0 : 1 },
-    { PER_THREAD: perThread(n, c) },
+    { PER_THREAD: perThread(logits.storage.g, n, c) },
   );
   return { loss, dlogits };
 }

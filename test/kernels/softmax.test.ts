@@ -1,8 +1,8 @@
 // softmax.wgsl, softmax_backward.wgsl and softmax_xent.wgsl vs their CPU twins: row lengths around
 // the 128-wide workgroup, every axis, logits of ±1e4, -Inf/NaN rows, ignored and out-of-range targets.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, resetCounters, tensor } from 'webrnn';
-import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
+import { forceRowVariant, logSoftmax, logSoftmaxBackward, softmax, softmaxBackward, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
 import { softmaxBackwardRef, softmaxRef, softmaxXentRef } from '../../src/reference/softmax.js';
 import { expectAllClose, reductionTol, TOL } from '../util/allclose.js';
 import { f32, ints, roundF32, uniform } from '../util/rng.js';
@@ -26,51 +26,125 @@ const CASES: [number[], number][] = [
   [[2, 513], 1], [[513, 2], 0], [[4100, 33], 1], [[33, 2, 130], 0],
 ];
 
-describe.each([false, true])('softmax (log = %s)', (log) => {
-  const fwd = log ? logSoftmax : softmax;
-  const bwd = log ? logSoftmaxBackward : softmaxBackward;
+// Every case with both grids: a row per invocation and a row per workgroup (which one the
+// kernels pick depends on the adapter).
+describe.each(['invocation', 'workgroup'] as const)('a row per %s', (variant) => {
+  beforeAll(() => forceRowVariant(variant));
+  afterAll(() => forceRowVariant(null));
 
-  test.each(CASES)('%j along axis %i, moderate and ±1e4 logits, forward and backward', async (shape, axis) => {
-    const n = prod(shape);
-    const dims = rowDims(shape, axis);
-    for (const scale of [3, 1e4]) {
-      const xs = roundF32(uniform(n, 11 + n, -scale, scale));
-      const x = tensor(f32(xs), shape);
-      const y = fwd(x, axis);
-      expect(y.shape).toEqual(shape);
-      const ys = await y.data();
-      expect(ys.every(Number.isFinite)).toBe(true);
-      // Each output carries the row's sum (and for log-softmax its log), hence a reduction tolerance.
-      expectAllClose(ys, softmaxRef(xs, dims, log), reductionTol(dims.len));
+  describe.each([false, true])('softmax (log = %s)', (log) => {
+    const fwd = log ? logSoftmax : softmax;
+    const bwd = log ? logSoftmaxBackward : softmaxBackward;
 
-      // The backward twin gets the GPU's own y, so both see the same float32 data.
-      const dys = roundF32(uniform(n, 12 + n));
-      const dy = tensor(f32(dys), shape);
-      const dx = bwd(y, dy, axis);
-      expectAllClose(await dx.data(), softmaxBackwardRef(ys, dys, dims, log), reductionTol(dims.len));
-      for (const t of [x, y, dy, dx]) t.dispose();
+    test.each(CASES)('%j along axis %i, moderate and ±1e4 logits, forward and backward', async (shape, axis) => {
+      const n = prod(shape);
+      const dims = rowDims(shape, axis);
+      for (const scale of [3, 1e4]) {
+        const xs = roundF32(uniform(n, 11 + n, -scale, scale));
+        const x = tensor(f32(xs), shape);
+        const y = fwd(x, axis);
+        expect(y.shape).toEqual(shape);
+        const ys = await y.data();
+        expect(ys.every(Number.isFinite)).toBe(true);
+        // Each output carries the row's sum (and for log-softmax its log), hence a reduction tolerance.
+        expectAllClose(ys, softmaxRef(xs, dims, log), reductionTol(dims.len));
+
+        // The backward twin gets the GPU's own y, so both see the same float32 data.
+        const dys = roundF32(uniform(n, 12 + n));
+        const dy = tensor(f32(dys), shape);
+        const dx = bwd(y, dy, axis);
+        expectAllClose(await dx.data(), softmaxBackwardRef(ys, dys, dims, log), reductionTol(dims.len));
+        for (const t of [x, y, dy, dx]) t.dispose();
+      }
+    });
+
+    test('default axis is the last one', async () => {
+      const xs = roundF32(uniform(3 * 4 * 5, 13));
+      const y = await fwd(tensor(f32(xs), [3, 4, 5])).data();
+      expectAllClose(y, softmaxRef(xs, { outer: 12, len: 5, inner: 1 }, log), TOL.reduction);
+    });
+
+    test('-Inf logits, all -Inf, NaN and +Inf rows behave like the twin', async () => {
+      const rows = [
+        [-Infinity, 3, -Infinity, -Infinity],
+        [-Infinity, -Infinity, -Infinity, -Infinity],
+        [1, NaN, 2, 3],
+        [1, Infinity, 2, 3],
+        [1e4, -1e4, 0, -Infinity],
+      ];
+      const xs = rows.flat();
+      const got = await fwd(tensor(f32(xs), [5, 4])).data();
+      expectAllClose(got, softmaxRef(xs, { outer: 5, len: 4, inner: 1 }, log), TOL.elementwise);
+      expect(Array.from(got.subarray(0, 4))).toEqual(log ? [-Infinity, 0, -Infinity, -Infinity] : [0, 1, 0, 0]);
+      expect(got.subarray(8, 12).every(Number.isNaN)).toBe(true);
+    });
+  });
+
+
+  describe('softmaxCrossEntropy', () => {
+    /** GPU loss and dlogits vs the twin for logits [n, c] drawn with the given scale. */
+    async function check(n: number, c: number, targets: Int32Array, scale: number, ignoreIndex?: number): Promise<void> {
+      const xs = roundF32(uniform(n * c, 21 + n * c, -scale, scale));
+      const logits = tensor(f32(xs), [n, c]);
+      const tgt = tensor(targets, [n]);
+      const { loss, dlogits } = softmaxCrossEntropy(logits, tgt, ignoreIndex === undefined ? {} : { ignoreIndex });
+      expect(loss.shape).toEqual([n]);
+      expect(dlogits.shape).toEqual([n, c]);
+      const want = softmaxXentRef(xs, targets, { n, c }, ignoreIndex);
+      expectAllClose(await loss.data(), want.loss, reductionTol(c));
+      expectAllClose(await dlogits.data(), want.dlogits, reductionTol(c));
+      for (const t of [logits, tgt, loss, dlogits]) t.dispose();
     }
-  });
 
-  test('default axis is the last one', async () => {
-    const xs = roundF32(uniform(3 * 4 * 5, 13));
-    const y = await fwd(tensor(f32(xs), [3, 4, 5])).data();
-    expectAllClose(y, softmaxRef(xs, { outer: 12, len: 5, inner: 1 }, log), TOL.reduction);
-  });
+    test.each([
+      [1, 1], [3, 1], [4, 2], [1, 10], [5, 10], [2, 32], [2, 33], [2, 127], [2, 129], [3, 257],
+      [3, 1000], [1, 1000], [4100, 33],
+    ])('N=%i C=%i matches the twin, with ignored rows, moderate and ±1e4 logits', async (n, c) => {
+      const t = ints(n, c, 31 + n * c);
+      for (const scale of [4, 1e4]) await check(n, c, t, scale);
+      if (n > 1) {
+        const ignored = Int32Array.from(t, (v, r) => (r % 2 ? -100 : v));
+        await check(n, c, ignored, 4, -100);
+      }
+      // An ignore index that is a real class: those rows are ignored, the others are not.
+      await check(n, c, t, 4, 0);
+    });
 
-  test('-Inf logits, all -Inf, NaN and +Inf rows behave like the twin', async () => {
-    const rows = [
-      [-Infinity, 3, -Infinity, -Infinity],
-      [-Infinity, -Infinity, -Infinity, -Infinity],
-      [1, NaN, 2, 3],
-      [1, Infinity, 2, 3],
-      [1e4, -1e4, 0, -Infinity],
-    ];
-    const xs = rows.flat();
-    const got = await fwd(tensor(f32(xs), [5, 4])).data();
-    expectAllClose(got, softmaxRef(xs, { outer: 5, len: 4, inner: 1 }, log), TOL.elementwise);
-    expect(Array.from(got.subarray(0, 4))).toEqual(log ? [-Infinity, 0, -Infinity, -Infinity] : [0, 1, 0, 0]);
-    expect(got.subarray(8, 12).every(Number.isNaN)).toBe(true);
+    test('out-of-range targets give NaN rows and leave the others intact; one dispatch', async () => {
+      const t = new Int32Array([2, 5, -1, 0, -100]); // C = 5: 5 and -1 are out of range
+      resetCounters();
+      await check(5, 5, t, 3, -100);
+      expect(counters().byKernel.get('softmax_xent')).toBe(1);
+      expect(counters().dispatches).toBe(1);
+      await check(5, 5, t, 3); // without ignoreIndex, -100 is out of range too
+    });
+
+    test('non-finite logits propagate like the twin', async () => {
+      const xs = [-Infinity, 2, -Infinity, 1, NaN, 0, Infinity, 1, 0, -Infinity, -Infinity, -Infinity];
+      const t = new Int32Array([1, 0, 1, 2]);
+      const { loss, dlogits } = softmaxCrossEntropy(tensor(f32(xs), [4, 3]), tensor(t, [4]));
+      const want = softmaxXentRef(xs, t, { n: 4, c: 3 });
+      expectAllClose(await loss.data(), want.loss, TOL.elementwise);
+      expectAllClose(await dlogits.data(), want.dlogits, TOL.elementwise);
+      expect((await loss.data())[0]).toBe(0); // the target holds all the mass
+    });
+
+    test('bad logits, targets and shapes are refused with both shapes named', async () => {
+      const logits = tensor(new Float32Array(12), [4, 3]);
+      const t4 = tensor(new Int32Array(4), [4]);
+      const t3 = tensor(new Int32Array(3), [3]);
+      const f4 = tensor(new Float32Array(4), [4]);
+      const t41 = tensor(new Int32Array(4), [4, 1]);
+      const before = memory().liveBuffers;
+      expect(() => softmaxCrossEntropy(logits, t3)).toThrow(/targets \[3\].*logits \[4, 3\]/);
+      expect(() => softmaxCrossEntropy(logits, t41)).toThrow(/\[4, 1\].*\[4, 3\]/);
+      expect(() => softmaxCrossEntropy(logits, f4)).toThrow(/targets must be int32.*float32 \[4\]/);
+      expect(() => softmaxCrossEntropy(t4.view([2, 2]), t4)).toThrow(/logits must be float32, got int32 \[2, 2\]/);
+      expect(() => softmaxCrossEntropy(f4, t4)).toThrow(/logits must be \[N, C\], got \[4\]/);
+      expect(() => softmaxCrossEntropy(logits, t4, { ignoreIndex: 0.5 })).toThrow(/ignoreIndex 0.5/);
+      expect(memory().liveBuffers).toBe(before);
+      for (const t of [logits, t4, t3, f4, t41]) t.dispose();
+    });
   });
 });
 
@@ -88,71 +162,5 @@ describe('softmax bad input', () => {
     expect(() => logSoftmaxBackward(x, x, 5)).toThrow(/axis 5 .*\[3, 5, 7\]/);
     expect(memory().liveBuffers).toBe(before);
     for (const t of [x, ints32, other]) t.dispose();
-  });
-});
-
-describe('softmaxCrossEntropy', () => {
-  /** GPU loss and dlogits vs the twin for logits [n, c] drawn with the given scale. */
-  async function check(n: number, c: number, targets: Int32Array, scale: number, ignoreIndex?: number): Promise<void> {
-    const xs = roundF32(uniform(n * c, 21 + n * c, -scale, scale));
-    const logits = tensor(f32(xs), [n, c]);
-    const tgt = tensor(targets, [n]);
-    const { loss, dlogits } = softmaxCrossEntropy(logits, tgt, ignoreIndex === undefined ? {} : { ignoreIndex });
-    expect(loss.shape).toEqual([n]);
-    expect(dlogits.shape).toEqual([n, c]);
-    const want = softmaxXentRef(xs, targets, { n, c }, ignoreIndex);
-    expectAllClose(await loss.data(), want.loss, reductionTol(c));
-    expectAllClose(await dlogits.data(), want.dlogits, reductionTol(c));
-    for (const t of [logits, tgt, loss, dlogits]) t.dispose();
-  }
-
-  test.each([
-    [1, 1], [3, 1], [4, 2], [1, 10], [5, 10], [2, 32], [2, 33], [2, 127], [2, 129], [3, 257],
-    [3, 1000], [1, 1000], [4100, 33],
-  ])('N=%i C=%i matches the twin, with ignored rows, moderate and ±1e4 logits', async (n, c) => {
-    const t = ints(n, c, 31 + n * c);
-    for (const scale of [4, 1e4]) await check(n, c, t, scale);
-    if (n > 1) {
-      const ignored = Int32Array.from(t, (v, r) => (r % 2 ? -100 : v));
-      await check(n, c, ignored, 4, -100);
-    }
-    // An ignore index that is a real class: those rows are ignored, the others are not.
-    await check(n, c, t, 4, 0);
-  });
-
-  test('out-of-range targets give NaN rows and leave the others intact; one dispatch', async () => {
-    const t = new Int32Array([2, 5, -1, 0, -100]); // C = 5: 5 and -1 are out of range
-    resetCounters();
-    await check(5, 5, t, 3, -100);
-    expect(counters().byKernel.get('softmax_xent')).toBe(1);
-    expect(counters().dispatches).toBe(1);
-    await check(5, 5, t, 3); // without ignoreIndex, -100 is out of range too
-  });
-
-  test('non-finite logits propagate like the twin', async () => {
-    const xs = [-Infinity, 2, -Infinity, 1, NaN, 0, Infinity, 1, 0, -Infinity, -Infinity, -Infinity];
-    const t = new Int32Array([1, 0, 1, 2]);
-    const { loss, dlogits } = softmaxCrossEntropy(tensor(f32(xs), [4, 3]), tensor(t, [4]));
-    const want = softmaxXentRef(xs, t, { n: 4, c: 3 });
-    expectAllClose(await loss.data(), want.loss, TOL.elementwise);
-    expectAllClose(await dlogits.data(), want.dlogits, TOL.elementwise);
-    expect((await loss.data())[0]).toBe(0); // the target holds all the mass
-  });
-
-  test('bad logits, targets and shapes are refused with both shapes named', async () => {
-    const logits = tensor(new Float32Array(12), [4, 3]);
-    const t4 = tensor(new Int32Array(4), [4]);
-    const t3 = tensor(new Int32Array(3), [3]);
-    const f4 = tensor(new Float32Array(4), [4]);
-    const t41 = tensor(new Int32Array(4), [4, 1]);
-    const before = memory().liveBuffers;
-    expect(() => softmaxCrossEntropy(logits, t3)).toThrow(/targets \[3\].*logits \[4, 3\]/);
-    expect(() => softmaxCrossEntropy(logits, t41)).toThrow(/\[4, 1\].*\[4, 3\]/);
-    expect(() => softmaxCrossEntropy(logits, f4)).toThrow(/targets must be int32.*float32 \[4\]/);
-    expect(() => softmaxCrossEntropy(t4.view([2, 2]), t4)).toThrow(/logits must be float32, got int32 \[2, 2\]/);
-    expect(() => softmaxCrossEntropy(f4, t4)).toThrow(/logits must be \[N, C\], got \[4\]/);
-    expect(() => softmaxCrossEntropy(logits, t4, { ignoreIndex: 0.5 })).toThrow(/ignoreIndex 0.5/);
-    expect(memory().liveBuffers).toBe(before);
-    for (const t of [logits, t4, t3, f4, t41]) t.dispose();
   });
 });

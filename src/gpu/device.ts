@@ -74,14 +74,23 @@ export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
     if (!adapter) throw new Error('webrnn: WebGPU is present but no adapter was found (is hardware acceleration disabled?)');
-    return openDevice(adapter, (nav as { hardwareConcurrency?: number }).hardwareConcurrency || 4);
+    return openDevice(adapter, await hostThreads());
   }
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new Error('webrnn: WebGPU is not available here (navigator.gpu is missing). Use a browser with WebGPU, e.g. Chrome 113+.');
   }
+  return openDevice(await nodeAdapter(options), await hostThreads());
+}
+
+/** Logical CPUs: the browser's navigator.hardwareConcurrency, else Node's (also where a
+ *  navigator without it was set up by hand, as Dawn's navigator.gpu in Node). */
+async function hostThreads(): Promise<number> {
+  const reported = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (reported) return reported;
+  if (typeof process === 'undefined' || !process.versions?.node) return 4;
   const osName = 'node:os'; // a variable keeps browser bundlers from resolving it
   const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
-  return openDevice(await nodeAdapter(options), os.availableParallelism?.() ?? os.cpus().length);
+  return os.availableParallelism?.() ?? os.cpus().length;
 }
 
 /** Vulkan ICDs of software drivers that Dawn can use when there is no GPU. */

@@ -77,15 +77,16 @@ export function blockedOverrides(g: Gpu, n: number, { batch, dirs }: { batch: nu
  *  invocations of its rows (H units or H/4 quads) and loops over the steps with a storage barrier
  *  between them (rows are independent). Only CPU adapters take it. It saves the per-step launch
  *  (~60–130 µs on lavapipe) and keeps each workgroup's slice of W_hh in one thread's cache for all
- *  T steps (W1's step kernels ran 15–25% faster so), but leaves only one workgroup per 32 rows and
- *  direction: so small steps (W_hh·h below ~4 MFLOP) always take it, larger ones only where those
- *  workgroups still give every CPU thread one. */
+ *  T steps (on lavapipe W1's step kernels ran 15–25% faster so, W2's 5–8% with 16 rows an
+ *  invocation), but leaves only one workgroup per 16–32 rows and direction: so small steps (W_hh·h
+ *  below ~4 MFLOP) always take it, larger ones only where blocks of 16 rows still give every CPU
+ *  thread a workgroup. */
 export function wholeSequenceLaunch(g: Gpu, n: number, dims: { batch: number; hidden: number; dirs: number }, G: number): boolean {
   const { batch, hidden, dirs } = dims;
   const wg = +blockedOverrides(g, n, dims, true).WG_X!;
   const fits = wg <= g.limits.maxComputeWorkgroupSizeX && wg <= g.limits.maxComputeInvocationsPerWorkgroup;
   const small = 2 * batch * G * hidden * hidden <= 4e6;
-  return g.info.isSoftware && fits && (small || ceilDiv(batch, RB) * dirs >= g.hostThreads);
+  return g.info.isSoftware && fits && (small || ceilDiv(batch, 16) * dirs >= g.hostThreads);
 }
 
 export type StepVariant = 'simple' | 'blocked';

@@ -148,13 +148,14 @@ describe('blocked launch plan', () => {
     expect(blockedOverrides(fake(true, 4), 128, { batch: 32, dirs: 1 }).ROWS).toBe(16);
     expect(blockedOverrides(fake(false, 2), 128, { batch: 64, dirs: 1 }).ROWS).toBe(8);
   });
-  test('one launch a sequence: small steps, or enough 32-row blocks for every thread', () => {
+  test('one launch a sequence: small steps, or enough 16-row blocks for every thread', () => {
     const at = (g: Gpu, batch: number, hidden: number, dirs: number) => wholeSequenceLaunch(g, hidden, { batch, hidden, dirs }, 4);
     expect(at(cpu2, 64, 16, 1)).toBe(true); // W3: 2·B·4H·H = 131k FLOP a step
     expect(at(cpu2, 64, 128, 1)).toBe(true); // W1: 8.4 MFLOP, 2 blocks of 32 rows
-    expect(at(cpu2, 32, 256, 1)).toBe(false); // W2: one block for two threads
-    expect(at(cpu2, 32, 256, 2)).toBe(true); // ... unless both directions run
-    expect(at(fake(true, 4), 64, 128, 1)).toBe(false);
+    expect(at(cpu2, 32, 256, 1)).toBe(true); // W2: two blocks of 16 rows
+    expect(at(cpu2, 16, 256, 1)).toBe(false); // W5: one block for two threads
+    expect(at(cpu2, 16, 256, 2)).toBe(true); // ... unless both directions run
+    expect(at(fake(true, 8), 64, 128, 1)).toBe(false);
     expect(at(fake(false, 2), 64, 16, 1)).toBe(false); // GPUs launch a step at a time
     expect(at(cpu2, 64, 512, 1)).toBe(false); // 512 invocations do not fit a workgroup
   });

@@ -28,6 +28,8 @@ export interface Gpu {
   /** Logical CPUs of the host (navigator.hardwareConcurrency, os.availableParallelism()): the
    *  threads a software adapter spreads its workgroups over. */
   hostThreads: number;
+  /** Whether waiting for the GPU busy-polls the main thread (Dawn in Node; see wait.ts). */
+  pollsWhileWaiting: boolean;
   /** Set once the device is lost; every later call throws it. */
   lost: Error | null;
   /** Errors the device raised outside any scope, thrown at the next sync point. */
@@ -74,12 +76,12 @@ export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
     if (!adapter) throw new Error('webrnn: WebGPU is present but no adapter was found (is hardware acceleration disabled?)');
-    return openDevice(adapter, await hostThreads());
+    return openDevice(adapter, await hostThreads(), false);
   }
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new Error('webrnn: WebGPU is not available here (navigator.gpu is missing). Use a browser with WebGPU, e.g. Chrome 113+.');
   }
-  return openDevice(await nodeAdapter(options), await hostThreads());
+  return openDevice(await nodeAdapter(options), await hostThreads(), true);
 }
 
 /** Logical CPUs: the browser's navigator.hardwareConcurrency, else Node's (also where a
@@ -135,7 +137,7 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
 // Dawn's GPU object must outlive its adapters and devices.
 const keepAlive: GPU[] = [];
 
-async function openDevice(adapter: GPUAdapter, hostThreads: number): Promise<Gpu> {
+async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWaiting: boolean): Promise<Gpu> {
   const want: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
   const requiredFeatures = want.filter((f) => adapter.features.has(f));
   const a = adapter.limits;
@@ -161,6 +163,7 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number): Promise<Gpu
     },
     limits: device.limits,
     hostThreads,
+    pollsWhileWaiting,
     lost: null,
     pendingErrors: [],
   };

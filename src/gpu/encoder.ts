@@ -4,6 +4,7 @@
 // submit with no CPU wait inside.
 import { gpu, throwPendingErrors, type Gpu } from './device.js';
 import { compile, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
+import { GpuWaiter } from './wait.js';
 
 /** A storage binding: a whole buffer, or a byte range of one. */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
@@ -46,8 +47,13 @@ class Recorder {
   /** Buffers to destroy once the pending work is submitted (upload staging). */
   private afterSubmit: GPUBuffer[] = [];
   counters: Counters = { dispatches: 0, submits: 0, readbacks: 0, byKernel: new Map() };
+  /** Dispatches recorded since the last wait for the GPU began, and the waiter that sleeps first. */
+  private unwaited = 0;
+  private waiter: GpuWaiter;
 
   constructor(readonly g: Gpu) {
+    // Only a software adapter shares its CPUs with the polling loop.
+    this.waiter = new GpuWaiter(g.pollsWhileWaiting && g.info.isSoftware);
     this.uniformBuffer = g.device.createBuffer({
       label: 'dims-arena',
       size: SLOT * SLOTS,
@@ -105,6 +111,7 @@ class Recorder {
       pass.setBindGroup(0, bindGroup);
     }
     pass.dispatchWorkgroups(x, y, z);
+    this.unwaited++;
     this.counters.dispatches++;
     this.counters.byKernel.set(kernel.name, (this.counters.byKernel.get(kernel.name) ?? 0) + 1);
   }
@@ -205,7 +212,7 @@ class Recorder {
     this.flush();
     this.counters.readbacks++;
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.waitForGpu(() => staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       throwPendingErrors(this.g);
       throw e;
@@ -219,8 +226,14 @@ class Recorder {
   /** Waits until the GPU has finished everything submitted so far. */
   async sync(): Promise<void> {
     this.flush();
-    await this.g.device.queue.onSubmittedWorkDone();
+    await this.waitForGpu(() => this.g.device.queue.onSubmittedWorkDone());
     throwPendingErrors(this.g);
+  }
+
+  private waitForGpu(wait: () => Promise<void>): Promise<void> {
+    const n = this.unwaited;
+    this.unwaited = 0;
+    return this.waiter.wait(n, wait);
   }
 
   resetCounters(): void {

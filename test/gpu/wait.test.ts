@@ -1,0 +1,68 @@
+// GpuWaiter on a fake clock: when it sleeps before awaiting the GPU, and for how long (no timing
+// decides anything here: the clock only moves when the fake GPU work or a nap says so).
+import { describe, expect, test } from 'vitest';
+import { GpuWaiter, type Clock } from '../../src/gpu/wait.js';
+
+/** A clock whose time advances only by naps and by the fake work's duration. */
+function fakeClock() {
+  const naps: number[] = [];
+  let t = 0;
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      naps.push(ms);
+      t += ms;
+    },
+  };
+  /** Work that finishes `ms` after it was submitted (at the wait's start), however long the nap. */
+  const work = (ms: number) => {
+    const start = t;
+    return async () => {
+      t = Math.max(t, start + ms);
+      return 'done';
+    };
+  };
+  return { clock, naps, work };
+}
+
+describe('GpuWaiter', () => {
+  test('disabled: never sleeps', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(false, clock);
+    for (let i = 0; i < 3; i++) expect(await w.wait(30, work(100))).toBe('done');
+    expect(naps).toEqual([]);
+  });
+
+  test('sleeps 85% of the last wait for the same number of dispatches, from the second wait on', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    await w.wait(30, work(100));
+    await w.wait(30, work(100));
+    expect(naps).toEqual([85]);
+    await w.wait(6, work(40)); // another shape of step: no history yet
+    expect(naps).toEqual([85]);
+    await w.wait(6, work(40));
+    expect(naps).toEqual([85, 34]);
+  });
+
+  test('work that got shorter is found out: each nap is 85% of the last wait', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    await w.wait(30, work(100));
+    for (let i = 0; i < 3; i++) await w.wait(30, work(20)); // overslept: the wait is the nap
+    expect(naps.map((n) => Math.round(n * 100) / 100)).toEqual([85, 72.25, 61.41]);
+  });
+
+  test('short waits are not worth a timer', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    for (let i = 0; i < 3; i++) await w.wait(34, work(7));
+    expect(naps).toEqual([]);
+  });
+
+  test('errors from the wait reach the caller', async () => {
+    const { clock } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    await expect(w.wait(1, () => Promise.reject(new Error('device lost')))).rejects.toThrow('device lost');
+  });
+});

@@ -3,13 +3,16 @@
 // busy loop on the main thread. Lavapipe runs its workgroups on the same CPUs, so on 2 CPUs that
 // loop cost W1's training step a whole core (188 ms of CPU a step, 96 ms with a sleep first) and
 // 17% of its wall time. So where it applies, a wait first sleeps (a timer, no polling) for most of
-// what the last wait for the same number of dispatches took, and only then awaits Dawn's promise.
+// what the same number of dispatches took last time, and only then awaits Dawn's promise.
 
 /** Shorter waits go straight to Dawn: a timer oversleeps by ~1 ms, which costs them more than the
  *  poll loop does (W3's 7 ms steps got 1–2 ms slower with a nap). */
 const MIN_NAP_MS = 15;
-/** The share of the last wait slept: work that got shorter is found out by 15% a step. */
+/** The share of the estimate slept; the rest is polled, which measures the work again. */
 const NAP_SHARE = 0.85;
+/** A wait that resolves this soon after the nap found the work done: it may have been done long
+ *  before (a first step that compiled, a smaller step), so the estimate halves. */
+const DONE_AT_ONCE_MS = 1;
 
 export interface Clock {
   now(): number;
@@ -22,8 +25,8 @@ const realClock: Clock = {
 };
 
 export class GpuWaiter {
-  /** Milliseconds the last wait took, by the number of dispatches it waited for. */
-  private lastMs = new Map<number, number>();
+  /** Estimated milliseconds of work, by the number of dispatches waited for. */
+  private estimateMs = new Map<number, number>();
 
   constructor(private readonly enabled: boolean, private readonly clock: Clock = realClock) {}
 
@@ -31,11 +34,14 @@ export class GpuWaiter {
   async wait<T>(dispatches: number, wait: () => Promise<T>): Promise<T> {
     if (!this.enabled) return wait();
     const t0 = this.clock.now();
-    const last = this.lastMs.get(dispatches) ?? 0;
-    if (last >= MIN_NAP_MS) await this.clock.sleep(NAP_SHARE * last);
+    const estimate = this.estimateMs.get(dispatches) ?? 0;
+    const napped = estimate >= MIN_NAP_MS;
+    if (napped) await this.clock.sleep(NAP_SHARE * estimate);
+    const t1 = this.clock.now();
     const result = await wait();
-    if (this.lastMs.size >= 256) this.lastMs.clear(); // many different step shapes: start over
-    this.lastMs.set(dispatches, this.clock.now() - t0);
+    const t2 = this.clock.now();
+    if (this.estimateMs.size >= 256) this.estimateMs.clear(); // many different step shapes: start over
+    this.estimateMs.set(dispatches, napped && t2 - t1 < DONE_AT_ONCE_MS ? estimate / 2 : t2 - t0);
     return result;
   }
 }

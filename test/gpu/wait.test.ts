@@ -45,12 +45,22 @@ describe('GpuWaiter', () => {
     expect(naps).toEqual([85, 34]);
   });
 
-  test('work that got shorter is found out: each nap is 85% of the last wait', async () => {
+  test('work that got shorter is found out: the estimate halves while the work is done at the first poll', async () => {
     const { clock, naps, work } = fakeClock();
     const w = new GpuWaiter(true, clock);
+    await w.wait(30, work(100)); // a first step that compiled, say
+    for (let i = 0; i < 6; i++) await w.wait(30, work(20));
+    // Estimates 100, 50, 25, 12.5 (too short to nap: measured again, 20), then 20 and 20.
+    expect(naps).toEqual([85, 42.5, 21.25, 17, 17]);
+  });
+
+  test('work that got longer is measured by the poll after the nap', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    await w.wait(30, work(40));
+    await w.wait(30, work(100)); // nap 34, then polled until 100
     await w.wait(30, work(100));
-    for (let i = 0; i < 3; i++) await w.wait(30, work(20)); // overslept: the wait is the nap
-    expect(naps.map((n) => Math.round(n * 100) / 100)).toEqual([85, 72.25, 61.41]);
+    expect(naps).toEqual([34, 85]);
   });
 
   test('short waits are not worth a timer', async () => {

@@ -76,12 +76,17 @@ export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
     if (!adapter) throw new Error('webrnn: WebGPU is present but no adapter was found (is hardware acceleration disabled?)');
-    return openDevice(adapter, await hostThreads(), false);
+    return openDevice(adapter, await hostThreads(), inNode());
   }
-  if (typeof process === 'undefined' || !process.versions?.node) {
+  if (!inNode()) {
     throw new Error('webrnn: WebGPU is not available here (navigator.gpu is missing). Use a browser with WebGPU, e.g. Chrome 113+.');
   }
   return openDevice(await nodeAdapter(options), await hostThreads(), true);
+}
+
+/** Node, where navigator.gpu (if any) is Dawn's, set up by hand: its waits poll (wait.ts). */
+function inNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node;
 }
 
 /** Logical CPUs: the browser's navigator.hardwareConcurrency, else Node's (also where a
@@ -89,7 +94,7 @@ export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
 async function hostThreads(): Promise<number> {
   const reported = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   if (reported) return reported;
-  if (typeof process === 'undefined' || !process.versions?.node) return 4;
+  if (!inNode()) return 4;
   const osName = 'node:os'; // a variable keeps browser bundlers from resolving it
   const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
   return os.availableParallelism?.() ?? os.cpus().length;

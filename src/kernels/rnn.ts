@@ -98,7 +98,8 @@ export function forceStepVariant(v: StepVariant | null): void {
 }
 
 /** Whether the register-blocked variants can run: they broadcast across subgroups of ≥ 8 lanes and
- *  walk H in blocks of 8. They share each W_hh load among the rows of an invocation, so a batch below 4 gains little. */
+ *  walk H in blocks of 8. They share each W_hh load among the rows of an invocation, so a batch
+ *  below 4 gains little. */
 export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
   const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
   return g.features.subgroups && minSize >= 8 && hidden % 8 === 0;

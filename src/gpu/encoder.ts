@@ -174,6 +174,13 @@ class Recorder {
     this.ensureEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** Records zeroing a byte range (a buffer clear: on lavapipe a memset, no kernel launch). */
+  clear(dst: GPUBuffer, offset: number, bytes: number): void {
+    if (bytes === 0) return;
+    this.endPass();
+    this.ensureEncoder().clearBuffer(dst, offset, bytes);
+  }
+
   /** Writes CPU data into a buffer, ordered after every command recorded so far. */
   upload(dst: GPUBuffer, dstOffset: number, data: ArrayBufferView): void {
     const bytes = data.byteLength;

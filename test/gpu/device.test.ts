@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { adapterInfo, init, memory, ones, rand, randn, tensor, tidy, zeros, keep, full } from 'webrnn';
+import { adapterInfo, counters, init, memory, ones, rand, randn, tensor, tidy, zeros, keep, full } from 'webrnn';
 
 beforeAll(async () => {
   await init();
@@ -42,6 +42,18 @@ describe('tensors', () => {
     const f = full([7], -2.5);
     expect(Array.from(await f.data())).toEqual(Array(7).fill(-2.5));
     for (const t of [z, o, f]) t.dispose();
+  });
+
+  test('zeros are a buffer clear (no kernel launch); −0 keeps its sign through the fill kernel', async () => {
+    randn([64]).dispose(); // leaves a dirty buffer in the pool
+    const before = counters().dispatches;
+    const z = zeros([64]);
+    expect(counters().dispatches).toBe(before);
+    expect((await z.data()).every((v) => Object.is(v, 0))).toBe(true);
+    const n = full([5], -0);
+    expect(counters().dispatches).toBe(before + 1);
+    expect(Array.from(await n.data()).every((v) => Object.is(v, -0))).toBe(true);
+    for (const t of [z, n]) t.dispose();
   });
 
   test('seeded random tensors are reproducible', async () => {

@@ -4,7 +4,7 @@
 // count > 1 the workgroup holds every unit of its rows (see lstm_step_forward_blocked.wgsl).
 // Needs subgroups of ≥ 8 invocations and H % 8 == 0.
 // The recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] reads W_hh rows as vec4 over the
-// lane's 4 units, reused for RB rows; dgates_hh rows are the same for every lane, so 8 lanes load
+// lane's 4 units, reused for ROWS rows; dgates_hh rows are the same for every lane, so 8 lanes load
 // 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
 const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
 override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB

@@ -6,7 +6,7 @@
 // Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
 // instructions per lane. h_prev is the same for all lanes, so 8 lanes load 8 consecutive floats
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
-// each value is reused for RB rows. The 8 products of a k-block are summed in one expression, so
+// each value is reused for ROWS rows. The 8 products of a k-block are summed in one expression, so
 // the accumulators are written once per block (each write inside a loop is a masked blend there).
 // Up to RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe: with 8 rows
 // a step at B=64, H=128 took 1.44 ms, with 32 1.15 ms (issue 6's note). The launcher picks ROWS

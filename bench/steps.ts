@@ -4,8 +4,8 @@
 // dense here (not one-hot). Run: `node build.mjs --gen && npx vite-node bench/steps_cli.ts [W1 W5 …]`.
 import { counters, resetCounters, sync } from '../src/gpu/memory.js';
 import { randn, tensor } from '../src/graph/create.js';
-import { tidy } from '../src/graph/scope.js';
-import type { Tensor } from '../src/graph/tensor.js';
+import { tidy } from '../src/tensor/scope.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import '../src/graph/methods.js';
 import { encodeLstmBackward, encodeLstmForward } from '../src/kernels/lstm.js';
 import { binaryCrossEntropyWithLogits, crossEntropy } from '../src/nn/losses.js';

@@ -3,8 +3,8 @@ import './graph/methods.js';
 
 export { init, createDevice, adapterInfo, type AdapterInfo, type Gpu, type InitOptions } from './gpu/device.js';
 export { memory, counters, resetCounters, sync, flush, type MemoryInfo } from './gpu/memory.js';
-export { Tensor, type DType, type Shape } from './graph/tensor.js';
-export { tidy, keep } from './graph/scope.js';
+export { Tensor, type DType, type Shape } from './tensor/tensor.js';
+export { tidy, keep } from './tensor/scope.js';
 export { noGrad, type BackwardOptions } from './graph/tape.js';
 export { tensor, zeros, ones, full, randn, rand, manualSeed, type TensorOptions } from './graph/create.js';
 export { ops } from './graph/ops/index.js';

@@ -2,7 +2,7 @@
 import { recorder } from '../gpu/encoder.js';
 import { fill } from '../kernels/fill.js';
 import { Random } from '../util/random.js';
-import { checkShape, sizeOf, Tensor, type DType, type Shape } from './tensor.js';
+import { checkShape, sizeOf, Tensor, type DType, type Shape } from '../tensor/tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;

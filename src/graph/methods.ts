@@ -3,9 +3,9 @@
 import * as ew from '../kernels/elementwise.js';
 import { ones } from './create.js';
 import { ops } from './ops/index.js';
-import { keep } from './scope.js';
+import { keep } from '../tensor/scope.js';
 import { backward, noGrad, type BackwardOptions, type GradMath } from './tape.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 const gradMath: GradMath = {
   onesLike: (t) => ones(t.shape),
@@ -20,7 +20,7 @@ const gradMath: GradMath = {
 
 type Scalarish = Tensor | number;
 
-declare module './tensor.js' {
+declare module '../tensor/tensor.js' {
   interface Tensor {
     add(b: Scalarish): Tensor;
     sub(b: Scalarish): Tensor;

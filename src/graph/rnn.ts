@@ -12,7 +12,7 @@ import { binary } from '../kernels/elementwise.js';
 import { concat } from '../kernels/shape.js';
 import { full, zeros } from './create.js';
 import { apply, type Op } from './tape.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export type RnnMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
 

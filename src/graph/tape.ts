@@ -2,8 +2,8 @@
 // with what the forward saves for the backward said explicitly. Running an op on tensors that
 // require grad records a node; `backward()` replays the nodes in reverse topological order,
 // accumulating gradients (fan-out adds up), then frees what the nodes saved.
-import { keep } from './scope.js';
-import { Tensor, type GradNode } from './tensor.js';
+import { keep } from '../tensor/scope.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
 
 /** What an op's forward returns: its outputs, what its backward needs, and which of those saved
  *  tensors exist only for the backward (`scratch`, disposed when no graph is recorded). */

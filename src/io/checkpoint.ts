@@ -2,7 +2,7 @@
 // optimizer's state tensors as `optim.<i>.<name>`, and in __metadata__ JSON strings: `format`,
 // `step`, `optimizer` ({ type, step, paramSteps, options }) and the caller's `extra`.
 import { tensor } from '../graph/create.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';

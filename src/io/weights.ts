@@ -2,7 +2,7 @@
 // Node. Everything is validated before any readback, upload or allocation.
 import { gpu } from '../gpu/device.js';
 import { tensor } from '../graph/create.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
 import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor } from './safetensors.js';
 

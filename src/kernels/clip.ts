@@ -3,7 +3,7 @@
 // GPU, and clamping by value. All tensors are float32; scaling and clamping work in place.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Elements summed by one workgroup of clip_norm's first pass (WG · PER_THREAD in the shader). */

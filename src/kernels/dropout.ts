@@ -3,7 +3,7 @@
 // same bits. The forward returns the 0/1 mask (float32) that the backward multiplies by.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 const TWO32 = 2 ** 32;

@@ -3,7 +3,7 @@
 // (sum_to_shape.wgsl). Float32 only; every result is a fresh contiguous tensor.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../graph/tensor.js';
+import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
 import { mergeDims, stridesOf } from './shape.js';
 import { wgsl } from './wgsl.gen.js';
 

@@ -3,7 +3,7 @@
 // can't throw without a readback: the forward writes a NaN row, the backward ignores them.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** out[pos, :] = weight[indices[pos], :], one invocation per output element. */

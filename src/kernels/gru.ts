@@ -3,7 +3,7 @@
 // directions per dispatch, and of their register-blocked variants (same bindings and results).
 // Saved gates [D, T, B, 4H] = (r, z, n, hh_n); layout: see rnn.ts.
 import { defineKernel } from '../gpu/kernel.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import {
   blockedKernelBase, blockedOverrides, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
 } from './rnn.js';

@@ -1,7 +1,7 @@
 // Descriptor of loss_weights.wgsl: row weights for losses with a mask and/or an ignore index.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 export const lossWeightsKernel = defineKernel({

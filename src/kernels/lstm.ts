@@ -3,7 +3,7 @@
 // register-blocked variants (same bindings and results; picked by stepVariant in rnn.ts). Layout and
 // carry rules: see rnn.ts and the shaders; gates saved for the backward are [D, T, B, 4H] after activation.
 import { defineKernel } from '../gpu/kernel.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import {
   blockedKernelBase, blockedOverrides, launchStep, stepKernelBase, stepVariant, wholeSequenceLaunch, type SequenceDims, type StepDims,
 } from './rnn.js';

@@ -4,7 +4,7 @@
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
-import { Tensor, sizeOf, type Shape } from '../graph/tensor.js';
+import { Tensor, sizeOf, type Shape } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:

@@ -4,8 +4,8 @@
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { keep } from '../graph/scope.js';
-import { Tensor } from '../graph/tensor.js';
+import { keep } from '../tensor/scope.js';
+import { Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 const WG = 256;

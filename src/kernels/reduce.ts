@@ -3,7 +3,7 @@
 // passes: each pass turns chunks of `CHUNK` elements into partials until one value per row is left.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../graph/tensor.js';
+import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';

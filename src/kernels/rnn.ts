@@ -5,7 +5,7 @@
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, type Kernel, type Overrides } from '../gpu/kernel.js';
-import type { DType, Tensor } from '../graph/tensor.js';
+import type { DType, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Sizes of one step launch: `step` is the processing order s (0 … steps−1), the same for both

@@ -3,7 +3,7 @@
 // in both source and destination are merged first, and a single contiguous run is a buffer copy.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../graph/tensor.js';
+import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Most dims copy_strided indexes after merging (fields d0..d5 of its Dims). */

@@ -4,7 +4,7 @@
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { axisView } from './reduce.js';
 import { wgsl } from './wgsl.gen.js';
 

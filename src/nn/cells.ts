@@ -2,7 +2,7 @@
 // so they run the same fused kernels. Parameters: weight_ih, weight_hh, bias_ih, bias_hh.
 import { tensor, zeros } from '../graph/create.js';
 import { GATES, rnnSequence, type DirectionWeights, type RnnMode } from '../graph/rnn.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 

@@ -1,6 +1,6 @@
 // Parameter initialisation as in PyTorch: U(−k, k) with k = 1/√fan, seedable.
 import { rand } from '../graph/create.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** U(−bound, bound) of `shape`, from `seed` when given, else from the global generator. */
 export function uniform(shape: readonly number[], bound: number, seed?: number): Tensor {

@@ -3,7 +3,7 @@ import { randn } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { embedding } from '../graph/ops/embedding.js';
 import { ops } from '../graph/ops/index.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 /** A lookup table [num, dim] initialised N(0, 1) like PyTorch; forward(int32 indices) → [..., dim]. */

@@ -1,6 +1,6 @@
 // nn.Linear: y = x·Wᵀ + b, W [out, in], b [out], initialised U(−1/√in, 1/√in) like PyTorch.
 import { linear } from '../graph/ops/linalg.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 

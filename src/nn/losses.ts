@@ -7,7 +7,7 @@ import { reduce } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax.js';
 import { ops } from '../graph/ops/index.js';
 import { apply1, type Op } from '../graph/tape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

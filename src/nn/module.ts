@@ -1,8 +1,8 @@
 // nn.Module: parameters and sub-modules with PyTorch's dotted names, train/eval mode, and state
 // dicts. Subclasses register what they own in their constructor; `forward` is theirs to define.
 import { recorder } from '../gpu/encoder.js';
-import { keep } from '../graph/scope.js';
-import type { Tensor } from '../graph/tensor.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export type StateValue = Tensor | Float32Array;
 

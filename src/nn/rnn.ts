@@ -4,7 +4,7 @@ import { tensor, zeros } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
 import { GATES, rnnSequence, type DirectionWeights, type RnnMode } from '../graph/rnn.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 

@@ -1,5 +1,5 @@
 // nn.Sequential and activation modules. Sub-modules are named "0", "1", ... as in PyTorch.
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 /** Anything Sequential can chain: a module with a one-tensor forward. */

@@ -1,6 +1,6 @@
 // Gradient clipping over a set of parameters, on the GPU with no readback (PyTorch's
 // clip_grad_norm_ / clip_grad_value_).
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { clampInPlace, globalNorm, scaleToMaxNorm } from '../kernels/clip.js';
 
 const grads = (params: Iterable<Tensor>) => [...params].map((p) => p.grad).filter((g): g is Tensor => g !== null);

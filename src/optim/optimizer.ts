@@ -1,8 +1,8 @@
 // The optimizer base: parameters, per-parameter state tensors (kept on the GPU), the step count,
 // and state dicts so training can stop and resume exactly. Updates are GPU kernels, no readback.
 import { zeros } from '../graph/create.js';
-import { keep } from '../graph/scope.js';
-import type { Tensor } from '../graph/tensor.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { recorder } from '../gpu/encoder.js';
 
 /** Saved optimizer state: hyper-parameters, step count, each parameter's own step count (as

@@ -1,7 +1,7 @@
 // SGD, Adam, AdamW, Adagrad and RMSprop with PyTorch's update rules and defaults. Each update is
 // one kernel per parameter (src/kernels/optim.ts), reading hyper-parameters from the uniform.
 import { full } from '../graph/create.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import * as k from '../kernels/optim.js';
 import { recorder } from '../gpu/encoder.js';
 import { Optimizer } from './optimizer.js';

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, tensor, type Tensor } from 'webrnn';
 import { recorder } from '../../src/gpu/encoder.js';
-import { Tensor as T } from '../../src/graph/tensor.js';
+import { Tensor as T } from '../../src/tensor/tensor.js';
 import {
   binary, binaryKernel, BINARY_CODES, sumToShape, unary, unaryBackward, unaryKernel, UNARY_CODES,
   type BinaryOp, type UnaryGradOp, type UnaryOp, type UnaryParams,

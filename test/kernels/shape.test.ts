@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, tensor, type Tensor } from 'webrnn';
 import { recorder } from '../../src/gpu/encoder.js';
-import { Tensor as T } from '../../src/graph/tensor.js';
+import { Tensor as T } from '../../src/tensor/tensor.js';
 import { concat, copy, copyStrided, slice, sliceAssign, transpose } from '../../src/kernels/shape.js';
 import { concatRef, copyStridedRef, sliceAssignRef, sliceRef, transposeRef } from '../../src/reference/shape.js';
 import { ints, uniform } from '../util/rng.js';

@@ -2,7 +2,7 @@
 // output gradient back down to each input's shape.
 import * as ew from '../../kernels/elementwise.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 /** dy summed down to `shape` (dy itself when no broadcast happened). */

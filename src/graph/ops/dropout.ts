@@ -2,7 +2,7 @@
 // (seed, offset) pair always gives the same mask and nothing is drawn on the CPU.
 import * as k from '../../kernels/dropout.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 
 type DropoutParams = { p: number; seed: number; offset: number };
 

@@ -2,7 +2,7 @@
 // indices add up). Indices are int32 and get no gradient.
 import * as k from '../../kernels/embedding.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 
 const embeddingOp: Op<null, { indices: Tensor; num: number }> = {
   name: 'embedding',

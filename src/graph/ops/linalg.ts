@@ -3,7 +3,7 @@
 import { matmul as mm } from '../../kernels/matmul.js';
 import { reduce } from '../../kernels/reduce.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 
 const rows = (t: Tensor) => t.view([t.size / t.shape[t.rank - 1]!, t.shape[t.rank - 1]!]);
 

@@ -5,7 +5,7 @@ import { reduce } from '../../kernels/reduce.js';
 import * as sm from '../../kernels/softmax.js';
 import { zeros } from '../create.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 
 type ReduceParams = { axis?: number; keepDims: boolean };
 

@@ -3,7 +3,7 @@
 import * as sh from '../../kernels/shape.js';
 import { zeros } from '../create.js';
 import { apply, apply1, type Op } from '../tape.js';
-import { resolveShape, type Tensor } from '../tensor.js';
+import { resolveShape, type Tensor } from '../../tensor/tensor.js';
 
 const normAxis = (axis: number, rank: number, what: string, shape: readonly number[]) => {
   const a = axis < 0 ? axis + rank : axis;

@@ -1,5 +1,6 @@
 // Tensors: a shape, a dtype and a pooled GPU buffer (shared by views such as reshape), plus the
-// autograd fields. The math lives in ops; the methods here only forward to them.
+// autograd fields the tape fills in. This layer sits below the kernels, which launch over tensors'
+// buffers; the math lives in graph/ops, and the PyTorch-style methods are added by graph/methods.ts.
 import { pool } from '../gpu/buffers.js';
 import { gpu, type Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';

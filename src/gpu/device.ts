@@ -34,6 +34,17 @@ export interface Gpu {
   lost: Error | null;
   /** Errors the device raised outside any scope, thrown at the next sync point. */
   pendingErrors: string[];
+  /** Choices that heuristics otherwise make from the adapter, forced: for tests and benchmarks. */
+  tuning: Tuning;
+}
+
+/**
+ * Forced choices, empty by default (the heuristics decide). Each kernel family declares its own
+ * knob next to its heuristic, by declaration merging (`declare module '../gpu/device.js'`).
+ */
+export interface Tuning {
+  /** Fill every buffer the pool hands out with NaN, so an element a kernel fails to write shows up. */
+  poisonBuffers?: boolean;
 }
 
 export interface InitOptions {
@@ -171,6 +182,7 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWa
     pollsWhileWaiting,
     lost: null,
     pendingErrors: [],
+    tuning: {},
   };
   device.lost.then((e) => {
     gpu.lost = new Error(`webrnn: the GPU device was lost (${e.reason}): ${e.message}`);

@@ -1,38 +1,36 @@
-// The recurrent sequence op: one layer of RNN / LSTM / GRU over a whole sequence, both directions
-// at once. Forward: one matmul for the input projections of all steps and directions, then one
-// fused step kernel per time step (on CPU adapters one launch looping over all steps). Backward
-// (BPTT): the same for the step kernels, then the weight, bias and input gradients as a few large
-// matmuls over all steps. No readback anywhere.
+// The recurrent sequence op: one layer of any cell kind over a whole sequence, both directions at
+// once, driven by the cell's spec. Forward: one matmul for the input projections of all steps and
+// directions, then the cell's step kernels (encodeSequence). Backward (BPTT): the backward step
+// kernels, then the weight, bias and input gradients as a few large matmuls over all steps.
+// No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
-import { encodeGruBackward, encodeGruForward } from '../kernels/gru.js';
-import { encodeLstmBackward, encodeLstmForward } from '../kernels/lstm.js';
-import { matmul as mm } from '../kernels/matmul.js';
-import { encodeRnnStepBackward, encodeRnnStepForward, type SequenceDims } from '../kernels/rnn.js';
+import { CELLS, encodeSequence, type CellKind, type CellSpec, type SequenceDims } from '../kernels/cells/index.js';
 import { binary } from '../kernels/elementwise.js';
-import { concat } from '../kernels/shape.js';
-import { full, zeros } from './create.js';
-import { apply, type Op } from './tape.js';
+import { matmul as mm } from '../kernels/matmul.js';
+import { concat, slice } from '../kernels/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { full, zeros } from './create.js';
+import { applyNamed, type NamedOp } from './tape.js';
 
-export type RnnMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
-
-/** Gates per unit (G) and saved values per unit (S) of each cell. */
-export const GATES: Record<RnnMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
-const SAVED: Record<RnnMode, number> = { rnn_tanh: 0, rnn_relu: 0, lstm: 4, gru: 4 };
-
-export interface SequenceParams {
-  mode: RnnMode;
-  hidden: number;
-  dirs: 1 | 2;
-  bias: boolean;
+/** One direction's parameters: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih and bias_hh [G·H]. */
+export interface DirectionWeights {
+  w_ih: Tensor;
+  w_hh: Tensor;
+  b_ih?: Tensor;
+  b_hh?: Tensor;
 }
 
-/** Per direction: weight_ih [G·H, I], weight_hh [G·H, H], and (with bias) bias_ih, bias_hh [G·H]. */
-export interface DirectionWeights {
-  wIh: Tensor;
-  wHh: Tensor;
-  bIh?: Tensor;
-  bHh?: Tensor;
+/** The op's inputs: x [T, B, I], lengths int32 [B], h0 [D, B, H], c0 (cells with a cell state),
+ *  and each direction's weights (the reverse direction's with the suffix `_reverse`, as PyTorch). */
+type DirName = keyof DirectionWeights;
+type InputName = 'x' | 'lengths' | 'h0' | 'c0' | DirName | `${DirName}_reverse`;
+/** y [T, B, D·H], hN [D, B, H], cN (cells with a cell state). */
+type OutputName = 'y' | 'hN' | 'cN';
+
+export interface SequenceParams {
+  cell: CellSpec;
+  hidden: number;
+  dirs: 1 | 2;
 }
 
 interface Saved {
@@ -40,17 +38,26 @@ interface Saved {
   lengths: Tensor;
   wIh: Tensor; // [D·G·H, I], both directions
   wHh: Tensor; // [D, G·H, H]
+  bHh?: Tensor; // [D, G·H] where the cell binds it
   hState: Tensor; // [D, T+1, B, H]
-  cState: Tensor | null;
-  gates: Tensor | null; // [D, T, B, S·H]
-  bHh: Tensor | null; // GRU: [D, G·H]
+  cState?: Tensor;
+  gates?: Tensor; // [D, T, B, S·H]
+  hasBias: boolean;
 }
 
-/** A new tensor holding `size` elements of `src` from element `offset` (a buffer copy, no dispatch). */
+const DIR_NAMES: readonly DirName[] = ['w_ih', 'w_hh', 'b_ih', 'b_hh'];
+const suffixed = (n: DirName, d: number): InputName => (d === 0 ? n : `${n}_reverse`);
+
+/** A new tensor holding elements of `src` from element `offset` (a buffer copy, no dispatch). */
 function copyRange(src: Tensor, offset: number, shape: number[]): Tensor {
   const out = Tensor.empty(shape);
   recorder(src.storage.g).copy(src.buffer, offset * 4, out.buffer, 0, out.size * 4);
   return out;
+}
+
+/** Copies `n` elements of src (from element `srcOffset`) into dst at element `dstOffset`. */
+function copyInto(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number, n: number): void {
+  recorder(dst.storage.g).copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
 }
 
 /** Both directions' tensors stacked along a new first axis (a view when there is one). */
@@ -58,38 +65,46 @@ function stack(ts: Tensor[]): Tensor {
   return ts.length === 1 ? ts[0]!.view([1, ...ts[0]!.shape]) : concat(ts.map((t) => t.view([1, ...t.shape])), 0);
 }
 
-/** Splits the rows of `t` into `parts` equal blocks, each a new tensor of `shape`. */
+/** Splits `t` into `parts` equal consecutive blocks, each a new tensor of `shape`. */
 function split(t: Tensor, parts: number, shape: number[]): Tensor[] {
   if (parts === 1) return [t.view(shape)];
   const n = t.size / parts;
   return Array.from({ length: parts }, (_, d) => copyRange(t, d * n, shape));
 }
 
-/** Inputs: x [T, B, I], lengths int32 [B], h0 [D, B, H], (LSTM) c0, then per direction wIh, wHh
- *  (bIh, bHh). Outputs: y [T, B, D·H], hN [D, B, H], (LSTM) cN. */
-const sequenceOp: Op<SequenceParams, Saved> = {
-  name: 'rnn_sequence',
-  forward(inputs, p, save) {
-    const lstm = p.mode === 'lstm';
-    const [x, lengths, h0] = inputs as [Tensor, Tensor, Tensor];
-    const c0 = lstm ? inputs[3]! : null;
-    const w = directionWeights(inputs.slice(lstm ? 4 : 3), p);
-    const [T, B, I] = x.shape as [number, number, number];
-    const { hidden: H, dirs: D } = p;
-    const G = GATES[p.mode];
-    const gru = p.mode === 'gru';
+/** Column sums as ones[1, T·B]·X: the matmul streams X once with vector loads (faster than an
+ *  axis-0 reduction on CPU adapters). X is [T·B, D·GH] or [D, T·B, GH]; returns one [GH] a direction. */
+function columnSums(x: Tensor, rows: number, D: number, GH: number): Tensor[] {
+  const ones = full([1, rows], 1);
+  const prod = mm(ones, x);
+  const flat = prod.view([D * GH]);
+  const parts = split(flat, D, [GH]);
+  for (const t of [ones, prod, flat]) t.dispose();
+  return parts;
+}
 
-    const wIh = D === 1 ? w[0]!.wIh.view(w[0]!.wIh.shape) : concat(w.map((d) => d.wIh), 0);
-    const wHh = stack(w.map((d) => d.wHh));
+const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
+  name: 'rnn_sequence',
+  inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
+  outputs: ['y', 'hN', 'cN'],
+
+  forward(inp, { cell, hidden: H, dirs: D }, save) {
+    const x = inp.x!;
+    const [T, B, I] = x.shape as [number, number, number];
+    const G = cell.gates;
+    const w = (n: DirName) => Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]);
+    const hasBias = !!inp.b_ih;
+    const wIh = D === 1 ? inp.w_ih!.view(inp.w_ih!.shape) : concat(w('w_ih') as Tensor[], 0);
+    const wHh = stack(w('w_hh') as Tensor[]);
     let bias: Tensor | undefined;
-    let bHh: Tensor | null = null;
-    if (p.bias) {
-      // LSTM/RNN fold b_hh into the projection; GRU keeps it apart (it sits inside r ⊙ (W_hn·h + b_hn)).
-      const perDir = gru ? w.map((d) => d.bIh!.view(d.bIh!.shape)) : w.map((d) => binary('add', d.bIh!, d.bHh!));
+    let bHh: Tensor | undefined;
+    if (hasBias) {
+      const [bIh, bHhs] = [w('b_ih') as Tensor[], w('b_hh') as Tensor[]];
+      const perDir = cell.hhBias === 'fold' ? bIh.map((b, d) => binary('add', b, bHhs[d]!)) : bIh.map((b) => b.view(b.shape));
       bias = D === 1 ? perDir[0] : concat(perDir, 0);
       if (D > 1) for (const t of perDir) t.dispose();
-      if (gru) bHh = stack(w.map((d) => d.bHh!));
-    } else if (gru) {
+      if (cell.hhBias === 'bind') bHh = stack(bHhs);
+    } else if (cell.hhBias === 'bind') {
       bHh = zeros([D, G * H]);
     }
     const x2 = x.view([T * B, I]);
@@ -98,126 +113,120 @@ const sequenceOp: Op<SequenceParams, Saved> = {
     for (const t of [x2, xprojFlat, bias]) t?.dispose();
 
     const hState = Tensor.empty([D, T + 1, B, H]);
-    const cState = lstm ? Tensor.empty([D, T + 1, B, H]) : null;
+    const cState = cell.cellState ? Tensor.empty([D, T + 1, B, H]) : undefined;
     for (let d = 0; d < D; d++) {
-      const slot0 = d * (T + 1) * B * H;
-      copyIntoRange(hState, slot0, h0, d * B * H, B * H);
-      if (cState) copyIntoRange(cState, slot0, c0!, d * B * H, B * H);
+      copyInto(hState, d * (T + 1) * B * H, inp.h0!, d * B * H, B * H);
+      if (cState) copyInto(cState, d * (T + 1) * B * H, inp.c0!, d * B * H, B * H);
     }
-    const gates = SAVED[p.mode] ? Tensor.empty([D, T, B, SAVED[p.mode] * H]) : null;
+    const gates = cell.saved ? Tensor.empty([D, T, B, cell.saved * H]) : undefined;
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
     const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
-    if (lstm) encodeLstmForward({ xproj, w_hh: wHh, lengths, h_state: hState, c_state: cState!, gates: gates!, y }, seq);
-    else if (gru) encodeGruForward({ xproj, w_hh: wHh, b_hh: bHh!, lengths, h_state: hState, gates: gates!, y }, seq);
-    else {
-      const act = p.mode === 'rnn_relu' ? 'relu' : 'tanh';
-      for (let step = 0; step < T; step++) encodeRnnStepForward({ xproj, w_hh: wHh, lengths, h_state: hState, y }, { ...seq, step }, act);
-    }
+    const lengths = inp.lengths!;
+    encodeSequence(cell, 'forward', { xproj, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq);
     xproj.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
-    const cN = cState ? Tensor.empty([D, B, H]) : null;
+    const cN = cState ? Tensor.empty([D, B, H]) : undefined;
     for (let d = 0; d < D; d++) {
       const slotT = (d * (T + 1) + T) * B * H;
-      copyIntoRange(hN, d * B * H, hState, slotT, B * H);
-      if (cState) copyIntoRange(cN!, d * B * H, cState, slotT, B * H);
+      copyInto(hN, d * B * H, hState, slotT, B * H);
+      if (cState) copyInto(cN!, d * B * H, cState, slotT, B * H);
     }
-    const scratch = [wIh, wHh, hState, ...[cState, gates, bHh].filter((t): t is Tensor => t !== null)];
     return {
-      outputs: cN ? [y, hN, cN] : [y, hN],
-      saved: { x: save(x), lengths: save(lengths), wIh, wHh, hState, cState, gates, bHh },
-      scratch,
+      outputs: { y, hN, cN },
+      saved: { x: save(x), lengths: save(lengths), wIh, wHh, bHh, hState, cState, gates, hasBias },
+      scratch: [wIh, wHh, hState, ...[cState, gates, bHh].filter((t): t is Tensor => !!t)],
     };
   },
 
-  backward(dOut, s, p, needs) {
-    const lstm = p.mode === 'lstm';
-    const gru = p.mode === 'gru';
+  backward({ y: dy, hN: dhN, cN: dcN }, s, { cell, hidden: H, dirs: D }, needs) {
     const [T, B, I] = s.x.shape as [number, number, number];
-    const { hidden: H, dirs: D } = p;
-    const G = GATES[p.mode];
-    const GH = G * H;
-    const [dy, dhN, dcN] = dOut;
-
+    const GH = cell.gates * H;
     const dyT = dy ?? zeros([T, B, D * H]);
     const dhCarry = dhN ? copyRange(dhN, 0, [D, B, H]) : zeros([D, B, H]);
-    const dcCarry = lstm ? (dcN ? copyRange(dcN, 0, [D, B, H]) : zeros([D, B, H])) : null;
+    const dcCarry = cell.cellState ? (dcN ? copyRange(dcN, 0, [D, B, H]) : zeros([D, B, H])) : undefined;
     const dgatesHh = Tensor.empty([D, T, B, GH]);
     const dxproj = Tensor.empty([T, B, D * GH]); // written completely by the steps, padding included
     const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
-    const common = { w_hh: s.wHh, lengths: s.lengths, dy: dyT, dh_carry: dhCarry, dgates_hh: dgatesHh, dxproj };
-    if (lstm) encodeLstmBackward({ ...common, gates: s.gates!, c_state: s.cState!, dc_carry: dcCarry! }, seq);
-    else if (gru) encodeGruBackward({ ...common, gates: s.gates!, h_state: s.hState }, seq);
-    else {
-      const act = p.mode === 'rnn_relu' ? 'relu' : 'tanh';
-      for (let step = T - 1; step >= 0; step--) encodeRnnStepBackward({ ...common, h_state: s.hState }, { ...seq, step }, act);
-    }
+    encodeSequence(cell, 'backward', {
+      w_hh: s.wHh, lengths: s.lengths, gates: s.gates, h_state: s.hState, c_state: s.cState,
+      dy: dyT, dh_carry: dhCarry, dc_carry: dcCarry, dgates_hh: dgatesHh, dxproj,
+    }, seq);
     if (!dy) dyT.dispose();
 
-    // dh0 = dgates_hh[step 0]·W_hh per direction (+ GRU's local term, already in dh_carry).
-    const first = Tensor.empty([D, B, GH]);
-    for (let d = 0; d < D; d++) copyIntoRange(first, d * B * GH, dgatesHh, d * T * B * GH, B * GH);
-    let dh0: Tensor;
-    if (gru) dh0 = mm(first, s.wHh, { accumulate: dhCarry });
-    else {
-      dh0 = mm(first, s.wHh);
-      dhCarry.dispose();
-    }
-    first.dispose();
-
-    // Weight gradients over all steps at once: dW_hh[d] = Σ_s dgates_hh[d, s]ᵀ·h_prev[d, s].
-    const hPrev = Tensor.empty([D, T * B, H]);
-    for (let d = 0; d < D; d++) copyIntoRange(hPrev, d * T * B * H, s.hState, d * (T + 1) * B * H, T * B * H);
     const dg3 = dgatesHh.view([D, T * B, GH]);
-    const dWhh = mm(dg3, hPrev, { transA: true }); // [D, GH, H]
-    hPrev.dispose();
+    const dh0 = initialStateGrad(cell, s, dgatesHh, dhCarry, { T, B, H, D });
+    const dWhh = recurrentWeightGrad(cell, s, dg3, { T, B, H, D });
     const dxp2 = dxproj.view([T * B, D * GH]);
     const x2 = s.x.view([T * B, I]);
     const dWih = mm(dxp2, x2, { transA: true }); // [D·GH, I]
-    const dx = needs[0] ? mm(dxp2, s.wIh) : null; // [T·B, I]; the tape views it as [T, B, I]
+    const dx = needs.x ? mm(dxp2, s.wIh) : null; // [T·B, I]; the tape views it as [T, B, I]
     let dbIh: Tensor[] = [];
     let dbHh: Tensor[] = [];
-    if (p.bias) {
-      // Column sums as ones[1, T·B]·X: the matmul kernels stream X once with vector loads; an
-      // axis-0 reduction was ~8× slower on lavapipe.
-      const ones = full([1, T * B], 1);
-      const sums = (x: Tensor): Tensor[] => {
-        const prod = mm(ones, x); // [1, D·GH], or [D, 1, GH] for a batched x
-        const flat = prod.view([D * GH]);
-        const parts = split(flat, D, [GH]);
-        for (const t of [prod, flat]) t.dispose();
-        return parts;
-      };
-      dbIh = sums(dxp2);
-      // GRU: b_hh sits inside r ⊙ (W_hn·h + b_hn); LSTM/RNN: b_ih and b_hh enter the same sum.
-      dbHh = gru ? sums(dg3) : dbIh.map((t) => copyRange(t, 0, [GH]));
-      ones.dispose();
+    if (s.hasBias) {
+      dbIh = columnSums(dxp2, T * B, D, GH);
+      // A bound b_hh enters through the recurrent product; a folded one the same sum as b_ih.
+      dbHh = cell.hhBias === 'bind' ? columnSums(dg3, T * B, D, GH) : dbIh.map((t) => copyRange(t, 0, [GH]));
     }
     const dWihs = split(dWih, D, [GH, I]);
     const dWhhs = split(dWhh, D, [GH, H]);
     for (const t of [dWih, dWhh, dg3, dxp2, x2, dxproj, dgatesHh]) t.dispose();
 
-    const grads: (Tensor | null)[] = [dx, null, dh0];
-    if (lstm) grads.push(dcCarry);
+    const grads: Partial<Record<InputName, Tensor | null>> = { x: dx, h0: dh0, c0: dcCarry ?? null };
     for (let d = 0; d < D; d++) {
-      grads.push(dWihs[d]!, dWhhs[d]!);
-      if (p.bias) grads.push(dbIh[d]!, dbHh[d]!);
+      Object.assign(grads, { [suffixed('w_ih', d)]: dWihs[d], [suffixed('w_hh', d)]: dWhhs[d] });
+      if (s.hasBias) Object.assign(grads, { [suffixed('b_ih', d)]: dbIh[d], [suffixed('b_hh', d)]: dbHh[d] });
     }
     return grads;
   },
 };
 
-/** Copies `n` elements of src (from element `srcOffset`) into dst at element `dstOffset`. */
-function copyIntoRange(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number, n: number): void {
-  recorder(dst.storage.g).copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
+type Sizes = { T: number; B: number; H: number; D: number };
+
+/** dh0 = dgates_hh[step 0]·W_hh over the gate blocks that feed h_prev directly, per direction
+ *  (step 0 is active for every sequence), plus the local term the carry holds for some cells. */
+function initialStateGrad(cell: CellSpec, s: Saved, dgatesHh: Tensor, dhCarry: Tensor, { T, B, H, D }: Sizes): Tensor {
+  const GH = cell.gates * H;
+  const RH = (cell.recurrentGates ?? cell.gates) * H;
+  let first = Tensor.empty([D, B, GH]);
+  for (let d = 0; d < D; d++) copyInto(first, d * B * GH, dgatesHh, d * T * B * GH, B * GH);
+  let w = s.wHh;
+  if (RH < GH) {
+    const part = slice(first, 2, 0, RH);
+    first.dispose();
+    first = part;
+    w = slice(s.wHh, 1, 0, RH);
+  }
+  // With the local term, the product accumulates into the carry, which becomes dh0.
+  const dh0 = mm(first, w, { accumulate: cell.carryAddsToDh0 ? dhCarry : undefined });
+  first.dispose();
+  if (w !== s.wHh) w.dispose();
+  if (dh0 !== dhCarry) dhCarry.dispose();
+  return dh0;
 }
 
-function directionWeights(ts: readonly Tensor[], p: SequenceParams): DirectionWeights[] {
-  const per = p.bias ? 4 : 2;
-  return Array.from({ length: p.dirs }, (_, d) => {
-    const [wIh, wHh, bIh, bHh] = ts.slice(d * per, d * per + per) as Tensor[];
-    return { wIh: wIh!, wHh: wHh!, bIh, bHh };
+/** dW_hh[d] = Σ_s dgates_hh[d, s]ᵀ·(h_prev[d, s], or the saved value a block multiplies instead). */
+function recurrentWeightGrad(cell: CellSpec, s: Saved, dg3: Tensor, { T, B, H, D }: Sizes): Tensor {
+  const GH = cell.gates * H;
+  const RH = (cell.recurrentGates ?? cell.gates) * H;
+  const hPrev = Tensor.empty([D, T * B, H]);
+  for (let d = 0; d < D; d++) copyInto(hPrev, d * T * B * H, s.hState, d * (T + 1) * B * H, T * B * H);
+  if (RH === GH) {
+    const dW = mm(dg3, hPrev, { transA: true }); // [D, GH, H]
+    hPrev.dispose();
+    return dW;
+  }
+  const gates = s.gates!.view([D, T * B, cell.saved * H]);
+  const at = cell.savedInput! * H;
+  const input = slice(gates, 2, at, at + H);
+  const parts = [[slice(dg3, 2, 0, RH), hPrev], [slice(dg3, 2, RH, GH), input]].map(([dg, v]) => {
+    const p = mm(dg!, v!, { transA: true });
+    dg!.dispose();
+    return p;
   });
+  const dW = concat(parts, 1);
+  for (const t of [...parts, hPrev, input, gates]) t.dispose();
+  return dW;
 }
 
 export interface SequenceResult {
@@ -226,17 +235,19 @@ export interface SequenceResult {
   cN: Tensor | null;
 }
 
-/** Runs one recurrent layer over a time-major sequence (shapes are checked by the caller). */
+/** Runs one recurrent layer of `kind` over a time-major sequence (shapes are checked by the
+ *  caller): weights has one entry a direction; c0 is needed by cells with a cell state. */
 export function rnnSequence(
-  x: Tensor,
-  lengths: Tensor,
-  h0: Tensor,
-  c0: Tensor | null,
-  weights: DirectionWeights[],
-  p: SequenceParams,
+  kind: CellKind,
+  inputs: { x: Tensor; lengths: Tensor; h0: Tensor; c0?: Tensor | null; weights: readonly DirectionWeights[] },
+  hidden: number,
 ): SequenceResult {
-  const flat = weights.flatMap((w) => (p.bias ? [w.wIh, w.wHh, w.bIh!, w.bHh!] : [w.wIh, w.wHh]));
-  const inputs = [x, lengths, h0, ...(p.mode === 'lstm' ? [c0!] : []), ...flat];
-  const [y, hN, cN] = apply(sequenceOp, inputs, p);
-  return { y: y!, hN: hN!, cN: cN ?? null };
+  const cell = CELLS[kind];
+  const named: Partial<Record<InputName, Tensor>> = { x: inputs.x, lengths: inputs.lengths, h0: inputs.h0 };
+  if (cell.cellState) named.c0 = inputs.c0!;
+  inputs.weights.forEach((w, d) => {
+    for (const n of DIR_NAMES) if (w[n]) named[suffixed(n, d)] = w[n];
+  });
+  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2 });
+  return { y: out.y!, hN: out.hN!, cN: out.cN ?? null };
 }

@@ -195,3 +195,51 @@ export interface GradMath {
   /** a + b, reusing a's or b's buffer where possible; disposes both. */
   addInto(a: Tensor, b: Tensor): Tensor;
 }
+
+/** An op whose inputs and outputs are named records; absent (optional) ones are left out. */
+export interface NamedOp<I extends string, O extends string, P, S> {
+  readonly name: string;
+  /** Every input name, in the order the tape stores them. */
+  readonly inputs: readonly I[];
+  readonly outputs: readonly O[];
+  forward(inputs: Readonly<Partial<Record<I, Tensor>>>, params: P, save: Save): {
+    outputs: Partial<Record<O, Tensor>>;
+    saved: S;
+    scratch?: Tensor[];
+  };
+  /** Gradients of the inputs present (null where `needs` says none is wanted), given the
+   *  gradients of the outputs (null where an output did not reach the loss). */
+  backward(
+    dOutputs: Readonly<Partial<Record<O, Tensor | null>>>,
+    saved: S,
+    params: P,
+    needs: Readonly<Partial<Record<I, boolean>>>,
+  ): Partial<Record<I, Tensor | null>>;
+}
+
+/** Runs a named op through the tape (as `apply`, with the present inputs in the op's order). */
+export function applyNamed<I extends string, O extends string, P, S>(
+  op: NamedOp<I, O, P, S>,
+  inputs: Readonly<Partial<Record<I, Tensor>>>,
+  params: P,
+): Partial<Record<O, Tensor>> {
+  const ins = op.inputs.filter((k) => inputs[k] !== undefined);
+  let outs: O[] = [];
+  const positional: Op<P, S> = {
+    name: op.name,
+    forward(list, p, save) {
+      const named = Object.fromEntries(ins.map((k, i) => [k, list[i]])) as Partial<Record<I, Tensor>>;
+      const f = op.forward(named, p, save);
+      outs = op.outputs.filter((k) => f.outputs[k] !== undefined);
+      return { outputs: outs.map((k) => f.outputs[k]!), saved: f.saved, scratch: f.scratch };
+    },
+    backward(dOut, saved, p, needs) {
+      const d = Object.fromEntries(outs.map((k, i) => [k, dOut[i] ?? null])) as Partial<Record<O, Tensor | null>>;
+      const n = Object.fromEntries(ins.map((k, i) => [k, needs[i]!])) as Partial<Record<I, boolean>>;
+      const g = op.backward(d, saved, p, n);
+      return ins.map((k) => g[k] ?? null);
+    },
+  };
+  const result = apply(positional, ins.map((k) => inputs[k]!), params);
+  return Object.fromEntries(outs.map((k, i) => [k, result[i]])) as Partial<Record<O, Tensor>>;
+}

@@ -1,36 +1,30 @@
 // Single-step cells (PyTorch's nn.RNNCell, nn.LSTMCell, nn.GRUCell): the sequence op with T = 1,
 // so they run the same fused kernels. Parameters: weight_ih, weight_hh, bias_ih, bias_hh.
 import { tensor, zeros } from '../graph/create.js';
-import { GATES, rnnSequence, type DirectionWeights, type RnnMode } from '../graph/rnn.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { subSeed, uniform } from './init.js';
+import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
+import { CELLS, type CellKind } from '../kernels/cells/index.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { gruKind, registerDirection } from './rnn.js';
 
 export interface CellOptions {
   bias?: boolean;
   seed?: number;
 }
 
-const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
+const fmt = (t: Tensor) => shapeStr(t.shape);
 
 abstract class CellBase extends Module {
   private readonly w: DirectionWeights;
 
-  constructor(readonly mode: RnnMode, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions) {
+  constructor(readonly kind: CellKind, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions) {
     super();
     const name = this.constructor.name;
     for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.${name}: ${k} = ${v} must be a positive integer`);
     }
-    const G = GATES[mode];
-    const k = 1 / Math.sqrt(hiddenSize);
-    let i = 0;
-    const p = (n: string, shape: number[]) => this.registerParameter(n, uniform(shape, k, subSeed(opts.seed, i++)));
-    this.w = { wIh: p('weight_ih', [G * hiddenSize, inputSize]), wHh: p('weight_hh', [G * hiddenSize, hiddenSize]) };
-    if (opts.bias !== false) {
-      this.w.bIh = p('bias_ih', [G * hiddenSize]);
-      this.w.bHh = p('bias_hh', [G * hiddenSize]);
-    }
+    const sizes = { inSize: inputSize, hidden: hiddenSize, bias: opts.bias !== false };
+    this.w = registerDirection((n, t) => this.registerParameter(n, t), kind, sizes, '', opts.seed, 0);
   }
 
   protected step(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
@@ -46,8 +40,8 @@ abstract class CellBase extends Module {
     const lengths = tensor(new Int32Array(B).fill(1), [B]);
     const x3 = x.reshape([1, B, this.inputSize]);
     const h3 = h ? h.reshape([1, B, H]) : zeros([1, B, H]);
-    const c3 = this.mode === 'lstm' ? (c ? c.reshape([1, B, H]) : zeros([1, B, H])) : null;
-    const out = rnnSequence(x3, lengths, h3, c3, [this.w], { mode: this.mode, hidden: H, dirs: 1, bias: !!this.w.bIh });
+    const c3 = CELLS[this.kind].cellState ? (c ? c.reshape([1, B, H]) : zeros([1, B, H])) : null;
+    const out = rnnSequence(this.kind, { x: x3, lengths, h0: h3, c0: c3, weights: [this.w] }, H);
     for (const t of [lengths, x3, h3, c3, out.y]) t?.dispose();
     const hOut = out.hN.reshape([B, H]);
     const cOut = out.cN ? out.cN.reshape([B, H]) : null;
@@ -80,10 +74,10 @@ export class LSTMCell extends CellBase {
   }
 }
 
-/** One GRU step: forward(x, h?) → h'. */
+/** One GRU step: forward(x, h?) → h'. `resetAfter` as in nn.GRU. */
 export class GRUCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super('gru', inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
+    super(gruKind(opts.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts);
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;

@@ -1,10 +1,12 @@
 // nn.RNN, nn.LSTM and nn.GRU with PyTorch's options, parameter names and layouts. Each layer is one
 // sequence op (src/graph/rnn.ts) running both directions together; dropout sits between layers.
+// The cell kind's spec says what differs between them (gates, a cell state).
 import { tensor, zeros } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
-import { GATES, rnnSequence, type DirectionWeights, type RnnMode } from '../graph/rnn.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
+import { CELLS, type CellKind } from '../kernels/cells/index.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 
@@ -27,7 +29,29 @@ export interface SequenceOptions {
   lengths?: ArrayLike<number>;
 }
 
-const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
+const fmt = (t: Tensor) => shapeStr(t.shape);
+
+/** Registers one direction's parameters `weight_ih{sfx}` [G·H, in], `weight_hh{sfx}` [G·H, H] and
+ *  (with bias) `bias_ih{sfx}`, `bias_hh{sfx}` [G·H], drawn U(−1/√H, 1/√H) from consecutive sub-seeds. */
+export function registerDirection(
+  register: (name: string, t: Tensor) => Tensor,
+  kind: CellKind,
+  sizes: { inSize: number; hidden: number; bias: boolean },
+  sfx: string,
+  seed: number | undefined,
+  first: number,
+): DirectionWeights {
+  const GH = CELLS[kind].gates * sizes.hidden;
+  const k = 1 / Math.sqrt(sizes.hidden);
+  let i = first;
+  const p = (n: string, shape: number[]) => register(n + sfx, uniform(shape, k, subSeed(seed, i++)));
+  const w: DirectionWeights = { w_ih: p('weight_ih', [GH, sizes.inSize]), w_hh: p('weight_hh', [GH, sizes.hidden]) };
+  if (sizes.bias) {
+    w.b_ih = p('bias_ih', [GH]);
+    w.b_hh = p('bias_hh', [GH]);
+  }
+  return w;
+}
 
 export abstract class RNNBase extends Module {
   readonly inputSize: number;
@@ -42,7 +66,7 @@ export abstract class RNNBase extends Module {
   private dropoutCalls = 0;
   private readonly dropoutSeedBase: number;
 
-  constructor(readonly mode: RnnMode, opts: RNNOptions) {
+  constructor(readonly kind: CellKind, opts: RNNOptions) {
     super();
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
     const name = this.constructor.name;
@@ -59,22 +83,13 @@ export abstract class RNNBase extends Module {
     this.bidirectional = bidirectional;
     this.numDirections = bidirectional ? 2 : 1;
     this.dropoutSeedBase = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : subSeed(opts.seed, 1 << 20)!;
-    const G = GATES[mode];
-    const k = 1 / Math.sqrt(hiddenSize);
-    let i = 0;
+    const perDirection = bias ? 4 : 2;
     for (let l = 0; l < numLayers; l++) {
       const inSize = l === 0 ? inputSize : this.numDirections * hiddenSize;
-      const dirs: DirectionWeights[] = [];
-      for (let d = 0; d < this.numDirections; d++) {
-        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const p = (n: string, shape: number[]) => this.registerParameter(n + sfx, uniform(shape, k, subSeed(opts.seed, i++)));
-        const w: DirectionWeights = { wIh: p('weight_ih', [G * hiddenSize, inSize]), wHh: p('weight_hh', [G * hiddenSize, hiddenSize]) };
-        if (bias) {
-          w.bIh = p('bias_ih', [G * hiddenSize]);
-          w.bHh = p('bias_hh', [G * hiddenSize]);
-        }
-        dirs.push(w);
-      }
+      const dirs = Array.from({ length: this.numDirections }, (_, d) => {
+        const first = (l * this.numDirections + d) * perDirection;
+        return registerDirection((n, t) => this.registerParameter(n, t), kind, { inSize, hidden: hiddenSize, bias }, `_l${l}${d === 1 ? '_reverse' : ''}`, opts.seed, first);
+      });
       this.weights.push(dirs);
     }
   }
@@ -95,7 +110,7 @@ export abstract class RNNBase extends Module {
       }
     }
     const lengths = this.lengthsTensor(opts.lengths, T, B);
-    const lstm = this.mode === 'lstm';
+    const cellState = CELLS[this.kind].cellState;
     let input = this.batchFirst ? ops.transpose(x, 0, 1) : x;
     const D = this.numDirections;
     const hNs: Tensor[] = [];
@@ -103,8 +118,8 @@ export abstract class RNNBase extends Module {
     for (let l = 0; l < this.numLayers; l++) {
       const layerState = (s: Tensor | null) => (s ? (this.numLayers === 1 ? s : ops.slice(s, 0, l * D, (l + 1) * D)) : zeros([D, B, H]));
       const hl = layerState(h0);
-      const cl = lstm ? layerState(c0) : null;
-      const out = rnnSequence(input, lengths, hl, cl, this.weights[l]!, { mode: this.mode, hidden: H, dirs: D, bias: this.bias });
+      const cl = cellState ? layerState(c0) : null;
+      const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H);
       if (input !== x) input.dispose();
       input = out.y;
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
@@ -119,7 +134,7 @@ export abstract class RNNBase extends Module {
     lengths.dispose();
     const y = this.batchFirst ? ops.transpose(input, 0, 1) : input;
     const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));
-    return { y, hN: join(hNs), cN: lstm ? join(cNs) : null };
+    return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {
@@ -160,10 +175,23 @@ export class LSTM extends RNNBase {
   }
 }
 
-/** GRU (gates r, z, n; n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))). forward → [output, hN]. */
+export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
+  /** true (default, PyTorch): n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); false (Keras's
+   *  reset_after=False, ONNX's linear_before_reset=0): n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn). */
+  resetAfter?: boolean;
+}
+
+/** The GRU cell kind for the `resetAfter` option. */
+export function gruKind(resetAfter: boolean | undefined, where: string): CellKind {
+  if (resetAfter === undefined || resetAfter === true) return 'gru';
+  if (resetAfter === false) throw new Error(`webrnn: ${where}: resetAfter: false is not available yet`);
+  throw new Error(`webrnn: ${where}: resetAfter = ${String(resetAfter)} must be true or false`);
+}
+
+/** GRU (gates r, z, n; see GRUOptions.resetAfter for n). forward → [output, hN]. */
 export class GRU extends RNNBase {
-  constructor(opts: Omit<RNNOptions, 'nonlinearity'>) {
-    super('gru', opts);
+  constructor(opts: GRUOptions) {
+    super(gruKind(opts.resetAfter, 'nn.GRU'), opts);
   }
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);

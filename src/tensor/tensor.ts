@@ -30,6 +30,9 @@ export interface GradNode {
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
+/** A shape as error messages print it: `[2, 3]`. */
+export const shapeStr = (shape: Shape): string => `[${shape.join(', ')}]`;
+
 export function checkShape(shape: Shape, what = 'shape'): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`webrnn: invalid ${what} [${shape.join(', ')}]: dimensions must be non-negative integers`);

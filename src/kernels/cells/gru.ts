@@ -1,0 +1,55 @@
+// PyTorch's GRU cell, gates r, z, n: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)),
+// h = (1 − z)⊙n + z⊙h_prev. b_hh stays apart from xproj (it sits inside r ⊙ (…)); the forward
+// saves (r, z, n, W_hn·h + b_hn) per unit ([D, T, B, 4H]).
+import { defineKernel } from '../../gpu/kernel.js';
+import { wgsl } from '../wgsl.gen.js';
+import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+
+/** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
+export const gruStepForward = defineKernel({
+  name: 'gru_step_forward',
+  wgsl: [wgsl.activations, wgsl.gru_step_forward],
+  bindings: {
+    xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
+    h_state: 'read_write', gates: 'read_write', y: 'read_write',
+  },
+  ...stepKernelBase,
+});
+
+/** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
+export const gruStepBackward = defineKernel({
+  name: 'gru_step_backward',
+  wgsl: [wgsl.activations, wgsl.gru_step_backward],
+  bindings: {
+    w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dy: 'read',
+    dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
+  },
+  ...stepKernelBase,
+});
+
+/** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
+export const gruStepForwardBlocked = defineKernel({
+  name: 'gru_step_forward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_step_forward_blocked],
+  bindings: gruStepForward.bindings,
+  ...blockedKernelBase(1),
+});
+
+/** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
+export const gruStepBackwardBlocked = defineKernel({
+  name: 'gru_step_backward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.gru_step_backward_blocked],
+  bindings: gruStepBackward.bindings,
+  ...blockedKernelBase(4),
+});
+
+export const gru: CellSpec = {
+  kind: 'gru',
+  gates: 3,
+  saved: 4,
+  cellState: false,
+  hhBias: 'bind',
+  carryAddsToDh0: true,
+  forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 } },
+  backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 } },
+};

@@ -1,0 +1,55 @@
+// The LSTM cell, gates i, f, g, o (PyTorch order): c = f⊙c_prev + i⊙g, h = o⊙tanh(c). Both biases
+// fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
+import { defineKernel } from '../../gpu/kernel.js';
+import { wgsl } from '../wgsl.gen.js';
+import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+
+/** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
+export const lstmStepForward = defineKernel({
+  name: 'lstm_step_forward',
+  wgsl: [wgsl.activations, wgsl.lstm_step_forward],
+  bindings: {
+    xproj: 'read', w_hh: 'read', lengths: 'read',
+    h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
+  },
+  ...stepKernelBase,
+});
+
+/** One fused LSTM BPTT step: dgates_hh[step], dxproj[tpos] and dc_carry from dy, the carries and
+ *  dgates_hh[step+1]. Nine storage buffers: more than WebGPU's guaranteed 8 (the launcher checks). */
+export const lstmStepBackward = defineKernel({
+  name: 'lstm_step_backward',
+  wgsl: [wgsl.activations, wgsl.lstm_step_backward],
+  bindings: {
+    w_hh: 'read', lengths: 'read', gates: 'read', c_state: 'read', dy: 'read', dh_carry: 'read',
+    dc_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
+  },
+  ...stepKernelBase,
+});
+
+/** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
+export const lstmStepForwardBlocked = defineKernel({
+  name: 'lstm_step_forward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  bindings: lstmStepForward.bindings,
+  ...blockedKernelBase(1),
+});
+
+/** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
+export const lstmStepBackwardBlocked = defineKernel({
+  name: 'lstm_step_backward_blocked',
+  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_backward_blocked],
+  bindings: lstmStepBackward.bindings,
+  ...blockedKernelBase(4),
+});
+
+export const lstm: CellSpec = {
+  kind: 'lstm',
+  gates: 4,
+  saved: 4,
+  cellState: true,
+  hhBias: 'fold',
+  carryAddsToDh0: false,
+  forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 1 } },
+  backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
+};

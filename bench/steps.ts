@@ -7,7 +7,7 @@ import { randn, tensor } from '../src/graph/create.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import '../src/graph/methods.js';
-import { encodeLstmBackward, encodeLstmForward } from '../src/kernels/lstm.js';
+import { CELLS, encodeSequence } from '../src/kernels/cells/index.js';
 import { binaryCrossEntropyWithLogits, crossEntropy } from '../src/nn/losses.js';
 import * as nn from '../src/nn/index.js';
 import { clipGradNorm } from '../src/optim/clip.js';
@@ -86,8 +86,8 @@ function stepKernelsOnly(w: Workload): { run: () => void; dispose: () => void } 
     dgates_hh: randn([D, T, B, 4 * H], { seed: 14 }), dxproj: randn([T, B, 4 * H], { seed: 15 }),
   };
   const run = () => {
-    encodeLstmForward(t, { batch: B, hidden: H, steps: T, dirs: D });
-    encodeLstmBackward(t, { batch: B, hidden: H, steps: T, dirs: D });
+    encodeSequence(CELLS.lstm, 'forward', t, { batch: B, hidden: H, steps: T, dirs: D });
+    encodeSequence(CELLS.lstm, 'backward', t, { batch: B, hidden: H, steps: T, dirs: D });
   };
   return { run, dispose: () => Object.values(t).forEach((x) => x.dispose()) };
 }

@@ -1,12 +1,13 @@
 // Whole-layer float64 reference of PyTorch's nn.RNN / nn.LSTM / nn.GRU (forward; BPTT is in rnn_layer_backward.ts).
 // x [T, B, I] ([B, T, I] if batchFirst), y [T, B, D·H] (likewise), hN/cN [L·D, B, H]; gate order LSTM i,f,g,o; GRU r,z,n.
 // Textbook math in plain loops, one sequence and one step at a time: the spec the GPU layers are tested against.
+import type { CellKind } from '../kernels/cells/spec.js';
 import { Random } from '../util/random.js';
-
-export type RnnMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+import { affine } from './cells/affine.js';
+import { TWINS } from './cells/index.js';
 
 export interface RnnRefConfig {
-  mode: RnnMode;
+  mode: CellKind;
   inputSize: number;
   hiddenSize: number;
   numLayers: number;
@@ -27,13 +28,10 @@ export interface RnnRefInput {
   lengths?: number[];
 }
 
-/** What one (layer, direction) saved for BPTT, indexed by time position t: [T, B, ·]; padded positions stay 0. */
+/** What one (layer, direction) saved for BPTT: the cell's cache of the step at time position t
+ *  of row b, at index t·B + b (undefined at padded positions). */
 export interface DirCacheRef {
-  hPrev: Float64Array; // [T, B, H] state the step at t started from
-  cPrev: Float64Array | null; // [T, B, H] LSTM only
-  gates: Float64Array; // [T, B, G·H] post-activation: RNN h; LSTM i, f, g, o; GRU r, z, n
-  c: Float64Array | null; // [T, B, H] LSTM cell after the step
-  hhn: Float64Array | null; // [T, B, H] GRU W_hn·h_prev + b_hn
+  steps: unknown[];
 }
 
 export interface LayerCacheRef {
@@ -53,10 +51,13 @@ export interface RnnRefOutput {
   cache: RnnRefCache;
 }
 
-/** Gates per unit: 1 (RNN), 4 (LSTM), 3 (GRU). */
-export function gateCount(mode: RnnMode): number {
-  return mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1;
+/** Gates per unit (G): the rows of W_ih and W_hh are G·H. */
+export function gateCount(mode: CellKind): number {
+  return TWINS[mode].spec.gates;
 }
+
+/** Whether the cell has the LSTM's cell state (c0, cN). */
+export const hasCellState = (mode: CellKind): boolean => TWINS[mode].spec.cellState;
 
 /** PyTorch state_dict name of one parameter, e.g. `weight_hh_l1_reverse`. */
 export function paramName(kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh', layer: number, dir: number): string {
@@ -69,7 +70,7 @@ export function layerInputSize(cfg: RnnRefConfig, layer: number): number {
 }
 
 function checkConfig(cfg: RnnRefConfig): void {
-  const modes: RnnMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
+  const modes = Object.keys(TWINS);
   if (!modes.includes(cfg.mode)) throw new Error(`rnn: unknown mode '${cfg.mode}' (expected ${modes.join(', ')})`);
   for (const k of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new Error(`rnn: ${k} must be a positive integer, got ${cfg[k]}`);
@@ -147,7 +148,7 @@ export function checkInput(cfg: RnnRefConfig, input: RnnRefInput): number[] {
   const stateLen = cfg.numLayers * (cfg.bidirectional ? 2 : 1) * B * cfg.hiddenSize;
   const stateShape = `[${cfg.numLayers * (cfg.bidirectional ? 2 : 1)}, ${B}, ${cfg.hiddenSize}]`;
   if (input.h0 !== undefined && input.h0.length !== stateLen) throw new Error(`rnn: h0 has ${input.h0.length} values, expected ${stateShape}`);
-  if (input.c0 !== undefined && cfg.mode !== 'lstm') throw new Error(`rnn: c0 is only for lstm, not ${cfg.mode}`);
+  if (input.c0 !== undefined && !hasCellState(cfg.mode)) throw new Error(`rnn: c0 is only for cells with a cell state, not ${cfg.mode}`);
   if (input.c0 !== undefined && input.c0.length !== stateLen) throw new Error(`rnn: c0 has ${input.c0.length} values, expected ${stateShape}`);
   return resolveLengths(input.lengths, T, B);
 }
@@ -162,19 +163,6 @@ export function swapBatchTime(a: Float64Array, outer: number, inner: number, F: 
   }
   return out;
 }
-
-/** W·v (+ bias), W [rows, cols] row-major. */
-export function affine(W: Float64Array, rows: number, cols: number, v: Float64Array, bias: Float64Array | undefined): Float64Array {
-  const out = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = bias === undefined ? 0 : bias[r]!;
-    for (let c = 0; c < cols; c++) s += W[r * cols + c]! * v[c]!;
-    out[r] = s;
-  }
-  return out;
-}
-
-export const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** One (layer, direction)'s parameters. */
 export interface DirParamsRef {
@@ -194,59 +182,6 @@ export function dirParams(cfg: RnnRefConfig, params: ParamsRef, layer: number, d
   };
 }
 
-interface StepResult {
-  h: Float64Array;
-  c: Float64Array | null;
-  gates: Float64Array; // post-activation, G·H
-  hhn: Float64Array | null;
-}
-
-/** One cell step for one sequence: x [in], hPrev [H], cPrev [H] (LSTM). */
-function cellForward(mode: RnnMode, H: number, inSize: number, p: DirParamsRef, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array | null): StepResult {
-  const GH = gateCount(mode) * H;
-  const xi = affine(p.wIh, GH, inSize, x, p.bIh); // W_ih·x + b_ih
-  const hh = affine(p.wHh, GH, H, hPrev, p.bHh); // W_hh·h + b_hh
-  const h = new Float64Array(H);
-  const gates = new Float64Array(GH);
-  if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
-    for (let j = 0; j < H; j++) {
-      const a = xi[j]! + hh[j]!;
-      h[j] = mode === 'rnn_tanh' ? Math.tanh(a) : Math.max(a, 0);
-      gates[j] = h[j]!;
-    }
-    return { h, c: null, gates, hhn: null };
-  }
-  if (mode === 'lstm') {
-    const c = new Float64Array(H);
-    for (let j = 0; j < H; j++) {
-      const i = sigmoid(xi[j]! + hh[j]!);
-      const f = sigmoid(xi[H + j]! + hh[H + j]!);
-      const g = Math.tanh(xi[2 * H + j]! + hh[2 * H + j]!);
-      const o = sigmoid(xi[3 * H + j]! + hh[3 * H + j]!);
-      c[j] = f * cPrev![j]! + i * g;
-      h[j] = o * Math.tanh(c[j]!);
-      gates[j] = i;
-      gates[H + j] = f;
-      gates[2 * H + j] = g;
-      gates[3 * H + j] = o;
-    }
-    return { h, c, gates, hhn: null };
-  }
-  // GRU: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); h' = (1 − z) ⊙ n + z ⊙ h
-  const hhn = new Float64Array(H);
-  for (let j = 0; j < H; j++) {
-    const r = sigmoid(xi[j]! + hh[j]!);
-    const z = sigmoid(xi[H + j]! + hh[H + j]!);
-    hhn[j] = hh[2 * H + j]!;
-    const n = Math.tanh(xi[2 * H + j]! + r * hhn[j]!);
-    h[j] = (1 - z) * n + z * hPrev[j]!;
-    gates[j] = r;
-    gates[H + j] = z;
-    gates[2 * H + j] = n;
-  }
-  return { h, c: null, gates, hhn };
-}
-
 /** Forward pass of the whole stack; also returns what rnnBackwardRef needs (cache). */
 export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput): RnnRefOutput {
   checkConfig(cfg);
@@ -256,7 +191,8 @@ export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRe
   const H = cfg.hiddenSize;
   const D = cfg.bidirectional ? 2 : 1;
   const G = gateCount(cfg.mode);
-  const isLstm = cfg.mode === 'lstm';
+  const isLstm = hasCellState(cfg.mode);
+  const step = TWINS[cfg.mode].layer;
   const hN = new Float64Array(cfg.numLayers * D * B * H);
   const cN = new Float64Array(isLstm ? hN.length : 0);
   const layers: LayerCacheRef[] = [];
@@ -267,13 +203,8 @@ export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRe
     const dirs: DirCacheRef[] = [];
     for (let d = 0; d < D; d++) {
       const p = dirParams(cfg, params, l, d);
-      const dc: DirCacheRef = {
-        hPrev: new Float64Array(T * B * H),
-        cPrev: isLstm ? new Float64Array(T * B * H) : null,
-        gates: new Float64Array(T * B * G * H),
-        c: isLstm ? new Float64Array(T * B * H) : null,
-        hhn: cfg.mode === 'gru' ? new Float64Array(T * B * H) : null,
-      };
+      const dc: DirCacheRef = { steps: [] };
+      const sp = { H, wHh: p.wHh, bHh: p.bHh };
       for (let b = 0; b < B; b++) {
         const s0 = ((l * D + d) * B + b) * H; // slot in h0/hN/c0/cN
         let h: Float64Array = input.h0 ? input.h0.slice(s0, s0 + H) : new Float64Array(H);
@@ -284,14 +215,8 @@ export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRe
           const t = d === 0 ? s : len - 1 - s;
           const tb = t * B + b;
           const x = layerIn.subarray(tb * inSize, (tb + 1) * inSize);
-          const r = cellForward(cfg.mode, H, inSize, p, x, h, c);
-          dc.hPrev.set(h, tb * H);
-          if (isLstm) {
-            dc.cPrev!.set(c!, tb * H);
-            dc.c!.set(r.c!, tb * H);
-          }
-          if (r.hhn) dc.hhn!.set(r.hhn, tb * H);
-          dc.gates.set(r.gates, tb * G * H);
+          const r = step.forward(sp, affine(p.wIh, G * H, inSize, x, p.bIh), h, c); // W_ih·x + b_ih
+          dc.steps[tb] = r.cache;
           out.set(r.h, (tb * D + d) * H);
           h = r.h;
           c = r.c;

@@ -6,16 +6,16 @@ import {
   checkParams,
   dirParams,
   gateCount,
+  hasCellState,
   layerInputSize,
   swapBatchTime,
-  type DirCacheRef,
   type DirParamsRef,
   type ParamsRef,
-  type RnnMode,
   type RnnRefConfig,
   type RnnRefInput,
   type RnnRefOutput,
 } from './rnn_layer.js';
+import { TWINS } from './cells/index.js';
 
 export interface RnnRefGrads {
   dy: Float64Array;
@@ -28,64 +28,6 @@ export interface RnnRefBackward {
   dh0: Float64Array;
   dc0?: Float64Array;
   dparams: ParamsRef;
-}
-
-interface StepGrads {
-  dxi: Float64Array; // [G·H] gradient wrt W_ih·x + b_ih
-  dhh: Float64Array; // [G·H] gradient wrt W_hh·h_prev + b_hh
-  dhLocal: Float64Array | null; // [H] GRU's direct path z ⊙ dh to h_prev
-  dcPrev: Float64Array | null; // [H] LSTM gradient to c_prev
-}
-
-/** One cell step backward from dh (and dc) for the step that ran at time position tb = t·B + b. */
-function cellBackward(mode: RnnMode, H: number, cache: DirCacheRef, tb: number, dh: Float64Array, dc: Float64Array | null): StepGrads {
-  const G = gateCount(mode);
-  const gates = cache.gates.subarray(tb * G * H, (tb + 1) * G * H);
-  const hPrev = cache.hPrev.subarray(tb * H, (tb + 1) * H);
-  const dpre = new Float64Array(G * H);
-  if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
-    for (let j = 0; j < H; j++) {
-      const h = gates[j]!;
-      // tanh' = 1 − tanh²; relu' = 1 where the output is positive (PyTorch: 0 at the kink)
-      dpre[j] = dh[j]! * (mode === 'rnn_tanh' ? 1 - h * h : h > 0 ? 1 : 0);
-    }
-    return { dxi: dpre, dhh: dpre, dhLocal: null, dcPrev: null };
-  }
-  if (mode === 'lstm') {
-    const cPrev = cache.cPrev!.subarray(tb * H, (tb + 1) * H);
-    const c = cache.c!.subarray(tb * H, (tb + 1) * H);
-    const dcPrev = new Float64Array(H);
-    for (let j = 0; j < H; j++) {
-      const [i, f, g, o] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!, gates[3 * H + j]!];
-      const tc = Math.tanh(c[j]!);
-      // h = o·tanh(c): dc gets dh·o·(1 − tanh²c) on top of the carried dc
-      const dcj = dc![j]! + dh[j]! * o * (1 - tc * tc);
-      dpre[j] = dcj * g * i * (1 - i); // c = f·c_prev + i·g, σ' = σ(1 − σ)
-      dpre[H + j] = dcj * cPrev[j]! * f * (1 - f);
-      dpre[2 * H + j] = dcj * i * (1 - g * g);
-      dpre[3 * H + j] = dh[j]! * tc * o * (1 - o);
-      dcPrev[j] = dcj * f;
-    }
-    return { dxi: dpre, dhh: dpre, dhLocal: null, dcPrev };
-  }
-  // GRU: h' = (1 − z)·n + z·h_prev, n = tanh(xi_n + r·hh_n), r = σ(xi_r + hh_r), z = σ(xi_z + hh_z)
-  const hhn = cache.hhn!.subarray(tb * H, (tb + 1) * H);
-  const dhh = new Float64Array(G * H);
-  const dhLocal = new Float64Array(H);
-  for (let j = 0; j < H; j++) {
-    const [r, z, n] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!];
-    const dnPre = dh[j]! * (1 - z) * (1 - n * n);
-    const drPre = dnPre * hhn[j]! * r * (1 - r);
-    const dzPre = dh[j]! * (hPrev[j]! - n) * z * (1 - z);
-    dpre[j] = drPre;
-    dpre[H + j] = dzPre;
-    dpre[2 * H + j] = dnPre;
-    dhh[j] = drPre;
-    dhh[H + j] = dzPre;
-    dhh[2 * H + j] = dnPre * r; // hh_n enters n only through r·hh_n
-    dhLocal[j] = dh[j]! * z;
-  }
-  return { dxi: dpre, dhh, dhLocal, dcPrev: null };
 }
 
 /** acc += Wᵀ·v, W [rows, cols] row-major, v [rows], acc [cols]. */
@@ -110,7 +52,8 @@ export function rnnBackwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnR
   const H = cfg.hiddenSize;
   const D = cfg.bidirectional ? 2 : 1;
   const G = gateCount(cfg.mode);
-  const isLstm = cfg.mode === 'lstm';
+  const isLstm = hasCellState(cfg.mode);
+  const step = TWINS[cfg.mode].layer;
   const stateLen = cfg.numLayers * D * B * H;
   if (grads.dy.length !== T * B * D * H) throw new Error(`rnn backward: dy has ${grads.dy.length} values, expected the shape of y (${T * B * D * H} values)`);
   if (grads.dhN !== undefined && grads.dhN.length !== stateLen) throw new Error(`rnn backward: dhN has ${grads.dhN.length} values, expected [${cfg.numLayers * D}, ${B}, ${H}]`);
@@ -144,16 +87,12 @@ export function rnnBackwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnR
           const tb = t * B + b;
           // The state after step s feeds y[t] and the next step: both gradients add.
           for (let j = 0; j < H; j++) dh[j] += dY[(tb * D + d) * H + j]!;
-          const g = cellBackward(cfg.mode, H, cache, tb, dh, dc);
+          const g = step.backward({ H, wHh: p.wHh, bHh: p.bHh }, cache.steps[tb], dh, dc, { wHh: dW.wHh, bHh: dW.bHh });
           const x = layer.input.subarray(tb * inSize, (tb + 1) * inSize);
           addOuter(dW.wIh, g.dxi, x);
-          addOuter(dW.wHh, g.dhh, cache.hPrev.subarray(tb * H, (tb + 1) * H));
           addInto(dW.bIh, g.dxi);
-          addInto(dW.bHh, g.dhh);
           addTransposedProduct(dIn.subarray(tb * inSize, (tb + 1) * inSize), p.wIh, G * H, inSize, g.dxi);
-          const dhPrev = g.dhLocal ?? new Float64Array(H);
-          addTransposedProduct(dhPrev, p.wHh, G * H, H, g.dhh);
-          dh = dhPrev;
+          dh = g.dhPrev;
           dc = g.dcPrev;
         }
         dh0.set(dh, s0);

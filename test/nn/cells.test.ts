@@ -3,21 +3,20 @@
 // several steps, and seed 001's worked 2-step RNN example through the public API.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, nn, tensor, tidy, type Tensor } from 'webrnn';
-import { rnnForwardRef, type RnnMode, type RnnRefConfig } from '../../src/reference/rnn_layer.js';
+import { rnnForwardRef, type RnnRefConfig } from '../../src/reference/rnn_layer.js';
 import { rnnBackwardRef } from '../../src/reference/rnn_layer_backward.js';
 import { expectAllClose, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
+import { KINDS } from '../util/cell_sequence.js';
+import { CELL_MODULES, type AnyCell } from '../util/layer_check.js';
 
 beforeAll(async () => {
   await init();
 });
 
-type AnyCell = nn.RNNCell | nn.LSTMCell | nn.GRUCell;
-
-function makeCell(mode: RnnMode, I: number, H: number, bias: boolean, seed: number): AnyCell {
-  if (mode === 'lstm') return new nn.LSTMCell(I, H, { bias, seed });
-  if (mode === 'gru') return new nn.GRUCell(I, H, { bias, seed });
-  return new nn.RNNCell(I, H, { bias, seed, nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' });
+function makeCell(mode: CellKind, I: number, H: number, bias: boolean, seed: number): AnyCell {
+  return CELL_MODULES[mode](I, H, { bias, seed });
 }
 
 /** One step of any cell: [h', c' or null]. */
@@ -36,7 +35,7 @@ async function layerParams(cell: AnyCell): Promise<Record<string, Float64Array>>
   return out;
 }
 
-const MODES: RnnMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
+const MODES = KINDS;
 // B = 1, odd sizes, and H = 65 past one 64-wide workgroup; with and without initial states.
 const SHAPES: { B: number; I: number; H: number; bias: boolean; state: boolean }[] = [
   { B: 1, I: 1, H: 1, bias: true, state: true },
@@ -48,7 +47,7 @@ const CASES = MODES.flatMap((mode) => SHAPES.map((s) => ({ mode, ...s })));
 
 describe.each(CASES.map((c) => [`${c.mode} B=${c.B} I=${c.I} H=${c.H} bias=${c.bias} state=${c.state}`, c] as const))('%s', (_n, c) => {
   test('one step and every gradient match the reference layer with T = 1', async () => {
-    const lstm = c.mode === 'lstm';
+    const lstm = CELLS[c.mode].cellState;
     const cell = makeCell(c.mode, c.I, c.H, c.bias, 3);
     const x = roundF32(uniform(c.B * c.I, 1, -2, 2));
     const h0 = c.state ? roundF32(uniform(c.B * c.H, 2)) : undefined;
@@ -94,7 +93,7 @@ describe.each(CASES.map((c) => [`${c.mode} B=${c.B} I=${c.I} H=${c.H} bias=${c.b
 describe.each(MODES)('%s cell unrolled by hand', (mode) => {
   test('four steps equal the reference layer over T = 4, gradients included', async () => {
     const [T, B, I, H] = [4, 3, 2, 5];
-    const lstm = mode === 'lstm';
+    const lstm = CELLS[mode].cellState;
     const cell = makeCell(mode, I, H, true, 8);
     const x = roundF32(uniform(T * B * I, 11, -2, 2));
     const dy = roundF32(uniform(T * B * H, 12));

@@ -4,8 +4,11 @@
 // inter-layer dropout in train mode only.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, loadSafetensors, manualSeed, memory, nn, saveSafetensors, tensor, type Tensor } from 'webrnn';
-import { paramShapes, type RnnMode } from '../../src/reference/rnn_layer.js';
+import { paramShapes } from '../../src/reference/rnn_layer.js';
 import { uniform } from '../util/rng.js';
+import type { CellKind } from '../../src/kernels/cells/index.js';
+import { KINDS } from '../util/cell_sequence.js';
+import { LAYERS } from '../util/layer_check.js';
 
 beforeAll(async () => {
   await init();
@@ -14,10 +17,8 @@ beforeAll(async () => {
 type Recurrent = nn.RNN | nn.LSTM | nn.GRU;
 type Opts = { inputSize: number; hiddenSize: number; numLayers?: number; bias?: boolean; batchFirst?: boolean; dropout?: number; bidirectional?: boolean; seed?: number };
 
-function makeLayer(mode: RnnMode, o: Opts): Recurrent {
-  if (mode === 'lstm') return new nn.LSTM(o);
-  if (mode === 'gru') return new nn.GRU(o);
-  return new nn.RNN({ ...o, nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' });
+function makeLayer(mode: CellKind, o: Opts): Recurrent {
+  return LAYERS[mode](o) as Recurrent;
 }
 
 /** Runs any recurrent layer: [y, hN]. */
@@ -38,7 +39,7 @@ async function snapshot(m: nn.Module): Promise<Record<string, number[]>> {
 }
 
 const shapesOf = (m: nn.Module) => [...m.namedParameters()].map(([n, p]) => [n, [...p.shape]]);
-const MODES: RnnMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
+const MODES = KINDS;
 
 describe('parameter names and shapes', () => {
   const options: Partial<Opts>[] = [
@@ -250,14 +251,14 @@ describe('recurrent layers refuse bad input, naming the problem, before any GPU 
       if (layer instanceof nn.LSTM) layer.forward(input, h ? [h, c ?? h] : null, opts);
       else layer.forward(input, h ?? null, opts);
     };
-    const name = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
+    const name = layer.constructor.name;
     const before = { ...memory(), dispatches: counters().dispatches };
     expect(fwd(x2d)).toThrow(new RegExp(`nn.${name}: input must be 3-D .*got \\[5, 3\\]`));
     expect(fwd(wideX)).toThrow(/input \[5, 2, 4\] has feature size 4, expected inputSize 3/);
     expect(fwd(intX)).toThrow(/input must be float32, got int32/);
     expect(fwd(x, thinH0)).toThrow(/h0 \[1, 2, 4\] must be \[numLayers·D, B, H\] = \[2, 2, 4\]/);
     expect(fwd(x, wideH0)).toThrow(/h0 \[2, 3, 4\] must be .*\[2, 2, 4\]/);
-    if (mode === 'lstm') expect(fwd(x, h0, {}, badC0)).toThrow(/c0 \[2, 2, 5\] must be .*\[2, 2, 4\]/);
+    if (layer instanceof nn.LSTM) expect(fwd(x, h0, {}, badC0)).toThrow(/c0 \[2, 2, 5\] must be .*\[2, 2, 4\]/);
     expect(fwd(x, undefined, { lengths: [5] })).toThrow(/lengths has 1 entries, the batch has 2/);
     expect(fwd(x, undefined, { lengths: [5, 6] })).toThrow(/lengths\[1\] = 6 is outside 1\.\.5/);
     expect(fwd(x, undefined, { lengths: [0, 5] })).toThrow(/lengths\[0\] = 0 is outside 1\.\.5/);

@@ -3,7 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import { counters, init } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
-import { blockedStepsPossible, wholeSequenceLaunch } from '../../src/kernels/rnn.js';
+import { CELLS } from '../../src/kernels/cells/index.js';
+import { blockedStepsPossible, wholeSequenceLaunch } from '../../src/kernels/cells/launch.js';
 import { checkLayerAgainstReference, layerCaseName, type LayerCase } from '../util/layer_check.js';
 
 await init();
@@ -21,12 +22,14 @@ const CASES: LayerCase[] = [
 describe.each(CASES.map((c) => [layerCaseName(c), c] as const))('%s', (_n, c) => {
   test('forward and every gradient match the float64 reference', async () => {
     await checkLayerAgainstReference(c, () => {
-      if ((c.mode === 'lstm' || c.mode === 'gru') && blockedStepsPossible(gpu(), c.H)) {
-        // One launch a step, or one a layer where a workgroup holds a whole row block.
-        const G = c.mode === 'lstm' ? 4 : 3;
-        const launches = (n: number) => c.layers * (wholeSequenceLaunch(gpu(), n, { batch: c.B, hidden: c.H, dirs: c.bidirectional ? 2 : 1 }, G) ? 1 : c.T);
-        expect(counters().byKernel.get(`${c.mode}_step_forward_blocked`)).toBe(launches(c.H));
-        expect(counters().byKernel.get(`${c.mode}_step_backward_blocked`)).toBe(launches(c.H / 4));
+      const cell = CELLS[c.mode];
+      if (cell.forward.blocked && blockedStepsPossible(gpu(), c.H)) {
+        // One launch a step and phase, or one a layer where a workgroup holds a whole row block.
+        const launches = (units: number, phases: number) =>
+          c.layers * (wholeSequenceLaunch(gpu(), c.H / units, { batch: c.B, hidden: c.H, dirs: c.bidirectional ? 2 : 1 }, cell.gates) ? 1 : c.T * phases);
+        for (const pass of [cell.forward, cell.backward]) {
+          expect(counters().byKernel.get(pass.blocked!.kernel.name)).toBe(launches(pass.blocked!.units, pass.phases.length));
+        }
       }
     });
   });

@@ -2,14 +2,13 @@
 // implementation of each cell, and the backward loop (with its carry rules) against central finite
 // differences of loss = Σ y⊙R + Σ hN⊙R2 (+ Σ cN⊙R3), with variable lengths and both directions.
 import { describe, expect, test } from 'vitest';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
 import {
-  backwardSequenceRef, cellSizes, checkSequenceRef, forwardSequenceRef, GATES, type Arr, type Cell, type SequenceDims,
-  type SequenceInputs,
-} from '../../src/reference/cells.js';
+  backwardSequenceRef, cellSizes, checkSequenceRef, forwardSequenceRef, TWINS, type Arr, type SequenceDims, type SequenceInputs,
+} from '../../src/reference/cells/index.js';
 import { expectAllClose, type Tolerance } from '../util/allclose.js';
-import { randomCase } from '../util/cell_sequence.js';
+import { KINDS, randomCase } from '../util/cell_sequence.js';
 
-const CELLS: Cell[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
 const CASES: { dims: SequenceDims; lengths: number[] }[] = [
   { dims: { batch: 3, hidden: 3, steps: 3, dirs: 2 }, lengths: [3, 1, 2] },
   { dims: { batch: 2, hidden: 2, steps: 4, dirs: 1 }, lengths: [2, 4] },
@@ -23,19 +22,24 @@ const FD: Tolerance = { rtol: 1e-6, atol: 1e-7 };
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** One cell step written from the equations, for one sequence: x [G·H], h and c [H], W [G·H, H]. */
-function plainStep(cell: Cell, x: number[], h: number[], c: number[], W: (r: number, i: number) => number, bhh: (r: number) => number) {
-  const H = h.length;
-  const mv = (r: number) => h.reduce((acc, hi, i) => acc + W(r, i) * hi, 0);
-  const u = Array.from({ length: H }, (_, j) => j);
-  if (cell === 'lstm') {
-    const a = (k: number, j: number) => x[k * H + j]! + mv(k * H + j);
-    const c2 = u.map((j) => sig(a(1, j)) * c[j]! + sig(a(0, j)) * Math.tanh(a(2, j)));
-    return { h: u.map((j) => sig(a(3, j)) * Math.tanh(c2[j]!)), c: c2 };
-  }
-  if (cell === 'gru') {
-    const hh = (k: number, j: number) => mv(k * H + j) + bhh(k * H + j);
+type PlainStep = (x: number[], h: number[], c: number[], W: (r: number, i: number) => number, bhh: (r: number) => number) => { h: number[]; c: number[] };
+const units = (H: number) => Array.from({ length: H }, (_, j) => j);
+const mv = (W: (r: number, i: number) => number, h: number[], r: number) => h.reduce((acc, hi, i) => acc + W(r, i) * hi, 0);
+const plainRnn = (act: (p: number) => number): PlainStep => (x, h, c, W) => ({ h: units(h.length).map((j) => act(x[j]! + mv(W, h, j))), c });
+const PLAIN: Record<CellKind, PlainStep> = {
+  rnn_tanh: plainRnn(Math.tanh),
+  rnn_relu: plainRnn((p) => Math.max(p, 0)),
+  lstm: (x, h, c, W) => {
+    const H = h.length;
+    const a = (k: number, j: number) => x[k * H + j]! + mv(W, h, k * H + j);
+    const c2 = units(H).map((j) => sig(a(1, j)) * c[j]! + sig(a(0, j)) * Math.tanh(a(2, j)));
+    return { h: units(H).map((j) => sig(a(3, j)) * Math.tanh(c2[j]!)), c: c2 };
+  },
+  gru: (x, h, c, W, bhh) => {
+    const H = h.length;
+    const hh = (k: number, j: number) => mv(W, h, k * H + j) + bhh(k * H + j);
     return {
-      h: u.map((j) => {
+      h: units(H).map((j) => {
         const r = sig(x[j]! + hh(0, j));
         const z = sig(x[H + j]! + hh(1, j));
         const n = Math.tanh(x[2 * H + j]! + r * hh(2, j));
@@ -43,14 +47,12 @@ function plainStep(cell: Cell, x: number[], h: number[], c: number[], W: (r: num
       }),
       c,
     };
-  }
-  const pre = u.map((j) => x[j]! + mv(j));
-  return { h: pre.map((p) => (cell === 'rnn_relu' ? Math.max(p, 0) : Math.tanh(p))), c };
-}
+  },
+};
 
 /** y, hN, cN by running each sequence and direction alone over its own length. */
-function plainSequence(cell: Cell, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims, inp: SequenceInputs) {
-  const GH = GATES[cell] * H;
+function plainSequence(cell: CellKind, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims, inp: SequenceInputs) {
+  const GH = CELLS[cell].gates * H;
   const y = new Float64Array(T * B * D * H);
   const hN = new Float64Array(D * B * H);
   const cN = new Float64Array(D * B * H);
@@ -63,7 +65,7 @@ function plainSequence(cell: Cell, { batch: B, hidden: H, steps: T, dirs: D }: S
       const times = Array.from({ length: len }, (_, s) => (d === 0 ? s : len - 1 - s));
       for (const t of times) {
         const x = row(inp.xproj, (t * B + b) * D * GH + d * GH, GH);
-        ({ h, c } = plainStep(cell, x, h, c, (r, i) => inp.w_hh[(d * GH + r) * H + i]!, (r) => inp.b_hh?.[d * GH + r] ?? 0));
+        ({ h, c } = PLAIN[cell](x, h, c, (r, i) => inp.w_hh[(d * GH + r) * H + i]!, (r) => inp.b_hh?.[d * GH + r] ?? 0));
         h.forEach((v, j) => (y[(t * B + b) * D * H + d * H + j] = v));
       }
       h.forEach((v, j) => (hN[(d * B + b) * H + j] = v));
@@ -73,28 +75,28 @@ function plainSequence(cell: Cell, { batch: B, hidden: H, steps: T, dirs: D }: S
   return { y, hN, cN };
 }
 
-describe.each(CELLS)('%s reference', (cell) => {
+describe.each(KINDS)('%s reference', (cell) => {
   test.each(CASES)('forward loop matches a plain per-sequence run (%o)', ({ dims, lengths }) => {
     const { inp } = randomCase(cell, dims, lengths, 41);
-    const got = forwardSequenceRef(cell, dims, inp);
+    const got = forwardSequenceRef(TWINS[cell], dims, inp);
     const want = plainSequence(cell, dims, inp);
     expectAllClose(got.y, want.y, EXACT);
     expectAllClose(got.hN, want.hN, EXACT);
-    if (cell === 'lstm') expectAllClose(got.cN!, want.cN, EXACT);
+    if (CELLS[cell].cellState) expectAllClose(got.cN!, want.cN, EXACT);
   });
 
   test.each(CASES)('backward loop matches finite differences (%o)', ({ dims, lengths }) => {
     const { inp, grad } = randomCase(cell, dims, lengths, 42);
     const loss = (p: SequenceInputs): number => {
-      const f = forwardSequenceRef(cell, dims, p);
+      const f = forwardSequenceRef(TWINS[cell], dims, p);
       let L = 0;
       f.y.forEach((v, i) => (L += v * grad.dy[i]!));
       f.hN.forEach((v, i) => (L += v * grad.dhN[i]!));
       f.cN?.forEach((v, i) => (L += v * grad.dcN![i]!));
       return L;
     };
-    const fwd = forwardSequenceRef(cell, dims, inp);
-    const bwd = backwardSequenceRef(cell, dims, inp, fwd, grad);
+    const fwd = forwardSequenceRef(TWINS[cell], dims, inp);
+    const bwd = backwardSequenceRef(TWINS[cell], dims, inp, fwd, grad);
     const numeric = (key: 'xproj' | 'w_hh' | 'b_hh' | 'h0' | 'c0'): Float64Array => {
       const base = Float64Array.from(inp[key]!);
       const eps = 1e-6;
@@ -109,15 +111,15 @@ describe.each(CELLS)('%s reference', (cell) => {
     expectAllClose(bwd.dxproj, numeric('xproj'), FD);
     expectAllClose(bwd.dw_hh, numeric('w_hh'), FD);
     expectAllClose(bwd.dh0, numeric('h0'), FD);
-    if (cell === 'lstm') expectAllClose(bwd.dc0!, numeric('c0'), FD);
-    if (cell === 'gru') expectAllClose(bwd.db_hh, numeric('b_hh'), FD);
+    if (CELLS[cell].cellState) expectAllClose(bwd.dc0!, numeric('c0'), FD);
+    if (CELLS[cell].hhBias === 'bind') expectAllClose(bwd.db_hh, numeric('b_hh'), FD);
   });
 
   test('inactive steps write zero gate gradients and leave dxproj zero at padded positions', () => {
     const dims = { batch: 2, hidden: 2, steps: 3, dirs: 2 };
     const { inp, grad } = randomCase(cell, dims, [1, 3], 43);
-    const backward = backwardSequenceRef(cell, dims, inp, forwardSequenceRef(cell, dims, inp), grad);
-    const GH = GATES[cell] * 2;
+    const backward = backwardSequenceRef(TWINS[cell], dims, inp, forwardSequenceRef(TWINS[cell], dims, inp), grad);
+    const GH = CELLS[cell].gates * 2;
     for (let d = 0; d < 2; d++) {
       for (let s = 1; s < 3; s++) {
         const at = ((d * 3 + s) * 2 + 0) * GH; // batch row 0 has length 1
@@ -134,8 +136,8 @@ describe.each(CELLS)('%s reference', (cell) => {
 test('the reference refuses lengths outside 1..T and arrays of the wrong size', () => {
   const dims = { batch: 2, hidden: 2, steps: 3, dirs: 1 };
   const { inp } = randomCase('lstm', dims, [1, 3], 44);
-  expect(() => checkSequenceRef('lstm', dims, { ...inp, lengths: [0, 3] })).toThrow(/lengths\[0\] = 0 is outside 1..3/);
-  expect(() => checkSequenceRef('lstm', dims, { ...inp, lengths: [1, 4] })).toThrow(/lengths\[1\] = 4 is outside 1..3/);
-  expect(() => checkSequenceRef('lstm', dims, { ...inp, c0: undefined })).toThrow(/c0 has no values, needs 4/);
-  expect(() => checkSequenceRef('gru', dims, { ...inp, xproj: new Float64Array(cellSizes('gru', dims).xproj - 1) })).toThrow(/xproj has 35 values, needs 36/);
+  expect(() => checkSequenceRef(CELLS.lstm, dims, { ...inp, lengths: [0, 3] })).toThrow(/lengths\[0\] = 0 is outside 1..3/);
+  expect(() => checkSequenceRef(CELLS.lstm, dims, { ...inp, lengths: [1, 4] })).toThrow(/lengths\[1\] = 4 is outside 1..3/);
+  expect(() => checkSequenceRef(CELLS.lstm, dims, { ...inp, c0: undefined })).toThrow(/c0 has no values, needs 4/);
+  expect(() => checkSequenceRef(CELLS.gru, dims, { ...inp, xproj: new Float64Array(cellSizes(CELLS.gru, dims).xproj - 1) })).toThrow(/xproj has 35 values, needs 36/);
 });

@@ -7,15 +7,17 @@ import {
   paramShapes,
   rnnForwardRef,
   type ParamsRef,
-  type RnnMode,
+  
   type RnnRefConfig,
   type RnnRefInput,
 } from '../../src/reference/rnn_layer.js';
 import { rnnBackwardRef } from '../../src/reference/rnn_layer_backward.js';
 import { expectAllClose, firstMismatch, type Tolerance } from '../util/allclose.js';
 import { uniform } from '../util/rng.js';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
+import { KINDS } from '../util/cell_sequence.js';
 
-const MODES: RnnMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
+const MODES = KINDS;
 // Central differences with eps 1e-6 in float64: truncation ~eps², roundoff ~1e-16·|loss|/eps; observed |diff| ≤ 2e-9.
 const FD_EPS = 1e-6;
 const FD_TOL: Tolerance = { rtol: 1e-6, atol: 1e-8 };
@@ -24,7 +26,7 @@ const SAME: Tolerance = { rtol: 1e-12, atol: 1e-14 };
 
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
 
-function config(mode: RnnMode, over: Partial<RnnRefConfig> = {}): RnnRefConfig {
+function config(mode: CellKind, over: Partial<RnnRefConfig> = {}): RnnRefConfig {
   return { mode, inputSize: 2, hiddenSize: 3, numLayers: 1, bias: true, bidirectional: false, batchFirst: false, ...over };
 }
 
@@ -38,7 +40,7 @@ function makeInput(cfg: RnnRefConfig, T: number, B: number, seed: number, length
     seqLen: T,
     batch: B,
     h0: uniform(n, seed + 1),
-    ...(cfg.mode === 'lstm' ? { c0: uniform(n, seed + 2) } : {}),
+    ...(CELLS[cfg.mode].cellState ? { c0: uniform(n, seed + 2) } : {}),
     ...(lengths ? { lengths } : {}),
   };
 }
@@ -180,14 +182,14 @@ describe.each(MODES)('%s: BPTT vs finite differences', (mode) => {
     const n = stateSize(cfg, B);
     const R = [uniform(T * B * D * cfg.hiddenSize, 31), uniform(n, 32), uniform(n, 33)];
     const out = rnnForwardRef(cfg, params, input);
-    const grads = rnnBackwardRef(cfg, params, input, out, { dy: R[0]!, dhN: R[1]!, ...(mode === 'lstm' ? { dcN: R[2]! } : {}) });
+    const grads = rnnBackwardRef(cfg, params, input, out, { dy: R[0]!, dhN: R[1]!, ...(CELLS[mode].cellState ? { dcN: R[2]! } : {}) });
     const loss = (): number => lossOf(cfg, params, input, R);
     const checks: [string, Float64Array, Float64Array][] = [
       ['x', input.x, grads.dx],
       ['h0', input.h0!, grads.dh0],
       ...Object.keys(paramShapes(cfg)).map((k): [string, Float64Array, Float64Array] => [k, params[k]!, grads.dparams[k]!]),
     ];
-    if (mode === 'lstm') checks.push(['c0', input.c0!, grads.dc0!]);
+    if (CELLS[mode].cellState) checks.push(['c0', input.c0!, grads.dc0!]);
     else expect(grads.dc0).toBeUndefined();
     expect(Object.keys(grads.dparams).sort()).toEqual(Object.keys(params).sort());
     for (const [name, v, analytic] of checks) {
@@ -248,7 +250,7 @@ describe.each(MODES)('%s: variable lengths', (mode) => {
     const dy = uniform(T * B * 2 * H, 61);
     const dhN = uniform(n, 62);
     const dcN = uniform(n, 63);
-    const isLstm = mode === 'lstm';
+    const isLstm = CELLS[mode].cellState;
     const g = rnnBackwardRef(cfg, params, input, out, { dy, dhN, ...(isLstm ? { dcN } : {}) });
     const dparamsSum: ParamsRef = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, new Float64Array(v.length)]));
     const I = cfg.inputSize;
@@ -317,7 +319,7 @@ describe('defaults and bad input', () => {
     const { weight_hh_l1: _dropped, ...missing } = params;
     expect(() => rnnForwardRef(cfg, missing, input)).toThrow(/missing parameter weight_hh_l1 \[12, 3\]/);
     expect(() => rnnForwardRef({ ...cfg, bias: false }, params, input)).toThrow(/unexpected parameter bias_ih_l0/);
-    expect(() => rnnForwardRef(config('gru'), initParamsRef(config('gru'), 1), { x: new Float64Array(4), seqLen: 2, batch: 1, c0: new Float64Array(3) })).toThrow(/c0 is only for lstm/);
+    expect(() => rnnForwardRef(config('gru'), initParamsRef(config('gru'), 1), { x: new Float64Array(4), seqLen: 2, batch: 1, c0: new Float64Array(3) })).toThrow(/c0 is only for cells with a cell state/);
     expect(() => rnnForwardRef({ ...cfg, hiddenSize: 0 }, params, input)).toThrow(/hiddenSize must be a positive integer/);
     const out = rnnForwardRef(cfg, params, input);
     expect(() => rnnBackwardRef(cfg, params, input, out, { dy: new Float64Array(7) })).toThrow(/dy has 7 values/);

@@ -1,16 +1,18 @@
-// Drives the fused step kernels over a whole sequence on the GPU (T forward steps, then T backward
-// steps) and compares every buffer with the float64 twins: the forward from the same inputs, the
-// backward from the GPU's own saved forward, so each kernel is checked on exactly its inputs.
+// Drives any cell's step kernels over a whole sequence on the GPU (the forward pass, then the
+// backward pass, through the same launcher as the graph op) and compares every buffer with the
+// float64 twins: the forward from the same inputs, the backward from the GPU's own saved forward,
+// so each kernel is checked on exactly its inputs. Every buffer a kernel must write starts as NaN.
 import { expect } from 'vitest';
-import { tensor, type Tensor } from 'webrnn';
-import { encodeGruStepBackward, encodeGruStepForward } from '../../src/kernels/gru.js';
-import { encodeLstmStepBackward, encodeLstmStepForward } from '../../src/kernels/lstm.js';
-import { encodeRnnStepBackward, encodeRnnStepForward } from '../../src/kernels/rnn.js';
-import {
-  backwardSequenceRef, cellSizes, forwardSequenceRef, type Cell, type SequenceDims, type SequenceInputs,
-} from '../../src/reference/cells.js';
-import { firstMismatch, type Tolerance } from './allclose.js';
+import { counters, resetCounters, tensor, type Tensor } from 'webrnn';
+import { gpu } from '../../src/gpu/device.js';
+import { CELLS, encodeSequence, type CellKind, type SequenceDims } from '../../src/kernels/cells/index.js';
+import type { StepVariant } from '../../src/kernels/cells/launch.js';
+import { backwardSequenceRef, cellSizes, forwardSequenceRef, TWINS, type SequenceInputs } from '../../src/reference/cells/index.js';
+import { firstMismatch, reductionTol, type Tolerance } from './allclose.js';
 import { roundF32, uniform } from './rng.js';
+
+/** Every cell kind: the table the kernel and layer suites run. */
+export const KINDS = Object.keys(CELLS) as CellKind[];
 
 export interface Grads {
   dy: Float64Array;
@@ -19,8 +21,9 @@ export interface Grads {
 }
 
 /** Float32-representable random inputs and output gradients; w_hh scaled like PyTorch's 1/sqrt(H) init. */
-export function randomCase(cell: Cell, dims: SequenceDims, lengths: number[], seed: number, xScale = 1): { inp: SequenceInputs; grad: Grads } {
-  const n = cellSizes(cell, dims);
+export function randomCase(kind: CellKind, dims: SequenceDims, lengths: number[], seed: number, xScale = 1): { inp: SequenceInputs; grad: Grads } {
+  const spec = CELLS[kind];
+  const n = cellSizes(spec, dims);
   const k = 1 / Math.sqrt(dims.hidden);
   const inp: SequenceInputs = {
     xproj: roundF32(uniform(n.xproj, seed, -xScale, xScale)),
@@ -28,14 +31,14 @@ export function randomCase(cell: Cell, dims: SequenceDims, lengths: number[], se
     lengths: Int32Array.from(lengths),
     h0: roundF32(uniform(n.carry, seed + 2)),
   };
-  if (cell === 'gru') inp.b_hh = roundF32(uniform(n.b_hh, seed + 3, -k, k));
-  if (cell === 'lstm') inp.c0 = roundF32(uniform(n.carry, seed + 4));
+  if (spec.hhBias === 'bind') inp.b_hh = roundF32(uniform(n.b_hh, seed + 3, -k, k));
+  if (spec.cellState) inp.c0 = roundF32(uniform(n.carry, seed + 4));
   const grad: Grads = { dy: roundF32(uniform(n.y, seed + 5)), dhN: roundF32(uniform(n.carry, seed + 6)) };
-  if (cell === 'lstm') grad.dcN = roundF32(uniform(n.carry, seed + 7));
+  if (spec.cellState) grad.dcN = roundF32(uniform(n.carry, seed + 7));
   return { inp, grad };
 }
 
-/** The raw buffers the GPU loop leaves behind (float32). */
+/** The raw buffers the GPU passes leave behind (float32). */
 export interface GpuSequence {
   h_state: Float32Array;
   c_state: Float32Array | null;
@@ -47,77 +50,88 @@ export interface GpuSequence {
   dc_carry: Float32Array | null;
 }
 
-const f32 = (a: ArrayLike<number>, shape: number[]): Tensor => tensor(Float32Array.from(a), shape);
+/** How the launcher runs the steps: the variant, rows an invocation, one launch for all steps. */
+export interface Schedule {
+  variant: StepVariant;
+  rows?: 8 | 16 | 32;
+  wholeSequence?: boolean;
+}
 
-/** Runs the forward loop and the backward loop of `cell` on the GPU. Buffers the kernels must write
- *  completely start as NaN, so a missed element shows up as a mismatch. */
-export async function runSequenceGpu(cell: Cell, dims: SequenceDims, inp: SequenceInputs, grad: Grads): Promise<GpuSequence> {
+const f32 = (a: ArrayLike<number>, shape: number[]): Tensor => tensor(Float32Array.from(a), shape);
+const nan = (n: number, shape: number[]): Tensor => tensor(new Float32Array(n).fill(NaN), shape);
+
+/** Runs the forward and the backward pass of `kind` on the GPU under `schedule`; returns the
+ *  buffers and the launches of each step kernel. */
+export async function runSequenceGpu(
+  kind: CellKind, dims: SequenceDims, inp: SequenceInputs, grad: Grads, schedule: Schedule,
+): Promise<{ got: GpuSequence; launches: Map<string, number> }> {
+  const spec = CELLS[kind];
   const { batch: B, hidden: H, steps: T, dirs: D } = dims;
-  const n = cellSizes(cell, dims);
-  const G = n.xproj / (T * B * D * H);
-  const state0 = (v: ArrayLike<number>): Float32Array => {
+  const n = cellSizes(spec, dims);
+  const GH = spec.gates * H;
+  const state0 = (v: ArrayLike<number> | undefined): Tensor => {
     const a = new Float32Array(n.state).fill(NaN);
-    for (let d = 0; d < D; d++) a.set(Float32Array.from(v).subarray(d * B * H, (d + 1) * B * H), d * (T + 1) * B * H);
-    return a;
+    for (let d = 0; d < D; d++) a.set(Float32Array.from(v ?? new Float32Array(n.carry)).subarray(d * B * H, (d + 1) * B * H), d * (T + 1) * B * H);
+    return tensor(a, [D, T + 1, B, H]);
   };
   const t = {
-    xproj: f32(inp.xproj, [T, B, D * G * H]),
-    w_hh: f32(inp.w_hh, [D, G * H, H]),
-    b_hh: f32(inp.b_hh ?? new Float32Array(n.b_hh), [D, G * H]),
+    xproj: f32(inp.xproj, [T, B, D * GH]),
+    w_hh: f32(inp.w_hh, [D, GH, H]),
+    b_hh: f32(inp.b_hh ?? new Float32Array(n.b_hh), [D, GH]),
     lengths: tensor(Int32Array.from(inp.lengths), [B]),
-    h_state: f32(state0(inp.h0), [D, T + 1, B, H]),
-    c_state: f32(state0(inp.c0 ?? new Float32Array(n.carry)), [D, T + 1, B, H]),
-    // RNN saves nothing: a one-element placeholder keeps the object uniform.
-    gates: f32(new Float32Array(Math.max(n.gates, 1)).fill(NaN), n.gates ? [D, T, B, n.gates / (D * T * B)] : [1]),
-    y: f32(new Float32Array(n.y), [T, B, D * H]), // the caller zero-fills y
+    h_state: state0(inp.h0),
+    c_state: state0(inp.c0),
+    gates: spec.saved ? nan(n.gates, [D, T, B, spec.saved * H]) : undefined,
+    y: nan(n.y, [T, B, D * H]),
     dy: f32(grad.dy, [T, B, D * H]),
     dh_carry: f32(grad.dhN, [D, B, H]),
     dc_carry: f32(grad.dcN ?? new Float32Array(n.carry), [D, B, H]),
-    dgates_hh: f32(new Float32Array(n.dgates_hh).fill(NaN), [D, T, B, G * H]),
-    dxproj: f32(new Float32Array(n.xproj), [T, B, D * G * H]), // the caller zero-fills dxproj
+    dgates_hh: nan(n.dgates_hh, [D, T, B, GH]),
+    dxproj: nan(n.xproj, [T, B, D * GH]),
   };
-  const act = cell === 'rnn_relu' ? 'relu' : 'tanh';
+  const g = gpu();
+  const before = { ...g.tuning };
+  g.tuning.stepVariant = schedule.variant;
+  g.tuning.blockRows = schedule.rows;
+  g.tuning.wholeSequence = schedule.wholeSequence;
   try {
-    for (let step = 0; step < T; step++) {
-      const sd = { ...dims, step };
-      if (cell === 'lstm') encodeLstmStepForward(t, sd);
-      else if (cell === 'gru') encodeGruStepForward(t, sd);
-      else encodeRnnStepForward(t, sd, act);
-    }
-    for (let step = T - 1; step >= 0; step--) {
-      const sd = { ...dims, step };
-      if (cell === 'lstm') encodeLstmStepBackward(t, sd);
-      else if (cell === 'gru') encodeGruStepBackward(t, sd);
-      else encodeRnnStepBackward(t, sd, act);
-    }
-    const read = async (x: Tensor) => (await x.data()) as Float32Array;
-    return {
+    resetCounters();
+    encodeSequence(spec, 'forward', t, dims);
+    encodeSequence(spec, 'backward', t, dims);
+    const launches = new Map(counters().byKernel);
+    const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
+    const got: GpuSequence = {
       h_state: await read(t.h_state),
-      c_state: cell === 'lstm' ? await read(t.c_state) : null,
-      gates: n.gates ? await read(t.gates) : new Float32Array(0),
+      c_state: spec.cellState ? await read(t.c_state) : null,
+      gates: await read(t.gates),
       y: await read(t.y),
       dgates_hh: await read(t.dgates_hh),
       dxproj: await read(t.dxproj),
       dh_carry: await read(t.dh_carry),
-      dc_carry: cell === 'lstm' ? await read(t.dc_carry) : null,
+      dc_carry: spec.cellState ? await read(t.dc_carry) : null,
     };
+    return { got, launches };
   } finally {
-    for (const x of Object.values(t)) x.dispose();
+    g.tuning = before;
+    for (const x of Object.values(t)) x?.dispose();
   }
 }
 
-export interface CellTolerances {
-  forward: Tolerance;
-  backward: Tolerance;
+/** Forward outputs are sums of H products; backward ones of up to G·H (the recurrent gradient). */
+export function cellTolerances(kind: CellKind, H: number): { forward: Tolerance; backward: Tolerance } {
+  return { forward: reductionTol(H), backward: reductionTol(CELLS[kind].gates * H) };
 }
 
-/** Runs the GPU loop and expects every buffer to match the twins; returns the GPU buffers. */
+/** Runs the GPU passes and expects every buffer to match the twins; returns what runSequenceGpu does. */
 export async function expectSequenceMatchesTwin(
-  cell: Cell, dims: SequenceDims, inp: SequenceInputs, grad: Grads, tol: CellTolerances,
-): Promise<GpuSequence> {
-  const got = await runSequenceGpu(cell, dims, inp, grad);
-  const fwd = forwardSequenceRef(cell, dims, inp);
-  const bwd = backwardSequenceRef(cell, dims, inp, { h_state: got.h_state, c_state: got.c_state, gates: got.gates }, grad);
+  kind: CellKind, dims: SequenceDims, inp: SequenceInputs, grad: Grads, schedule: Schedule = { variant: 'simple' },
+): Promise<{ got: GpuSequence; launches: Map<string, number> }> {
+  const run = await runSequenceGpu(kind, dims, inp, grad, schedule);
+  const { got } = run;
+  const twin = TWINS[kind];
+  const tol = cellTolerances(kind, dims.hidden);
+  const fwd = forwardSequenceRef(twin, dims, inp);
+  const bwd = backwardSequenceRef(twin, dims, inp, { h_state: got.h_state, c_state: got.c_state, gates: got.gates }, grad);
   const pairs: [string, ArrayLike<number> | null, ArrayLike<number> | null, Tolerance][] = [
     ['h_state', got.h_state, fwd.h_state, tol.forward],
     ['c_state', got.c_state, fwd.c_state, tol.forward],
@@ -131,9 +145,9 @@ export async function expectSequenceMatchesTwin(
   for (const [name, g, w, t] of pairs) {
     if (!g || !w) continue;
     const m = firstMismatch(g, w, t);
-    expect(m, `${cell} ${name}: ${m}`).toBeNull();
+    expect(m, `${kind} ${name}: ${m}`).toBeNull();
   }
-  return got;
+  return run;
 }
 
 /** The shape table every cell runs: B, H (1, odd, ±1 around the workgroup size 64, past two

@@ -3,13 +3,14 @@
 // of every parameter, the input and the initial states with the float64 reference model.
 import { expect } from 'vitest';
 import { nn, resetCounters, tensor, tidy, type Tensor } from 'webrnn';
-import { rnnForwardRef, type RnnMode, type RnnRefConfig } from '../../src/reference/rnn_layer.js';
+import { rnnForwardRef, type RnnRefConfig } from '../../src/reference/rnn_layer.js';
 import { rnnBackwardRef } from '../../src/reference/rnn_layer_backward.js';
 import { expectAllClose, TOL } from './allclose.js';
 import { roundF32, uniform } from './rng.js';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
 
 export interface LayerCase {
-  mode: RnnMode;
+  mode: CellKind;
   layers: number;
   bidirectional: boolean;
   bias: boolean;
@@ -22,11 +23,26 @@ export interface LayerCase {
   h0: boolean;
 }
 
+type LayerOptions = ConstructorParameters<typeof nn.LSTM>[0];
+/** The layer (and its options) that runs each cell kind. */
+export const LAYERS: Record<CellKind, (o: LayerOptions) => nn.RNNBase> = {
+  rnn_tanh: (o) => new nn.RNN({ ...o, nonlinearity: 'tanh' }),
+  rnn_relu: (o) => new nn.RNN({ ...o, nonlinearity: 'relu' }),
+  lstm: (o) => new nn.LSTM(o),
+  gru: (o) => new nn.GRU(o),
+};
+
+export type AnyCell = nn.RNNCell | nn.LSTMCell | nn.GRUCell;
+/** The single-step module that runs each cell kind. */
+export const CELL_MODULES: Record<CellKind, (I: number, H: number, o: { bias?: boolean; seed?: number }) => AnyCell> = {
+  rnn_tanh: (I, H, o) => new nn.RNNCell(I, H, { ...o, nonlinearity: 'tanh' }),
+  rnn_relu: (I, H, o) => new nn.RNNCell(I, H, { ...o, nonlinearity: 'relu' }),
+  lstm: (I, H, o) => new nn.LSTMCell(I, H, o),
+  gru: (I, H, o) => new nn.GRUCell(I, H, o),
+};
+
 export function makeLayer(c: LayerCase, seed: number): nn.RNNBase {
-  const opts = { inputSize: c.I, hiddenSize: c.H, numLayers: c.layers, bias: c.bias, batchFirst: c.batchFirst, bidirectional: c.bidirectional, seed };
-  if (c.mode === 'lstm') return new nn.LSTM(opts);
-  if (c.mode === 'gru') return new nn.GRU(opts);
-  return new nn.RNN({ ...opts, nonlinearity: c.mode === 'rnn_relu' ? 'relu' : 'tanh' });
+  return LAYERS[c.mode]({ inputSize: c.I, hiddenSize: c.H, numLayers: c.layers, bias: c.bias, batchFirst: c.batchFirst, bidirectional: c.bidirectional, seed });
 }
 
 export const layerCaseName = (c: LayerCase): string =>
@@ -41,7 +57,7 @@ export async function checkLayerAgainstReference(c: LayerCase, afterBackward?: (
   const layer = makeLayer(c, 11);
   const D = c.bidirectional ? 2 : 1;
   const LD = c.layers * D;
-  const lstm = c.mode === 'lstm';
+  const lstm = CELLS[c.mode].cellState;
   const x = roundF32(uniform(c.T * c.B * c.I, 1, -2, 2));
   const h0 = c.h0 ? roundF32(uniform(LD * c.B * c.H, 2)) : undefined;
   const c0 = c.h0 && lstm ? roundF32(uniform(LD * c.B * c.H, 3)) : undefined;

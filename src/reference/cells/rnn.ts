@@ -1,13 +1,15 @@
 // CPU twins of rnn_step_forward.wgsl / rnn_step_backward.wgsl: one Elman RNN step s for every
-// (direction d, batch row b, unit j), float64, same layout and carry rules (see cells.ts).
+// (direction d, batch row b, unit j), float64, same layout and carry rules (see sequence.ts).
 // h = act(xproj + W_hh·h_prev) with act = tanh or relu; xproj already holds b_ih + b_hh.
-import type { Arr, StepDims } from './cells.js';
+import { rnnRelu, rnnTanh } from '../../kernels/cells/rnn.js';
+import { addRecurrent, affine } from './affine.js';
+import type { CellTwin, LayerStepRef, StepBuffers, StepDims } from './sequence.js';
 
 export type Nonlinearity = 'tanh' | 'relu';
 
 /** One forward RNN step over both directions (nothing saved: h itself gives act'). */
 export function rnnStepForwardRef(
-  b: { xproj: Arr; w_hh: Arr; lengths: Arr; h_state: Float64Array; y: Float64Array },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
   act: Nonlinearity = 'tanh',
 ): void {
@@ -37,7 +39,7 @@ export function rnnStepForwardRef(
 
 /** One backward RNN step: dpre = dH·act'(h), with dH = dy + the recurrent gradient or the carry. */
 export function rnnStepBackwardRef(
-  b: { w_hh: Arr; lengths: Arr; h_state: Arr; dy: Arr; dh_carry: Arr; dgates_hh: Float64Array; dxproj: Float64Array },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
   act: Nonlinearity = 'tanh',
 ): void {
@@ -72,3 +74,36 @@ export function rnnStepBackwardRef(
     }
   }
 }
+
+/** Textbook step: h = act(xi + W_hh·h_prev + b_hh); the cache is h (act' is read off it). */
+function layerStep(act: Nonlinearity): LayerStepRef {
+  return {
+    forward({ H, wHh, bHh }, xi, hPrev) {
+      const hh = affine(wHh, H, H, hPrev, bHh);
+      const h = Float64Array.from(hh, (v, j) => {
+        const a = xi[j]! + v;
+        return act === 'tanh' ? Math.tanh(a) : Math.max(a, 0);
+      });
+      return { h, c: null, cache: { h, hPrev } };
+    },
+    backward({ H, wHh }, cache, dh, _dc, dW) {
+      const { h, hPrev } = cache as { h: Float64Array; hPrev: Float64Array };
+      // tanh' = 1 − tanh²; relu' = 1 where the output is positive (PyTorch: 0 at the kink)
+      const dpre = Float64Array.from(dh, (v, j) => v * (act === 'tanh' ? 1 - h[j]! * h[j]! : h[j]! > 0 ? 1 : 0));
+      return { dxi: dpre, dhPrev: addRecurrent(dW, wHh, H, H, dpre, hPrev), dcPrev: null };
+    },
+  };
+}
+
+export const rnnTanhTwin: CellTwin = {
+  spec: rnnTanh,
+  forward: [(b, d) => rnnStepForwardRef(b, d, 'tanh')],
+  backward: [(b, d) => rnnStepBackwardRef(b, d, 'tanh')],
+  layer: layerStep('tanh'),
+};
+export const rnnReluTwin: CellTwin = {
+  spec: rnnRelu,
+  forward: [(b, d) => rnnStepForwardRef(b, d, 'relu')],
+  backward: [(b, d) => rnnStepBackwardRef(b, d, 'relu')],
+  layer: layerStep('relu'),
+};

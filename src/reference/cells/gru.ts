@@ -1,13 +1,13 @@
 // CPU twins of gru_step_forward.wgsl / gru_step_backward.wgsl: one GRU step s for every
-// (direction d, batch row b, unit j), float64, same layout and carry rules (see cells.ts).
+// (direction d, batch row b, unit j), float64, same layout and carry rules (see sequence.ts).
 // Gate order r, z, n (PyTorch); xproj holds W_ih·x + b_ih only, b_hh is added to the recurrent part.
-import type { Arr, StepDims } from './cells.js';
-
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+import { gru } from '../../kernels/cells/gru.js';
+import { addRecurrent, affine, sigmoid } from './affine.js';
+import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward GRU step over both directions; saves (r, z, n, hh_n) for the backward. */
 export function gruStepForwardRef(
-  b: { xproj: Arr; w_hh: Arr; b_hh: Arr; lengths: Arr; h_state: Float64Array; gates: Float64Array; y: Float64Array },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
 ): void {
   for (let d = 0; d < D; d++) {
@@ -46,7 +46,7 @@ export function gruStepForwardRef(
 
 /** One backward GRU step; dh_carry holds dhN until the sequence's last step, then dH_{s}⊙z_{s}. */
 export function gruStepBackwardRef(
-  b: { w_hh: Arr; lengths: Arr; gates: Arr; h_state: Arr; dy: Arr; dh_carry: Float64Array; dgates_hh: Float64Array; dxproj: Float64Array },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
 ): void {
   for (let d = 0; d < D; d++) {
@@ -90,3 +90,48 @@ export function gruStepBackwardRef(
     }
   }
 }
+
+interface GruCache {
+  hPrev: Float64Array;
+  gates: Float64Array; // r, z, n
+  hhn: Float64Array; // W_hn·h_prev + b_hn
+}
+
+export const gruTwin: CellTwin = {
+  spec: gru,
+  forward: [gruStepForwardRef],
+  backward: [gruStepBackwardRef],
+  layer: {
+    // n = tanh(xi_n + r ⊙ (W_hn·h + b_hn)); h' = (1 − z) ⊙ n + z ⊙ h
+    forward({ H, wHh, bHh }, xi, hPrev) {
+      const hh = affine(wHh, 3 * H, H, hPrev, bHh);
+      const gates = new Float64Array(3 * H);
+      const hhn = hh.slice(2 * H);
+      const h = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(xi[j]! + hh[j]!);
+        const z = sigmoid(xi[H + j]! + hh[H + j]!);
+        const n = Math.tanh(xi[2 * H + j]! + r * hhn[j]!);
+        h[j] = (1 - z) * n + z * hPrev[j]!;
+        [r, z, n].forEach((v, k) => (gates[k * H + j] = v));
+      }
+      return { h, c: null, cache: { hPrev, gates, hhn } satisfies GruCache };
+    },
+    backward({ H, wHh }, cache, dh, _dc, dW) {
+      const { hPrev, gates, hhn } = cache as GruCache;
+      const dxi = new Float64Array(3 * H);
+      const dhh = new Float64Array(3 * H);
+      for (let j = 0; j < H; j++) {
+        const [r, z, n] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!];
+        const dnPre = dh[j]! * (1 - z) * (1 - n * n);
+        const drPre = dnPre * hhn[j]! * r * (1 - r);
+        const dzPre = dh[j]! * (hPrev[j]! - n) * z * (1 - z);
+        [drPre, dzPre, dnPre].forEach((v, k) => (dxi[k * H + j] = v));
+        [drPre, dzPre, dnPre * r].forEach((v, k) => (dhh[k * H + j] = v)); // hh_n enters n only through r·hh_n
+      }
+      const dhPrev = addRecurrent(dW, wHh, 3 * H, H, dhh, hPrev);
+      for (let j = 0; j < H; j++) dhPrev[j] += dh[j]! * gates[H + j]!; // the direct path z ⊙ h_prev
+      return { dxi, dhPrev, dcPrev: null };
+    },
+  },
+};

@@ -1,13 +1,13 @@
 // CPU twins of lstm_step_forward.wgsl / lstm_step_backward.wgsl: one LSTM step s for every
-// (direction d, batch row b, unit j), float64, same layout and carry rules (see cells.ts).
+// (direction d, batch row b, unit j), float64, same layout and carry rules (see sequence.ts).
 // Gate order i, f, g, o (PyTorch); xproj already holds b_ih + b_hh.
-import type { Arr, StepDims } from './cells.js';
-
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+import { lstm } from '../../kernels/cells/lstm.js';
+import { addRecurrent, affine, sigmoid } from './affine.js';
+import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward LSTM step over both directions: gates, c and h of step `step`, y at its time position. */
 export function lstmStepForwardRef(
-  b: { xproj: Arr; w_hh: Arr; lengths: Arr; h_state: Float64Array; c_state: Float64Array; gates: Float64Array; y: Float64Array },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
 ): void {
   for (let d = 0; d < D; d++) {
@@ -50,10 +50,7 @@ export function lstmStepForwardRef(
 
 /** One backward LSTM step: gate gradients of step `step` from dy, the carries and step s+1's dgates_hh. */
 export function lstmStepBackwardRef(
-  b: {
-    w_hh: Arr; lengths: Arr; gates: Arr; c_state: Arr; dy: Arr; dh_carry: Arr;
-    dc_carry: Float64Array; dgates_hh: Float64Array; dxproj: Float64Array;
-  },
+  b: StepBuffers,
   { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
 ): void {
   for (let d = 0; d < D; d++) {
@@ -99,3 +96,49 @@ export function lstmStepBackwardRef(
     }
   }
 }
+
+interface LstmCache {
+  hPrev: Float64Array;
+  cPrev: Float64Array;
+  gates: Float64Array; // i, f, g, o after activation
+  c: Float64Array;
+}
+
+export const lstmTwin: CellTwin = {
+  spec: lstm,
+  forward: [lstmStepForwardRef],
+  backward: [lstmStepBackwardRef],
+  layer: {
+    forward({ H, wHh, bHh }, xi, hPrev, cPrev) {
+      const hh = affine(wHh, 4 * H, H, hPrev, bHh);
+      const pre = (k: number, j: number) => xi[k * H + j]! + hh[k * H + j]!;
+      const gates = new Float64Array(4 * H);
+      const c = new Float64Array(H);
+      const h = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        const [i, f, g, o] = [sigmoid(pre(0, j)), sigmoid(pre(1, j)), Math.tanh(pre(2, j)), sigmoid(pre(3, j))];
+        c[j] = f * cPrev![j]! + i * g;
+        h[j] = o * Math.tanh(c[j]!);
+        [i, f, g, o].forEach((v, k) => (gates[k * H + j] = v));
+      }
+      return { h, c, cache: { hPrev, cPrev: cPrev!, gates, c } satisfies LstmCache };
+    },
+    backward({ H, wHh }, cache, dh, dcIn, dW) {
+      const { hPrev, cPrev, gates, c } = cache as LstmCache;
+      const dpre = new Float64Array(4 * H);
+      const dcPrev = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        const [i, f, g, o] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!, gates[3 * H + j]!];
+        const tc = Math.tanh(c[j]!);
+        // h = o·tanh(c): dc gets dh·o·(1 − tanh²c) on top of the carried dc
+        const dc = dcIn![j]! + dh[j]! * o * (1 - tc * tc);
+        dpre[j] = dc * g * i * (1 - i); // c = f·c_prev + i·g, σ' = σ(1 − σ)
+        dpre[H + j] = dc * cPrev[j]! * f * (1 - f);
+        dpre[2 * H + j] = dc * i * (1 - g * g);
+        dpre[3 * H + j] = dh[j]! * tc * o * (1 - o);
+        dcPrev[j] = dc * f;
+      }
+      return { dxi: dpre, dhPrev: addRecurrent(dW, wHh, 4 * H, H, dpre, hPrev), dcPrev };
+    },
+  },
+};

@@ -1,0 +1,16 @@
+// Every cell kind's twins, by kind (a missing kind fails tsc): what the reference model and the
+// kernel tests look a kind up in.
+import type { CellKind } from '../../kernels/cells/spec.js';
+import { gruTwin } from './gru.js';
+import { lstmTwin } from './lstm.js';
+import { rnnReluTwin, rnnTanhTwin } from './rnn.js';
+import type { CellTwin } from './sequence.js';
+
+export const TWINS: Readonly<Record<CellKind, CellTwin>> = {
+  rnn_tanh: rnnTanhTwin,
+  rnn_relu: rnnReluTwin,
+  lstm: lstmTwin,
+  gru: gruTwin,
+};
+
+export * from './sequence.js';

@@ -1,7 +1,7 @@
 // gru_step_forward.wgsl: GRU step s (processing order) for all B sequences and both directions,
 // fused (PyTorch order r, z, n): hh = W_hh·h_prev + b_hh; r = σ(x_r + hh_r); z = σ(x_z + hh_z);
-// n = tanh(x_n + r⊙hh_n); h = (1 − z)⊙n + z⊙h_prev. One invocation: unit j (x), row b (y), direction d (z).
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
+// n = tanh(x_n + r⊙hh_n); h = (1 − z)⊙n + z⊙h_prev. One invocation: unit j (x), row b (y),
+// direction d (z). Prelude: step.wgsl.
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 3H, H]
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
@@ -13,33 +13,26 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
+  if (!in_grid(gid)) { return; }
+  let p = place(gid);
   let H = dims.hidden;
-  let B = dims.batch;
-  let T = dims.steps;
-  let D = dims.dirs;
-  let s = dims.step;
-  let j = gid.x;
-  let b = gid.y;
-  let d = gid.z;
-  if (j >= H || b >= B || d >= D) { return; }
-  let prev = ((d * (T + 1u) + s) * B + b) * H; // state slot s
-  let next = prev + B * H;                     // state slot s + 1
-  let g_at = ((d * T + s) * B + b) * 4u * H;
-  let len = u32(lengths[b]);
-  if (s >= len) {
-    // Past this sequence's end: carry the state through. y at time s is padding (both directions
-    // cover 0 .. len−1 while active), so this step writes its zero: y needs no zero-fill.
+  let j = p.j;
+  let prev = state_row(p, p.s);
+  let next = state_row(p, p.s + 1u);
+  let g_at = step_row(p, p.s, 4u * H) + j;
+  let y_at = seq_row(p, H) + j;
+  if (!p.live) {
+    // Past this sequence's end: carry the state through; y at the padding position is 0, so y
+    // needs no zero-fill.
     h_state[next + j] = h_state[prev + j];
-    for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
-    y[(s * B + b) * D * H + d * H + j] = 0.0;
+    for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+    y[y_at] = 0.0;
     return;
   }
-  // The reverse direction starts at each sequence's own end.
-  let tpos = select(s, len - 1u - s, d == 1u);
-  let x_at = (tpos * B + b) * D * 3u * H + d * 3u * H;
+  let x_at = seq_row(p, 3u * H) + j;
   // Row k·H + j of W_hh per gate: neighbouring invocations read rows H floats apart (not
   // coalesced); h_prev[i] is one address for the whole workgroup (a cache broadcast).
-  let bias = d * 3u * H + j;
+  let bias = p.d * 3u * H + j;
   let w0 = bias * H;
   let gs = H * H; // distance between the gate blocks of W_hh
   var hh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
@@ -47,14 +40,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let w = w0 + i;
     hh += h_state[prev + i] * vec3f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs]);
   }
-  let r = sigmoid(xproj[x_at + j] + hh.x);
-  let z = sigmoid(xproj[x_at + H + j] + hh.y);
-  let n = tanh_safe(xproj[x_at + 2u * H + j] + r * hh.z);
+  let r = sigmoid(xproj[x_at] + hh.x);
+  let z = sigmoid(xproj[x_at + H] + hh.y);
+  let n = tanh_safe(xproj[x_at + 2u * H] + r * hh.z);
   let h = (1.0 - z) * n + z * h_state[prev + j];
   h_state[next + j] = h;
-  gates[g_at + j] = r;
-  gates[g_at + H + j] = z;
-  gates[g_at + 2u * H + j] = n;
-  gates[g_at + 3u * H + j] = hh.z; // hh_n: the backward needs it for dr
-  y[(tpos * B + b) * D * H + d * H + j] = h;
+  gates[g_at] = r;
+  gates[g_at + H] = z;
+  gates[g_at + 2u * H] = n;
+  gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+  y[y_at] = h;
 }

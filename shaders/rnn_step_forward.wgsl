@@ -1,8 +1,7 @@
 // rnn_step_forward.wgsl: Elman RNN step s (processing order) for all B sequences and both
 // directions, fused: h = act(xproj[tpos] + W_hh·h_prev), act = tanh, or relu when RELU is set.
-// One invocation: unit j (x) of batch row b (y), direction d (z).
+// One invocation: unit j (x) of batch row b (y), direction d (z). Prelude: step.wgsl.
 override RELU: bool = false;
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
@@ -12,35 +11,26 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
+  if (!in_grid(gid)) { return; }
+  let p = place(gid);
   let H = dims.hidden;
-  let B = dims.batch;
-  let T = dims.steps;
-  let D = dims.dirs;
-  let s = dims.step;
-  let j = gid.x;
-  let b = gid.y;
-  let d = gid.z;
-  if (j >= H || b >= B || d >= D) { return; }
-  let prev = ((d * (T + 1u) + s) * B + b) * H; // state slot s
-  let next = prev + B * H;                     // state slot s + 1
-  let len = u32(lengths[b]);
-  if (s >= len) {
-    // Past this sequence's end: carry the state through. y at time s is padding (both directions
-    // cover 0 .. len−1 while active), so this step writes its zero: y needs no zero-fill.
-    h_state[next + j] = h_state[prev + j];
-    y[(s * B + b) * D * H + d * H + j] = 0.0;
+  let prev = state_row(p, p.s);
+  let next = state_row(p, p.s + 1u);
+  let at = seq_row(p, H) + p.j; // xproj and y share the [T, B, D·H] layout
+  if (!p.live) {
+    // Past this sequence's end: carry the state through; y at the padding position is 0, so y
+    // needs no zero-fill.
+    h_state[next + p.j] = h_state[prev + p.j];
+    y[at] = 0.0;
     return;
   }
-  // The reverse direction starts at each sequence's own end.
-  let tpos = select(s, len - 1u - s, d == 1u);
-  let at = (tpos * B + b) * D * H + d * H + j; // xproj and y share the [T, B, D·H] layout
   // Row j of W_hh: neighbouring invocations read rows H floats apart (not coalesced); h_prev[i]
   // is one address for the whole workgroup (a cache broadcast).
-  let w0 = (d * H + j) * H;
+  let w0 = (p.d * H + p.j) * H;
   var pre = xproj[at];
   for (var i = 0u; i < H; i++) { pre += h_state[prev + i] * w_hh[w0 + i]; }
   // relu as select(x, 0, x <= 0) keeps NaN (max(x, 0) need not).
   let h = select(tanh_safe(pre), select(pre, 0.0, pre <= 0.0), RELU);
-  h_state[next + j] = h;
+  h_state[next + p.j] = h;
   y[at] = h;
 }

@@ -8,7 +8,7 @@ import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = defineKernel({
   name: 'gru_step_forward',
-  wgsl: [wgsl.activations, wgsl.gru_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.gru_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
     h_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -19,7 +19,7 @@ export const gruStepForward = defineKernel({
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
 export const gruStepBackward = defineKernel({
   name: 'gru_step_backward',
-  wgsl: [wgsl.activations, wgsl.gru_step_backward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_backward, wgsl.gru_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dy: 'read',
     dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',

@@ -7,7 +7,7 @@ import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -19,7 +19,7 @@ export const lstmStepForward = defineKernel({
  *  dgates_hh[step+1]. Nine storage buffers: more than WebGPU's guaranteed 8 (the launcher checks). */
 export const lstmStepBackward = defineKernel({
   name: 'lstm_step_backward',
-  wgsl: [wgsl.activations, wgsl.lstm_step_backward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_backward, wgsl.lstm_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', c_state: 'read', dy: 'read', dh_carry: 'read',
     dc_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',

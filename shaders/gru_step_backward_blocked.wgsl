@@ -1,9 +1,8 @@
 // gru_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of gru_step_backward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation handles units 4q .. 4q+3
 // (x: quad q) of ROWS batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
-// every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. The
-// recurrent gradient Σ_n dgates_hh[s+1, b, n]·W_hh[n, j] is computed as in
-// lstm_step_backward_blocked.wgsl (why: see lstm_step_forward_blocked.wgsl).
+// every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. Preludes:
+// broadcast.wgsl, step_backward_blocked.wgsl (the recurrent gradient).
 const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
 override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
 // Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
@@ -19,13 +18,6 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(7) var<storage, read_write> dxproj: array<vec4f>;   // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
 @group(0) @binding(8) var<uniform> dims: Dims;
 
-fn store4(at: u32, v: vec4f) {
-  dgates_hh[at] = v.x;
-  dgates_hh[at + 1u] = v.y;
-  dgates_hh[at + 2u] = v.z;
-  dgates_hh[at + 3u] = v.w;
-}
-
 // BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+ROWS−1, direction d.
 fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
@@ -36,20 +28,7 @@ fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let G = 3u * H;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
-  if (s + 1u < T) {
-    let next = (d * T + s + 1u) * B; // first row of step s+1
-    for (var n0 = 0u; n0 < G; n0 += 8u) {
-      let w = (d * G + n0) * H4 + q; // W_hh[n0, 4q .. 4q+3]; row n0 + kk is kk·H4 further
-      let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
-      let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
-      for (var r = 0u; r < RB; r++) {
-        if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-          let dg = dgates_hh[(next + b0 + r) * G + n0 + lane]; // dgates_hh[s+1, b0 + r, n0 + lane]
-          acc[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
-        }
-      }
-    }
-  }
+  if (s + 1u < T) { add_recurrent_grad(&acc, s, q, b0, d, lane, G, G); }
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;

@@ -38,7 +38,7 @@ export const gruStepForwardBlocked = defineKernel({
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = defineKernel({
   name: 'gru_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.gru_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,
   ...blockedKernelBase(4),
 });

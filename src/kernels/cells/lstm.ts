@@ -38,7 +38,7 @@ export const lstmStepForwardBlocked = defineKernel({
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = defineKernel({
   name: 'lstm_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
   bindings: lstmStepBackward.bindings,
   ...blockedKernelBase(4),
 });

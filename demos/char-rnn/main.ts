@@ -52,7 +52,7 @@ function checkConfig(c: CharRnnConfig): void {
   if (!(c.temperature >= 0 && Number.isFinite(c.temperature))) throw new Error(`char-rnn: temperature = ${c.temperature} must be a finite number ≥ 0`);
 }
 
-/** The default text seen from a bundle two folders deep (dist/node/cli.js), where text.ts's own
+/** The default text seen from a bundle two folders deep (dist/cli/webrnn.js), where text.ts's own
  *  module-relative URL no longer points into demos/ (this file is two folders deep as well). */
 const BUNDLED_TEXT_URL = new URL('../../demos/char-rnn/data/kjv-genesis-exodus.txt', import.meta.url);
 

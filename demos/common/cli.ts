@@ -1,4 +1,4 @@
-// Command-line parsing for `webrnn <demo> [flags]`, shared by the Node CLI (src/cli.ts) and usable by
+// Command-line parsing for `webrnn <demo> [flags]`, shared by the Node CLI (demos/cli.ts) and usable by
 // a page for URL queries: flags are the demo's OptionSpecs (camelCase names, written --kebab-case)
 // plus the host flags below. Pure TypeScript, no Node APIs; bad input throws UsageError (exit 2).
 import type { Demo, OptionSpec } from './demo.js';

@@ -1,5 +1,5 @@
 // The contract every demo follows: one `Demo` object per folder (demos/<name>/main.ts), run by the
-// Node CLI (src/cli.ts) and by the demo's browser page with the same code and different hooks.
+// Node CLI (demos/cli.ts) and by the demo's browser page with the same code and different hooks.
 
 /** One progress report, sent every few steps. */
 export interface Progress {

@@ -1,6 +1,7 @@
-// binary-add (seed 000): an LSTM learns 8-bit binary addition, two bits in per step and the sum bit
-// out, least significant bit first, and is scored on held-out pairs it never trained on. Shared by
-// the Node CLI and the browser page: no Node-only imports here.
+// binary-add (Trask's classic "Anyone Can Learn To Code an LSTM-RNN"): an LSTM learns 8-bit binary
+// addition, two bits in per step and the sum bit out, least significant bit first, and is scored on
+// held-out pairs it never trained on. Shared by the Node CLI and the browser page: no Node-only
+// imports here.
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import type { CliOption } from '../common/cli.js';
@@ -152,10 +153,10 @@ async function run(config: BinaryAddConfig, hooks: DemoHooks): Promise<DemoResul
   };
 }
 
-/** The binary-add demo (seed 000). */
+/** The binary-add demo (Trask's binary-addition LSTM). */
 export const demo: Demo<BinaryAddConfig> = {
   name: 'binary-add',
-  description: 'An LSTM learns 8-bit binary addition, LSB first; scored on held-out pairs (seed 000)',
+  description: 'An LSTM learns 8-bit binary addition, LSB first; scored on held-out pairs (Trask\'s classic example)',
   options,
   defaults,
   smoke: { steps: 40, hidden: 8, holdout: 64, evalEvery: 20, examples: 1 },

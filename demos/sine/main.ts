@@ -1,6 +1,7 @@
-// sine (seeds 002, 003): an LSTM reads a window of a series and predicts its next value, for sin(t)
-// and x·sin(x)/3 + 2·sin(5x); trained on the first part of each series, scored by the RMSE on the
-// later part, with plots of true against predicted. Shared by the Node CLI and the browser page.
+// sine (the classic TensorFlow LSTM sine predictor, and the x·sin(x)/3 + 2·sin(5x) series of Géron's
+// Hands-On Machine Learning, ch. 14): an LSTM reads a window of a series and predicts its next value;
+// trained on the first part of each series, scored by the RMSE on the later part, with plots of true
+// against predicted. Shared by the Node CLI and the browser page.
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../binary-add/checkpoint.js';
@@ -169,10 +170,10 @@ async function run(config: SineConfig, hooks: DemoHooks): Promise<DemoResult> {
   return { summary, plots };
 }
 
-/** The sine demo (seeds 002 and 003). */
+/** The sine demo (the classic sine predictor and Géron's series). */
 export const demo: Demo<SineConfig> = {
   name: 'sine',
-  description: 'An LSTM predicts the next value of sin(t) and x·sin(x)/3 + 2·sin(5x) from a window; test RMSE and plots (seeds 002, 003)',
+  description: 'An LSTM predicts the next value of sin(t) and x·sin(x)/3 + 2·sin(5x) from a window; test RMSE and plots (the classic sine predictor; Géron\'s Hands-On ML series)',
   options,
   defaults,
   smoke: { steps: 30, hidden: 8, points: 120, window: 8, batch: 16, evalEvery: 0 },

@@ -23,7 +23,7 @@ const config = (c: Partial<SineConfig>): SineConfig => ({ ...demo.defaults, ...d
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe('sine data (no GPU)', () => {
-  test('the series follow their formulas (seed 002: x·sin(x)/3 + 2·sin(5x))', () => {
+  test("the series follow their formulas (Géron's x·sin(x)/3 + 2·sin(5x))", () => {
     const s = makeSeries('sin', 100, 10, 0.2);
     const x = makeSeries('xsin', 100, 10, 0.2);
     for (const i of [0, 17, 99]) {

@@ -61,7 +61,7 @@ function checkConfig(c: BinaryAddConfig): void {
   if (!(c.clip >= 0)) throw new Error(`binary-add: clip = ${c.clip} must be non-negative`);
 }
 
-/** Seed 000's printout of one sum: the operands, the prediction and the truth, bits MSB first. */
+/** Trask's printout of one sum: the operands, the prediction and the truth, bits MSB first. */
 export function formatSum({ a, b }: Pair, predicted: number, bits: number): string[] {
   return [
     `a:   ${formatBits(a, bits)}`,

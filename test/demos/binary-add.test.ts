@@ -5,21 +5,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
 import { AdditionData, bit, decode, encode, formatBits } from '../../demos/binary-add/data.js';
 import { demo, formatSum, type BinaryAddConfig } from '../../demos/binary-add/main.js';
-import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { Random } from '../../src/util/random.js';
-
-/** Hooks that record everything; stop after `stopAfter` progress reports; `load` returns the bytes. */
-function recorder(opts: { stopAfter?: number; load?: Uint8Array } = {}) {
-  const rec = { logs: [] as string[], progress: [] as Progress[], saves: [] as Uint8Array[] };
-  const hooks: DemoHooks = {
-    progress: (p) => rec.progress.push(p),
-    log: (line) => rec.logs.push(line),
-    shouldStop: () => opts.stopAfter !== undefined && rec.progress.length >= opts.stopAfter - 1,
-    save: async (bytes) => void rec.saves.push(bytes),
-    load: async () => opts.load ?? null,
-  };
-  return { rec, hooks };
-}
+import { recorder } from '../util/demo_hooks.js';
 
 const config = (c: Partial<BinaryAddConfig>): BinaryAddConfig => ({ ...demo.defaults, ...c });
 

@@ -3,21 +3,9 @@
 // beats the "repeat the last value" forecast; stop + save and resume work.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
-import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { batch, makeSeries, rmse, targets } from '../../demos/sine/data.js';
 import { demo, type SineConfig } from '../../demos/sine/main.js';
-
-function recorder(opts: { stopAfter?: number; load?: Uint8Array } = {}) {
-  const rec = { logs: [] as string[], progress: [] as Progress[], saves: [] as Uint8Array[] };
-  const hooks: DemoHooks = {
-    progress: (p) => rec.progress.push(p),
-    log: (line) => rec.logs.push(line),
-    shouldStop: () => opts.stopAfter !== undefined && rec.progress.length >= opts.stopAfter - 1,
-    save: async (bytes) => void rec.saves.push(bytes),
-    load: async () => opts.load ?? null,
-  };
-  return { rec, hooks };
-}
+import { recorder } from '../util/demo_hooks.js';
 
 const config = (c: Partial<SineConfig>): SineConfig => ({ ...demo.defaults, ...demo.smoke, ...c });
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;

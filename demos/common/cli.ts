@@ -33,6 +33,28 @@ export const COMMON_RULES: Readonly<Record<string, OptionRule>> = {
   cell: { choices: ['lstm', 'gru'] },
 };
 
+/**
+ * The options of a TrainingConfig, in its order; a demo says what its steps, batches, learning
+ * rate and seed mean.
+ */
+export function trainingOptions(help: { steps: string; batch: string; lr: string; seed: string }): CliOption[] {
+  return [
+    { name: 'steps', type: 'number', min: 1, help: help.steps },
+    { name: 'batch', type: 'number', help: help.batch },
+    { name: 'hidden', type: 'number', help: 'hidden units per layer' },
+    { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
+    { name: 'cell', type: 'string', help: 'recurrent cell' },
+    { name: 'lr', type: 'number', help: help.lr },
+    { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
+    { name: 'seed', type: 'number', help: help.seed },
+  ];
+}
+
+/** The options with each one's default taken from the demo's defaults. */
+export function withDefaults(options: CliOption[], defaults: Record<string, unknown>): CliOption[] {
+  return options.map((o) => ({ ...o, default: defaults[o.name] }) as CliOption);
+}
+
 /** What the host (CLI) does with the run, whatever the demo. */
 export interface HostFlags {
   save?: string;

@@ -38,6 +38,19 @@ export interface DemoResult {
   plots: { name: string; title: string; series: Series[] }[];
 }
 
+/** The settings of a demo that trains one recurrent model for a number of steps (binary-add, sine). */
+export type TrainingConfig = {
+  steps: number;
+  batch: number;
+  hidden: number;
+  layers: number;
+  cell: 'lstm' | 'gru';
+  lr: number;
+  /** Global gradient-norm clip (0: off). */
+  clip: number;
+  seed: number;
+};
+
 /** A command-line option of a demo (also used to build --help). */
 export interface OptionSpec {
   name: string;

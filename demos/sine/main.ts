@@ -5,12 +5,12 @@
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../binary-add/checkpoint.js';
-import type { CliOption } from '../common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Series } from '../common/demo.js';
+import { trainingOptions, withDefaults } from '../common/cli.js';
+import type { Demo, DemoHooks, DemoResult, Series, TrainingConfig } from '../common/demo.js';
 import { makeSeries, rmse, SERIES, targets, type SeriesData, type SeriesName } from './data.js';
-import { predict, SineModels, trainStep, type Cell } from './model.js';
+import { predict, SineModels, trainStep } from './model.js';
 
-export type SineConfig = {
+export type SineConfig = TrainingConfig & {
   /** Which series: both, sin or xsin. */
   series: 'both' | SeriesName;
   window: number;
@@ -18,15 +18,6 @@ export type SineConfig = {
   points: number;
   /** The last part of each series, used only for testing. */
   testFraction: number;
-  steps: number;
-  batch: number;
-  hidden: number;
-  layers: number;
-  cell: Cell;
-  lr: number;
-  /** Global gradient-norm clip (0: off). */
-  clip: number;
-  seed: number;
   /** Steps between test-RMSE evaluations (0: only at the end). */
   evalEvery: number;
 };
@@ -36,21 +27,19 @@ const defaults: SineConfig = {
   cell: 'lstm', lr: 0.01, clip: 1, seed: 0, evalEvery: 100,
 };
 
-const options: CliOption[] = [
+const options = withDefaults([
   { name: 'series', type: 'string', choices: ['both', 'sin', 'xsin'], help: 'sin = sin(t), xsin = x·sin(x)/3 + 2·sin(5x)' },
   { name: 'window', type: 'number', integer: true, min: 1, help: 'values the network reads before predicting the next' },
   { name: 'points', type: 'number', integer: true, min: 3, help: 'samples per series' },
   { name: 'testFraction', type: 'number', min: 0, minExclusive: true, max: 0.9, help: 'last part of each series kept for testing' },
-  { name: 'steps', type: 'number', min: 1, help: 'training steps (one batch of each series per step)' },
-  { name: 'batch', type: 'number', help: 'windows per series per step' },
-  { name: 'hidden', type: 'number', help: 'hidden units per layer' },
-  { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
-  { name: 'cell', type: 'string', help: 'recurrent cell' },
-  { name: 'lr', type: 'number', help: 'Adam learning rate (cosine-decayed to lr/20)' },
-  { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
-  { name: 'seed', type: 'number', help: 'seed of the weights and the batches' },
+  ...trainingOptions({
+    steps: 'training steps (one batch of each series per step)',
+    batch: 'windows per series per step',
+    lr: 'Adam learning rate (cosine-decayed to lr/20)',
+    seed: 'seed of the weights and the batches',
+  }),
   { name: 'evalEvery', type: 'number', integer: true, min: 0, help: 'steps between test-RMSE evaluations (0: at the end only)' },
-].map((o) => ({ ...o, default: defaults[o.name as keyof SineConfig] }) as CliOption);
+], defaults);
 
 function checkConfig(c: SineConfig): void {
   if (!['both', 'sin', 'xsin'].includes(c.series)) throw new Error(`sine: series '${c.series}' must be both, sin or xsin`);

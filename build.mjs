@@ -1,5 +1,6 @@
 // Build script. `node build.mjs --gen` only embeds shaders/*.wgsl into src/kernels/wgsl.gen.ts;
-// `node build.mjs` also bundles the library for the browser and for Node (and the Node tools).
+// `node build.mjs` also bundles the library for the browser and for Node, the demo pages, and the
+// Node programs beside the library (the `webrnn` demo command, the benchmark).
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -87,8 +88,14 @@ function writeDemoOutputs(outputFiles) {
   for (const f of readdirSync(dir)) if (/\.js(\.map)?$/.test(f) && !keep.has(join(dir, f))) rmSync(join(dir, f), { force: true });
 }
 
-/** Node-only entry points bundled beside the library (CLI, benchmark). Missing ones are skipped. */
-const nodeTools = ['src/cli.ts', 'bench/bench.ts'];
+/**
+ * Node programs built on the library, each a bundle of its own: the `webrnn` demo command and the
+ * benchmark. They live outside src/ and import it; the library bundles never include them.
+ */
+const nodeTools = [
+  { in: 'demos/cli.ts', out: 'cli/webrnn' },
+  { in: 'bench/bench.ts', out: 'node/bench' },
+];
 
 async function bundle() {
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
@@ -107,17 +114,15 @@ async function bundle() {
   });
   writeDemoOutputs(demos.outputFiles);
   writeMnistDigits();
-  const tools = nodeTools.filter((f) => existsSync(join(root, f)));
-  await build({
+  const node = {
     ...common,
-    entryPoints: ['src/index.ts', ...tools],
-    outdir: 'dist/node',
-    outbase: '.',
-    entryNames: '[name]',
     platform: 'node',
     external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist', 'cli-progress'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  };
+  await build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/node/index.js' });
+  const tools = nodeTools.filter((t) => existsSync(join(root, t.in)));
+  await build({ ...node, entryPoints: tools, outdir: 'dist' });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

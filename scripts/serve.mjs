@@ -1,9 +1,10 @@
 // A tiny static file server (node:http) over the repository root, so the demo pages and the
-// browser tests can load /dist/browser/index.js. `node scripts/serve.mjs` listens on $PORT
-// (default 8080) on $HOST (default 127.0.0.1); tests import `serve()` and pass port 0.
+// browser tests can load /dist/browser/index.js; /demos/<name>/ is the one demo page template with
+// the name filled in. `node scripts/serve.mjs` listens on $PORT (default 8080) on $HOST (default
+// 127.0.0.1); tests import `serve()` and pass port 0.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,6 +67,8 @@ async function handle(base, req, res) {
   // Resolve inside `base` only: `..` segments and NUL bytes must not escape the root.
   const file = resolve(join(base, path));
   if (path.includes('\0') || (file !== base && !file.startsWith(base + sep))) return send(res, 403, '403 outside root');
+  const demo = DEMO_PAGE.exec(url.pathname)?.[1];
+  if (demo && (await stat(join(base, 'demos', demo, 'browser.ts')).catch(() => null))) return sendDemoPage(base, demo, req, res);
   let info = await stat(file).catch(() => null);
   let target = file;
   if (info?.isDirectory()) {
@@ -86,6 +89,19 @@ async function handle(base, req, res) {
   });
   if (req.method === 'HEAD') return res.end();
   createReadStream(target).on('error', () => res.destroy()).pipe(res);
+}
+
+/** A demo's page, /demos/<name>/: every demo folder with a browser.ts shares one page template. */
+const DEMO_PAGE = /^\/demos\/([a-z0-9-]+)\/(?:index\.html)?$/;
+
+/**
+ * Serves demos/common/page.html with the demo's name filled in.
+ * @param {string} base @param {string} name @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res
+ */
+async function sendDemoPage(base, name, req, res) {
+  const page = Buffer.from((await readFile(join(base, 'demos/common/page.html'), 'utf8')).replaceAll('{{name}}', name));
+  res.writeHead(200, { 'Content-Type': MIME_TYPES['.html'], 'Content-Length': page.length, 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : page);
 }
 
 /** @param {import('node:http').ServerResponse} res @param {number} status @param {string} text */

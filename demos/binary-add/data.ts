@@ -1,4 +1,4 @@
-// Binary addition data (seed 000): a, b < 2^(bits−1) so a + b fits in `bits` bits. A sample is
+// Binary addition data (Trask's classic LSTM example): a, b < 2^(bits−1) so a + b fits in `bits` bits. A sample is
 // `bits` time steps, least significant bit first: x[t] = (bit t of a, bit t of b), y[t] = bit t of
 // a + b. Batches are time-major: x [T, B, 2], y [T, B, 1]. Held-out pairs never appear in training.
 import { Random } from '../../src/util/random.js';
@@ -12,7 +12,7 @@ export interface Pair {
 /** Bit t (0 = least significant) of n. */
 export const bit = (n: number, t: number): number => (n >>> t) & 1;
 
-/** `[0 1 0 1 0 0 0 1]:81`, most significant bit first, the way seed 000 prints numbers. */
+/** `[0 1 0 1 0 0 0 1]:81`, most significant bit first, the way Trask's example prints numbers. */
 export function formatBits(n: number, bits: number): string {
   return `[${Array.from({ length: bits }, (_, i) => bit(n, bits - 1 - i)).join(' ')}]:${n}`;
 }

@@ -1,25 +1,17 @@
-// binary-add (seed 000): an LSTM learns 8-bit binary addition, two bits in per step and the sum bit
-// out, least significant bit first, and is scored on held-out pairs it never trained on. Shared by
-// the Node CLI and the browser page: no Node-only imports here.
+// binary-add (Trask's classic "Anyone Can Learn To Code an LSTM-RNN"): an LSTM learns 8-bit binary
+// addition, two bits in per step and the sum bit out, least significant bit first, and is scored on
+// held-out pairs it never trained on. Shared by the Node CLI and the browser page: no Node-only
+// imports here.
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
-import type { CliOption } from '../common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Series } from '../common/demo.js';
+import { trainingOptions, withDefaults } from '../common/cli.js';
+import type { Demo, DemoHooks, DemoResult, Series, TrainingConfig } from '../common/demo.js';
 import { encodeCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import { AdditionData, formatBits, type Pair } from './data.js';
-import { AdderModel, predictSums, trainStep, type Cell } from './model.js';
+import { AdderModel, predictSums, trainStep } from './model.js';
 
-export type BinaryAddConfig = {
-  /** Most training steps; with earlyStop the run ends once every held-out sum is right. */
-  steps: number;
-  batch: number;
-  hidden: number;
-  layers: number;
-  cell: Cell;
-  lr: number;
-  /** Global gradient-norm clip (0: off). */
-  clip: number;
-  seed: number;
+/** `steps` is the most training steps: with earlyStop the run ends once every held-out sum is right. */
+export type BinaryAddConfig = TrainingConfig & {
   bits: number;
   /** Pairs kept out of training and used to score the model. */
   holdout: number;
@@ -34,21 +26,19 @@ const defaults: BinaryAddConfig = {
   bits: 8, holdout: 1000, evalEvery: 25, earlyStop: true, examples: 4,
 };
 
-const options: CliOption[] = [
-  { name: 'steps', type: 'number', min: 1, help: 'most training steps (batches)' },
-  { name: 'batch', type: 'number', help: 'pairs per step' },
-  { name: 'hidden', type: 'number', help: 'hidden units per layer' },
-  { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
-  { name: 'cell', type: 'string', help: 'recurrent cell' },
-  { name: 'lr', type: 'number', help: 'Adam learning rate' },
-  { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
-  { name: 'seed', type: 'number', help: 'seed of the weights, the held-out split and the batches' },
+const options = withDefaults([
+  ...trainingOptions({
+    steps: 'most training steps (batches)',
+    batch: 'pairs per step',
+    lr: 'Adam learning rate',
+    seed: 'seed of the weights, the held-out split and the batches',
+  }),
   { name: 'bits', type: 'number', integer: true, min: 2, max: 24, help: 'bits of the sum (a, b < 2^(bits-1))' },
   { name: 'holdout', type: 'number', integer: true, min: 1, help: 'held-out pairs, never trained on' },
   { name: 'evalEvery', type: 'number', integer: true, min: 1, help: 'steps between held-out evaluations' },
   { name: 'earlyStop', type: 'boolean', help: 'stop once every held-out sum is right' },
   { name: 'examples', type: 'number', integer: true, min: 0, help: 'held-out sums to print at the end' },
-].map((o) => ({ ...o, default: defaults[o.name as keyof BinaryAddConfig] }) as CliOption);
+], defaults);
 
 function checkConfig(c: BinaryAddConfig): void {
   if (c.cell !== 'lstm' && c.cell !== 'gru') throw new Error(`binary-add: cell '${c.cell}' must be 'lstm' or 'gru'`);
@@ -60,7 +50,7 @@ function checkConfig(c: BinaryAddConfig): void {
   if (!(c.clip >= 0)) throw new Error(`binary-add: clip = ${c.clip} must be non-negative`);
 }
 
-/** Seed 000's printout of one sum: the operands, the prediction and the truth, bits MSB first. */
+/** Trask's printout of one sum: the operands, the prediction and the truth, bits MSB first. */
 export function formatSum({ a, b }: Pair, predicted: number, bits: number): string[] {
   return [
     `a:   ${formatBits(a, bits)}`,
@@ -152,10 +142,10 @@ async function run(config: BinaryAddConfig, hooks: DemoHooks): Promise<DemoResul
   };
 }
 
-/** The binary-add demo (seed 000). */
+/** The binary-add demo (Trask's binary-addition LSTM). */
 export const demo: Demo<BinaryAddConfig> = {
   name: 'binary-add',
-  description: 'An LSTM learns 8-bit binary addition, LSB first; scored on held-out pairs (seed 000)',
+  description: 'An LSTM learns 8-bit binary addition, LSB first; scored on held-out pairs (Trask\'s classic example)',
   options,
   defaults,
   smoke: { steps: 40, hidden: 8, holdout: 64, evalEvery: 20, examples: 1 },

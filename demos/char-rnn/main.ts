@@ -1,9 +1,10 @@
 // char-rnn: a character-level LSTM language model on any text (default: KJV Genesis and Exodus),
 // trained by truncated BPTT with the state carried between chunks; reports bits per character on
 // held-out text, samples with a temperature and a prompt, and saves / resumes checkpoints.
-import { optim, noGrad, ops, type Tensor } from '../../src/index.js';
+import { optim, type Tensor } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import type { Demo, DemoHooks, DemoResult } from '../common/demo.js';
+import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { loadText, splitText, Vocab } from '../common/text.js';
 import { encodeCheckpoint, restoreCheckpoint, type Arch } from './checkpoint.js';
 import { CharModel, disposeState, meanLoss, sample, Streams, trainStep, type State } from './model.js';
@@ -52,7 +53,7 @@ function checkConfig(c: CharRnnConfig): void {
   if (!(c.temperature >= 0 && Number.isFinite(c.temperature))) throw new Error(`char-rnn: temperature = ${c.temperature} must be a finite number ≥ 0`);
 }
 
-/** The default text seen from a bundle two folders deep (dist/node/cli.js), where text.ts's own
+/** The default text seen from a bundle two folders deep (dist/cli/webrnn.js), where text.ts's own
  *  module-relative URL no longer points into demos/ (this file is two folders deep as well). */
 const BUNDLED_TEXT_URL = new URL('../../demos/char-rnn/data/kjv-genesis-exodus.txt', import.meta.url);
 
@@ -110,9 +111,10 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
   const opt = new optim.Adam(model.parameters(), { lr: c.lr });
   const arch: Arch = { vocab: JSON.stringify(vocab.chars), embed: c.embed, hidden: c.hidden, layers: c.layers, batch: c.batch, seqLen: c.seqLen };
   const perEpoch = train.fullChunks;
-  const total = c.steps > 0 ? (c.epochs > 0 ? Math.min(c.steps, c.epochs * perEpoch) : c.steps) : c.epochs * perEpoch;
+  const total = totalSteps(c.epochs, c.steps, perEpoch);
   let step = 0;
   let state: State = null;
+  const losses = new LossMeter();
   try {
     const loaded = hooks.load ? await hooks.load() : null;
     if (loaded) {
@@ -126,18 +128,10 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
 
     const trainCurve = { label: 'train bits/char', x: [] as number[], y: [] as number[] };
     const validCurve = { label: 'held-out bits/char', x: [] as number[], y: [] as number[] };
-    let lossSum: Tensor | null = null;
-    let inSum = 0;
     let stopped = false;
     const first = step;
-    const started = performance.now();
-    let evalSeconds = 0; // kept out of the training time
-    const heldOut = async () => {
-      const t0 = performance.now();
-      const bits = (await meanLoss(model, valid)) / LN2;
-      evalSeconds += (performance.now() - t0) / 1000;
-      return bits;
-    };
+    const clock = new TrainingClock(first, perEpoch);
+    const heldOut = () => clock.evaluate(async () => (await meanLoss(model, valid)) / LN2);
     while (step < total && !stopped) {
       const k = step % perEpoch;
       if (k === 0) {
@@ -149,21 +143,11 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
       disposeState(prev);
       state = out.state;
       step++;
-      // Losses add up on the GPU; one readback per report.
-      const sum: Tensor = lossSum ? noGrad(() => ops.add(lossSum!, out.loss)) : out.loss;
-      if (lossSum) {
-        lossSum.dispose();
-        out.loss.dispose();
-      }
-      lossSum = sum;
-      inSum++;
+      losses.add(out.loss);
       stopped = hooks.shouldStop();
       const epochEnd = step % perEpoch === 0;
       if (step % c.logEvery === 0 || epochEnd || step === total || stopped) {
-        const mean = (await lossSum.item()) / inSum;
-        lossSum.dispose();
-        lossSum = null;
-        inSum = 0;
+        const mean = await losses.mean();
         trainCurve.x.push(step);
         trainCurve.y.push(mean / LN2);
         const metrics: Record<string, number> = { bitsPerChar: mean / LN2, epoch: step / perEpoch };
@@ -177,7 +161,7 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
         hooks.progress({ step, totalSteps: total, loss: mean, metrics });
       }
     }
-    const seconds = (performance.now() - started) / 1000 - evalSeconds;
+    const seconds = clock.stop();
     if (hooks.save) await hooks.save(await encodeCheckpoint('char-rnn', model, opt, step, arch, state ? { h: state[0], c: state[1] } : {}));
     disposeState(state);
     state = null;
@@ -204,17 +188,13 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
         vocabulary: vocab.size,
         hidden: c.hidden,
         layers: c.layers,
-        steps: step,
-        epochs: +(step / perEpoch).toFixed(3),
-        trainSeconds: +seconds.toFixed(1),
-        secondsPerEpoch: +((seconds * perEpoch) / Math.max(step - first, 1)).toFixed(1),
-        evalSeconds: +evalSeconds.toFixed(1),
-        stopped: stopped ? 'yes' : 'no',
+        ...clock.summary(step, stopped),
         sample: sampleText,
       },
       plots: [{ name: 'loss', title: 'char-rnn bits per character', series: [trainCurve, validCurve] }],
     };
   } finally {
+    losses.dispose();
     disposeState(state);
     model.dispose();
     opt.dispose();

@@ -1,4 +1,4 @@
-// Types for the part of the `cli-progress` npm package (which ships none) that src/cli.ts uses: a
+// Types for the part of the `cli-progress` npm package (which ships none) that demos/cli.ts uses: a
 // MultiBar that keeps log lines above the bar, with one bar whose format reads payload tokens.
 declare module 'cli-progress' {
   interface Options {

@@ -1,4 +1,4 @@
-// Command-line parsing for `webrnn <demo> [flags]`, shared by the Node CLI (src/cli.ts) and usable by
+// Command-line parsing for `webrnn <demo> [flags]`, shared by the Node CLI (demos/cli.ts) and usable by
 // a page for URL queries: flags are the demo's OptionSpecs (camelCase names, written --kebab-case)
 // plus the host flags below. Pure TypeScript, no Node APIs; bad input throws UsageError (exit 2).
 import type { Demo, OptionSpec } from './demo.js';
@@ -32,6 +32,28 @@ export const COMMON_RULES: Readonly<Record<string, OptionRule>> = {
   lr: { min: 0, minExclusive: true },
   cell: { choices: ['lstm', 'gru'] },
 };
+
+/**
+ * The options of a TrainingConfig, in its order; a demo says what its steps, batches, learning
+ * rate and seed mean.
+ */
+export function trainingOptions(help: { steps: string; batch: string; lr: string; seed: string }): CliOption[] {
+  return [
+    { name: 'steps', type: 'number', min: 1, help: help.steps },
+    { name: 'batch', type: 'number', help: help.batch },
+    { name: 'hidden', type: 'number', help: 'hidden units per layer' },
+    { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
+    { name: 'cell', type: 'string', help: 'recurrent cell' },
+    { name: 'lr', type: 'number', help: help.lr },
+    { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
+    { name: 'seed', type: 'number', help: help.seed },
+  ];
+}
+
+/** The options with each one's default taken from the demo's defaults. */
+export function withDefaults(options: CliOption[], defaults: Record<string, unknown>): CliOption[] {
+  return options.map((o) => ({ ...o, default: defaults[o.name] }) as CliOption);
+}
 
 /** What the host (CLI) does with the run, whatever the demo. */
 export interface HostFlags {

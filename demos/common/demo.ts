@@ -1,5 +1,5 @@
 // The contract every demo follows: one `Demo` object per folder (demos/<name>/main.ts), run by the
-// Node CLI (src/cli.ts) and by the demo's browser page with the same code and different hooks.
+// Node CLI (demos/cli.ts) and by the demo's browser page with the same code and different hooks.
 
 /** One progress report, sent every few steps. */
 export interface Progress {
@@ -37,6 +37,19 @@ export interface DemoResult {
   summary: Record<string, number | string>;
   plots: { name: string; title: string; series: Series[] }[];
 }
+
+/** The settings of a demo that trains one recurrent model for a number of steps (binary-add, sine). */
+export type TrainingConfig = {
+  steps: number;
+  batch: number;
+  hidden: number;
+  layers: number;
+  cell: 'lstm' | 'gru';
+  lr: number;
+  /** Global gradient-norm clip (0: off). */
+  clip: number;
+  seed: number;
+};
 
 /** A command-line option of a demo (also used to build --help). */
 export interface OptionSpec {

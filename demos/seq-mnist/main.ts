@@ -1,10 +1,11 @@
 // seq-MNIST: classify digits (or Fashion-MNIST clothes) read row by row, 28 steps × 28 pixels, with
 // an LSTM or GRU and a Linear(10) on the last step; reports test accuracy and a confusion matrix.
 // Shared by the Node CLI and the browser page: no Node-only imports here.
-import { noGrad, ops, optim, type Tensor } from '../../src/index.js';
+import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint, type Arch } from '../char-rnn/checkpoint.js';
 import type { Demo, DemoHooks, DemoResult } from '../common/demo.js';
+import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { loadIdxDataset } from '../common/idx.js';
 import { loadMnistPackage, type ImageDataset, type ImageSet } from '../common/mnist.js';
 import { confusion, confusionTable } from './confusion.js';
@@ -99,11 +100,12 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
   const opt = new optim.Adam(model.parameters(), { lr: c.lr });
   const batch = Math.min(c.batch, nTrain);
   const perEpoch = Math.floor(nTrain / batch);
-  const total = c.steps > 0 ? (c.epochs > 0 ? Math.min(c.steps, c.epochs * perEpoch) : c.steps) : c.epochs * perEpoch;
+  const total = totalSteps(c.epochs, c.steps, perEpoch);
   // Cosine decay to lr/20 over the whole run: the last epochs settle instead of bouncing. A
   // function of the step, so a resumed run continues the same schedule.
   const lrAt = (s: number) => c.lr / 20 + ((c.lr - c.lr / 20) * (1 + Math.cos((Math.PI * s) / total))) / 2;
   const arch: Arch = { cell: c.cell, hidden: c.hidden, layers: c.layers, dataset: source, trainImages: nTrain, batch, seed: c.seed };
+  const losses = new LossMeter();
   try {
     let step = 0;
     const loaded = hooks.load ? await hooks.load() : null;
@@ -121,18 +123,9 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
     let order: number[] = [];
     // A resumed run replays the shuffles of the epochs begun so far, so it sees the same batches.
     for (let e = 0; e < Math.ceil(step / perEpoch); e++) order = shuffled();
-    let lossSum: Tensor | null = null;
-    let inSum = 0;
     let stopped = false;
-    const first = step;
-    const started = performance.now();
-    let evalSeconds = 0; // kept out of the training time
-    const evaluate = async () => {
-      const t0 = performance.now();
-      const result = confusion(test.labels, await predict(model, test, c.evalBatch), CLASSES);
-      evalSeconds += (performance.now() - t0) / 1000;
-      return result;
-    };
+    const clock = new TrainingClock(step, perEpoch);
+    const evaluate = () => clock.evaluate(async () => confusion(test.labels, await predict(model, test, c.evalBatch), CLASSES));
 
     while (step < total) {
       const at = step % perEpoch;
@@ -140,21 +133,11 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
       opt.lr = lrAt(step);
       const loss = trainStep(model, opt, train, order.slice(at * batch, (at + 1) * batch), c.clip);
       step++;
-      // Losses add up on the GPU; one readback per report keeps the queue full between reports.
-      const sum: Tensor = lossSum ? noGrad(() => ops.add(lossSum!, loss)) : loss;
-      if (lossSum) {
-        lossSum.dispose();
-        loss.dispose();
-      }
-      lossSum = sum;
-      inSum++;
+      losses.add(loss);
       stopped = hooks.shouldStop();
       const epochEnd = step % perEpoch === 0;
       if (step % c.logEvery === 0 || epochEnd || step === total || stopped) {
-        const mean = (await lossSum.item()) / inSum;
-        lossSum.dispose();
-        lossSum = null;
-        inSum = 0;
+        const mean = await losses.mean();
         lossCurve.x.push(step);
         lossCurve.y.push(mean);
         const metrics: Record<string, number> = { epoch: step / perEpoch, lr: opt.lr };
@@ -163,14 +146,13 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
           accCurve.x.push(step);
           accCurve.y.push(accuracy);
           metrics.accuracy = accuracy;
-          const seconds = (performance.now() - started) / 1000 - evalSeconds;
-          hooks.log(`epoch ${step / perEpoch}: loss ${mean.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)}%, ${seconds.toFixed(0)} s of training`);
+          hooks.log(`epoch ${step / perEpoch}: loss ${mean.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)}%, ${clock.trainSeconds.toFixed(0)} s of training`);
         }
         hooks.progress({ step, totalSteps: total, loss: mean, metrics });
       }
       if (stopped) break;
     }
-    const trainSeconds = (performance.now() - started) / 1000 - evalSeconds;
+    const trainSeconds = clock.stop();
     if (hooks.save) await hooks.save(await encodeCheckpoint('seq-mnist', model, opt, step, arch));
     const { matrix, accuracy } = await evaluate();
     accCurve.x.push(step);
@@ -185,14 +167,9 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
         cell: c.cell,
         hidden: c.hidden,
         layers: c.layers,
-        steps: step,
-        epochs: +(step / perEpoch).toFixed(3),
         trainImages: nTrain,
         testImages: test.shape[0],
-        trainSeconds: +trainSeconds.toFixed(1),
-        secondsPerEpoch: +((trainSeconds * perEpoch) / Math.max(step - first, 1)).toFixed(1),
-        evalSeconds: +evalSeconds.toFixed(1),
-        stopped: stopped ? 'yes' : 'no',
+        ...clock.summary(step, stopped),
         confusionMatrix: JSON.stringify(matrix),
       },
       plots: [
@@ -201,6 +178,7 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
       ],
     };
   } finally {
+    losses.dispose();
     model.dispose();
     opt.dispose();
   }

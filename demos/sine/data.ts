@@ -1,4 +1,5 @@
-// Series for the sine demo (seeds 002, 003): sin(t) and x·sin(x)/3 + 2·sin(5x), sampled every dt.
+// Series for the sine demo: sin(t) (the classic TensorFlow LSTM sine predictor) and x·sin(x)/3 +
+// 2·sin(5x) (Géron's Hands-On Machine Learning, ch. 14), sampled every dt.
 // A sample is a window of `window` values → the next value. The first part of the series trains,
 // the rest (later in time) tests. Values are divided by a scale taken from the training part only.
 

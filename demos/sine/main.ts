@@ -1,15 +1,16 @@
-// sine (seeds 002, 003): an LSTM reads a window of a series and predicts its next value, for sin(t)
-// and x·sin(x)/3 + 2·sin(5x); trained on the first part of each series, scored by the RMSE on the
-// later part, with plots of true against predicted. Shared by the Node CLI and the browser page.
+// sine (the classic TensorFlow LSTM sine predictor, and the x·sin(x)/3 + 2·sin(5x) series of Géron's
+// Hands-On Machine Learning, ch. 14): an LSTM reads a window of a series and predicts its next value;
+// trained on the first part of each series, scored by the RMSE on the later part, with plots of true
+// against predicted. Shared by the Node CLI and the browser page.
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../binary-add/checkpoint.js';
-import type { CliOption } from '../common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Series } from '../common/demo.js';
+import { trainingOptions, withDefaults } from '../common/cli.js';
+import type { Demo, DemoHooks, DemoResult, Series, TrainingConfig } from '../common/demo.js';
 import { makeSeries, rmse, SERIES, targets, type SeriesData, type SeriesName } from './data.js';
-import { predict, SineModels, trainStep, type Cell } from './model.js';
+import { predict, SineModels, trainStep } from './model.js';
 
-export type SineConfig = {
+export type SineConfig = TrainingConfig & {
   /** Which series: both, sin or xsin. */
   series: 'both' | SeriesName;
   window: number;
@@ -17,15 +18,6 @@ export type SineConfig = {
   points: number;
   /** The last part of each series, used only for testing. */
   testFraction: number;
-  steps: number;
-  batch: number;
-  hidden: number;
-  layers: number;
-  cell: Cell;
-  lr: number;
-  /** Global gradient-norm clip (0: off). */
-  clip: number;
-  seed: number;
   /** Steps between test-RMSE evaluations (0: only at the end). */
   evalEvery: number;
 };
@@ -35,21 +27,19 @@ const defaults: SineConfig = {
   cell: 'lstm', lr: 0.01, clip: 1, seed: 0, evalEvery: 100,
 };
 
-const options: CliOption[] = [
+const options = withDefaults([
   { name: 'series', type: 'string', choices: ['both', 'sin', 'xsin'], help: 'sin = sin(t), xsin = x·sin(x)/3 + 2·sin(5x)' },
   { name: 'window', type: 'number', integer: true, min: 1, help: 'values the network reads before predicting the next' },
   { name: 'points', type: 'number', integer: true, min: 3, help: 'samples per series' },
   { name: 'testFraction', type: 'number', min: 0, minExclusive: true, max: 0.9, help: 'last part of each series kept for testing' },
-  { name: 'steps', type: 'number', min: 1, help: 'training steps (one batch of each series per step)' },
-  { name: 'batch', type: 'number', help: 'windows per series per step' },
-  { name: 'hidden', type: 'number', help: 'hidden units per layer' },
-  { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
-  { name: 'cell', type: 'string', help: 'recurrent cell' },
-  { name: 'lr', type: 'number', help: 'Adam learning rate (cosine-decayed to lr/20)' },
-  { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
-  { name: 'seed', type: 'number', help: 'seed of the weights and the batches' },
+  ...trainingOptions({
+    steps: 'training steps (one batch of each series per step)',
+    batch: 'windows per series per step',
+    lr: 'Adam learning rate (cosine-decayed to lr/20)',
+    seed: 'seed of the weights and the batches',
+  }),
   { name: 'evalEvery', type: 'number', integer: true, min: 0, help: 'steps between test-RMSE evaluations (0: at the end only)' },
-].map((o) => ({ ...o, default: defaults[o.name as keyof SineConfig] }) as CliOption);
+], defaults);
 
 function checkConfig(c: SineConfig): void {
   if (!['both', 'sin', 'xsin'].includes(c.series)) throw new Error(`sine: series '${c.series}' must be both, sin or xsin`);
@@ -169,10 +159,10 @@ async function run(config: SineConfig, hooks: DemoHooks): Promise<DemoResult> {
   return { summary, plots };
 }
 
-/** The sine demo (seeds 002 and 003). */
+/** The sine demo (the classic sine predictor and Géron's series). */
 export const demo: Demo<SineConfig> = {
   name: 'sine',
-  description: 'An LSTM predicts the next value of sin(t) and x·sin(x)/3 + 2·sin(5x) from a window; test RMSE and plots (seeds 002, 003)',
+  description: 'An LSTM predicts the next value of sin(t) and x·sin(x)/3 + 2·sin(5x) from a window; test RMSE and plots (the classic sine predictor; Géron\'s Hands-On ML series)',
   options,
   defaults,
   smoke: { steps: 30, hidden: 8, points: 120, window: 8, batch: 16, evalEvery: 0 },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as nodeWebrnn from 'webrnn';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
-import { buildBundle, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
+import { buildBundle, describeWithoutAdapter, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
 
 const HARNESS = 'test/browser/harness.html';
 
@@ -130,19 +130,9 @@ describe('browser (headless Chromium, WebGPU on SwiftShader)', () => {
   });
 });
 
-describe('browser with WebGPU but no adapter', () => {
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    session = await startBrowser({ webgpu: 'no-adapter' });
-  }, 30_000);
-
-  afterAll(async () => {
-    await session?.close();
-  });
-
+describeWithoutAdapter('browser with WebGPU but no adapter', (session) => {
   test('init() fails with a message that names WebGPU and the missing adapter', async () => {
-    const page = await session.open(HARNESS);
+    const page = await session().open(HARNESS);
     expect(page.state, page.status).toBe('error');
     expect(page.status).toMatch(/WebGPU/);
     expect(page.status).toMatch(/adapter/);

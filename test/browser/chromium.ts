@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
 // @ts-expect-error -- scripts/serve.mjs is plain JavaScript (run by node directly); typed below.
 import { serve as serveUntyped } from '../../scripts/serve.mjs';
 
@@ -142,6 +143,23 @@ export async function startBrowser(options: LaunchOptions = {}): Promise<Browser
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A describe block whose tests share a Chromium that has the WebGPU API but no adapter (what a
+ * blocklisted GPU looks like); `body` gets the session through a getter, as it starts in beforeAll.
+ */
+export function describeWithoutAdapter(name: string, body: (session: () => BrowserSession) => void): void {
+  describe(name, () => {
+    let session: BrowserSession;
+    beforeAll(async () => {
+      session = await startBrowser({ webgpu: 'no-adapter' });
+    }, 30_000);
+    afterAll(async () => {
+      await session?.close();
+    });
+    body(() => session);
+  });
 }
 
 async function openPage(context: BrowserContext, url: string, o: OpenOptions = {}): Promise<OpenedPage> {

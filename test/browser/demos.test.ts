@@ -11,7 +11,7 @@ import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { rnnForwardRef, type ParamsRef } from '../../src/reference/rnn_layer.js';
 import { expectAllClose, firstMismatch, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
-import { buildBundle, REPO_ROOT, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
+import { buildBundle, describeWithoutAdapter, REPO_ROOT, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
 
 const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn'];
 const RUN_TIMEOUT_MS = 40_000;
@@ -241,19 +241,9 @@ describe('demo pages (headless Chromium, WebGPU on SwiftShader)', () => {
   }, 180_000);
 });
 
-describe('demo page with WebGPU but no adapter', () => {
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    session = await startBrowser({ webgpu: 'no-adapter' });
-  }, 30_000);
-
-  afterAll(async () => {
-    await session?.close();
-  });
-
+describeWithoutAdapter('demo page with WebGPU but no adapter', (session) => {
   test('the page names the missing adapter and what to do', async () => {
-    const opened = await session.open('demos/binary-add/');
+    const opened = await session().open('demos/binary-add/');
     expect(opened.state, opened.status).toBe('error');
     expect(opened.status).toMatch(/adapter/);
     expect(opened.status).toMatch(/hardware acceleration/);

@@ -55,6 +55,10 @@ describe('scripts/serve.mjs', () => {
     mkdirSync(join(root, 'sub'));
     writeFileSync(join(root, 'sub', 'index.html'), '<p>index</p>');
     mkdirSync(join(root, 'noindex'));
+    mkdirSync(join(root, 'demos/common'), { recursive: true });
+    mkdirSync(join(root, 'demos/tiny'));
+    writeFileSync(join(root, 'demos/common/page.html'), '<title>{{name}}</title><script src="{{name}}.js">');
+    writeFileSync(join(root, 'demos/tiny/browser.ts'), '');
     server = await serve({ root, port: 0 });
   });
 
@@ -84,6 +88,17 @@ describe('scripts/serve.mjs', () => {
     const index = await get(server.url, '/sub/');
     expect(index.status).toBe(200);
     expect(index.body).toBe('<p>index</p>');
+  });
+
+  test('a demo folder (one with a browser.ts) gets the page template with its name filled in', async () => {
+    for (const path of ['/demos/tiny/', '/demos/tiny/index.html']) {
+      const r = await get(server.url, path);
+      expect(r.status).toBe(200);
+      expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(r.body).toBe('<title>tiny</title><script src="tiny.js">');
+    }
+    expect((await get(server.url, '/demos/tiny')).status).toBe(301);
+    expect((await get(server.url, '/demos/common/')).status).toBe(404);
   });
 
   test('missing files and index-less directories are 404', async () => {

@@ -1,31 +1,18 @@
-// The binary-add demo: its data (bit order, held-out split, seed 000's printout) without a GPU, and
+// The binary-add demo: its data (bit order, held-out split, Trask's printout) without a GPU, and
 // runs through demo.run with test hooks: the default config reaches 100% on held-out pairs, Ctrl-C
 // (shouldStop) ends after the step and saves, and a saved run resumes where it stopped.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
 import { AdditionData, bit, decode, encode, formatBits } from '../../demos/binary-add/data.js';
 import { demo, formatSum, type BinaryAddConfig } from '../../demos/binary-add/main.js';
-import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { Random } from '../../src/util/random.js';
-
-/** Hooks that record everything; stop after `stopAfter` progress reports; `load` returns the bytes. */
-function recorder(opts: { stopAfter?: number; load?: Uint8Array } = {}) {
-  const rec = { logs: [] as string[], progress: [] as Progress[], saves: [] as Uint8Array[] };
-  const hooks: DemoHooks = {
-    progress: (p) => rec.progress.push(p),
-    log: (line) => rec.logs.push(line),
-    shouldStop: () => opts.stopAfter !== undefined && rec.progress.length >= opts.stopAfter - 1,
-    save: async (bytes) => void rec.saves.push(bytes),
-    load: async () => opts.load ?? null,
-  };
-  return { rec, hooks };
-}
+import { recorder } from '../util/demo_hooks.js';
 
 const config = (c: Partial<BinaryAddConfig>): BinaryAddConfig => ({ ...demo.defaults, ...c });
 
 describe('binary-add data (no GPU)', () => {
-  test("numbers print most significant bit first, as seed 000's `[0 1 0 1 0 0 0 1]:81`", () => {
-    expect(formatBits(81, 8)).toBe('[0 1 0 1 0 0 0 1]:81'); // the line printed in seed 000
+  test("numbers print most significant bit first, as Trask's `[0 1 0 1 0 0 0 1]:81`", () => {
+    expect(formatBits(81, 8)).toBe('[0 1 0 1 0 0 0 1]:81'); // the line Trask's example prints
     expect(formatBits(0, 4)).toBe('[0 0 0 0]:0');
     expect(formatSum({ a: 81, b: 0 }, 81, 8)).toEqual(['a:   [0 1 0 1 0 0 0 1]:81', 'b:   [0 0 0 0 0 0 0 0]:0', 'Pred:[0 1 0 1 0 0 0 1]:81', 'True:[0 1 0 1 0 0 0 1]:81', '81 + 0 = 81']);
     expect(formatSum({ a: 3, b: 4 }, 6, 8).at(-1)).toBe('3 + 4 = 6  ✗ (should be 7)');
@@ -73,7 +60,7 @@ describe('binary-add on the GPU', () => {
     expect(result.summary.steps as number).toBeLessThanOrEqual(1000);
     const loss = result.plots.find((p) => p.name === 'loss')!.series[0]!.y;
     expect(loss.at(-1)!).toBeLessThan(loss[0]! / 10);
-    // seed 000's printout: operands, Pred/True lines, and `a + b = c` with the right sum
+    // Trask's printout: operands, Pred/True lines, and `a + b = c` with the right sum
     expect(rec.logs.filter((l) => /^Pred:\[[01]( [01]){7}\]:\d+$/.test(l))).toHaveLength(2);
     expect(rec.logs.filter((l) => /^True:\[[01]( [01]){7}\]:\d+$/.test(l))).toHaveLength(2);
     for (const line of rec.logs.filter((l) => /^\d+ \+ \d+ = /.test(l))) {

@@ -1,5 +1,5 @@
 // The `webrnn` command: flag parsing and the SVG writer in-process, then the built CLI
-// (`node dist/node/cli.js`, after `node build.mjs`) as a child process: help, usage errors with
+// (`node dist/cli/webrnn.js`, after `node build.mjs`) as a child process: help, usage errors with
 // exit code 2, smoke runs writing --plot and --save files, --load, and Ctrl-C (SIGINT).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { DEMOS } from '../../demos/common/registry.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/node/cli.js');
+const CLI = join(ROOT, 'dist/cli/webrnn.js');
 
 describe('flags (in-process)', () => {
   const binaryAdd = DEMOS.get('binary-add')! as Demo;

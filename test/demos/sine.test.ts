@@ -3,27 +3,15 @@
 // beats the "repeat the last value" forecast; stop + save and resume work.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
-import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { batch, makeSeries, rmse, targets } from '../../demos/sine/data.js';
 import { demo, type SineConfig } from '../../demos/sine/main.js';
-
-function recorder(opts: { stopAfter?: number; load?: Uint8Array } = {}) {
-  const rec = { logs: [] as string[], progress: [] as Progress[], saves: [] as Uint8Array[] };
-  const hooks: DemoHooks = {
-    progress: (p) => rec.progress.push(p),
-    log: (line) => rec.logs.push(line),
-    shouldStop: () => opts.stopAfter !== undefined && rec.progress.length >= opts.stopAfter - 1,
-    save: async (bytes) => void rec.saves.push(bytes),
-    load: async () => opts.load ?? null,
-  };
-  return { rec, hooks };
-}
+import { recorder } from '../util/demo_hooks.js';
 
 const config = (c: Partial<SineConfig>): SineConfig => ({ ...demo.defaults, ...demo.smoke, ...c });
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe('sine data (no GPU)', () => {
-  test('the series follow their formulas (seed 002: x·sin(x)/3 + 2·sin(5x))', () => {
+  test("the series follow their formulas (Géron's x·sin(x)/3 + 2·sin(5x))", () => {
     const s = makeSeries('sin', 100, 10, 0.2);
     const x = makeSeries('xsin', 100, 10, 0.2);
     for (const i of [0, 17, 99]) {

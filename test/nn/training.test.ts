@@ -1,4 +1,4 @@
-// Training end to end on the software driver, each run bounded: an LSTM learns seed 000's 8-bit
+// Training end to end on the software driver, each run bounded: an LSTM learns Trask's 8-bit
 // binary addition to 100% on held-out pairs; a steady-state loop keeps GPU memory flat over 1,000
 // steps; a step is one fused dispatch per layer and time step each way and one submit.
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -12,7 +12,7 @@ beforeAll(async () => {
   await init();
 });
 
-describe("seed 000's task: 8-bit binary addition", () => {
+describe("Trask's task: 8-bit binary addition", () => {
   // a, b < 128 so a + b fits in 8 bits; step t sees bit t of a and of b (least significant first)
   // and must output bit t of the sum, which needs the carry remembered from step t − 1.
   const BITS = 8;

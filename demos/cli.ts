@@ -2,15 +2,14 @@
 // The `webrnn` command: `webrnn <demo> [flags]` trains a demo on the default WebGPU device with a
 // progress bar (loss, steps/s, time left), writes --plot / --save files and prints the result.
 // Exit codes: 0 done (also after Ctrl-C), 1 the run failed, 2 a command-line mistake.
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
-import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from '../demos/common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Progress } from '../demos/common/demo.js';
-import { renderSvg } from '../demos/common/plot.js';
-import { DEMOS } from '../demos/common/registry.js';
-import { adapterInfo, init } from './gpu/device.js';
-import { writeFileAtomic } from './io/fs.js';
+import { adapterInfo, init } from 'webrnn';
+import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from './common/cli.js';
+import type { Demo, DemoHooks, DemoResult, Progress } from './common/demo.js';
+import { renderSvg } from './common/plot.js';
+import { DEMOS } from './common/registry.js';
 
 /** Where progress and log lines go while a demo runs. */
 interface Reporter {
@@ -86,6 +85,13 @@ function lineReporter(name: string): Reporter {
   };
 }
 
+/** Writes a temp file beside `path` and renames it over, so a save cut short by Ctrl-C leaves the old file whole. */
+async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
 /** Checks the host flags' files before anything runs, so a typo fails fast with exit code 2. */
 async function checkHostFlags(host: HostFlags): Promise<void> {
   if (host.plot !== undefined && !/\.svg$/i.test(host.plot)) {
@@ -108,10 +114,10 @@ async function checkHostFlags(host: HostFlags): Promise<void> {
   }
 }
 
-/** How to invoke this command again: `webrnn` when installed, else `node <path to cli.js>`. */
+/** How to invoke this command again: `webrnn` when installed, else `node <path to webrnn.js>`. */
 function commandName(): string {
   const script = process.argv[1] ?? '';
-  return /cli\.js$/.test(script) ? `node ${relative(process.cwd(), script) || script}` : 'webrnn';
+  return /webrnn\.js$/.test(script) ? `node ${relative(process.cwd(), script) || script}` : 'webrnn';
 }
 
 function printResult(demo: Demo, result: DemoResult): void {

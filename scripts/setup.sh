@@ -31,4 +31,5 @@ if command -v apt-get >/dev/null; then
   fi
 fi
 
-npm ci --no-audit --no-fund
+# playwright (vitest's browser provider) drives the system Chromium: never let it fetch a browser.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { BASE_FLAGS, CHROMIUM_PATH, NO_ADAPTER_FLAGS, WEBGPU_FLAGS } from './flags.js';
 // @ts-expect-error -- scripts/serve.mjs is plain JavaScript (run by node directly); typed below.
 import { serve as serveUntyped } from '../../scripts/serve.mjs';
 
@@ -15,8 +16,6 @@ declare global {
   interface Window {
     /** The library as the harness page loaded it from /dist/browser/index.js. */
     webrnn: typeof import('../../src/index.js');
-    /** Appends a line to the page's log (shows up in screenshots). */
-    show: (line: string) => void;
   }
 }
 
@@ -28,29 +27,7 @@ interface StaticServer {
 const serve = serveUntyped as (o: { root?: string; port?: number; host?: string }) => Promise<StaticServer>;
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-/** Debian's Chromium; CHROMIUM_PATH overrides it. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * Flags common to every launch: no sandbox (containers, root), shared memory in /tmp (Docker's
- * /dev/shm is 64 MB), no network chatter or updates.
- */
-const BASE_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-/**
- * WebGPU without a GPU: Chromium only offers its SwiftShader (CPU) adapter behind
- * --enable-unsafe-webgpu; --use-webgpu-adapter=swiftshader asks for it even where a GPU exists,
- * so results do not depend on the machine.
- */
-export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
-/** No hardware GPU and no unsafe fallback: navigator.gpu exists but requestAdapter() gives null. */
-export const NO_ADAPTER_FLAGS = ['--disable-gpu'];
+export { CHROMIUM_PATH } from './flags.js';
 
 export const LAUNCH_TIMEOUT_MS = 20_000;
 /** Default for page operations (navigation, evaluate waits, screenshots). */

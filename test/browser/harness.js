@@ -1,12 +1,7 @@
 // Harness page script: imports the browser bundle, exposes it as window.webrnn, calls init(),
 // and reports the outcome the way every test page does: #status holds the message and
-// document.body.dataset.state becomes 'ready' or 'error'. window.show(line) appends to #log.
+// document.body.dataset.state becomes 'ready' or 'error'.
 const status = document.getElementById('status');
-const log = document.getElementById('log');
-
-window.show = (line) => {
-  log.textContent += `${line}\n`;
-};
 
 function finish(state, message) {
   status.textContent = message;

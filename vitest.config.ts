@@ -27,9 +27,6 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: ['test/kernels/**/*.test.ts', 'test/nn/**/*.test.ts'],
-          // Its NaN-propagation case assumes exp(NaN) = NaN, which SwiftShader does not give
-          // (test/util/adapter.ts); back in once that case asks nanSurvivesExpLog().
-          exclude: ['test/kernels/cells.test.ts'],
           browser: {
             enabled: true,
             provider: 'playwright',

@@ -8,10 +8,10 @@
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and
 // each value is reused for ROWS rows. The 8 products of a k-block are summed in one expression, so
 // the accumulators are written once per block (each write inside a loop is a masked blend there).
-// Up to RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe: with 8 rows
-// a step at B=64, H=128 took 1.44 ms, with 32 1.15 ms (issue 6's note). The launcher picks ROWS
-// (8, 16 or 32) to leave every CPU thread a workgroup; rows past ROWS or B are skipped by uniform
-// branches, so the row loop still unrolls and the accumulators stay registers.
+// Up to RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe (the gain is
+// in bench/RESULTS.md). The launcher picks ROWS (8, 16 or 32) to leave every CPU thread a
+// workgroup; rows past ROWS or B are skipped by uniform branches, so the row loop still unrolls
+// and the accumulators stay registers.
 const RB = 32u; // most batch rows an invocation
 override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
 // Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).

@@ -2,7 +2,7 @@
 import { recorder } from '../gpu/encoder.js';
 import { fill } from '../kernels/fill.js';
 import { Random } from '../util/random.js';
-import { checkShape, sizeOf, Tensor, type DType, type Shape } from '../tensor/tensor.js';
+import { checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -19,7 +19,7 @@ export function tensor(data: Float32Array | Int32Array | Nested, shape?: Shape, 
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
   const flat = ArrayBuffer.isView(data) ? data : flatten(data);
   if (flat.length !== sizeOf(s)) {
-    throw new Error(`webrnn: tensor(): ${flat.length} values do not fill shape [${s.join(', ')}] (${sizeOf(s)} elements)`);
+    throw new Error(`webrnn: tensor(): ${flat.length} values do not fill shape ${shapeStr(s)} (${sizeOf(s)} elements)`);
   }
   const values = dtype === 'int32' ? toInt32(flat) : flat instanceof Float32Array ? flat : Float32Array.from(flat);
   const t = Tensor.empty(s, dtype);

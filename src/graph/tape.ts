@@ -3,7 +3,7 @@
 // require grad records a node; `backward()` replays the nodes in reverse topological order,
 // accumulating gradients (fan-out adds up), then frees what the nodes saved.
 import { keep } from '../tensor/scope.js';
-import { Tensor, type GradNode } from '../tensor/tensor.js';
+import { type GradNode, shapeStr, Tensor } from '../tensor/tensor.js';
 
 /** What an op's forward returns: its outputs, what its backward needs, and which of those saved
  *  tensors exist only for the backward (`scratch`, disposed when no graph is recorded). */
@@ -130,10 +130,10 @@ export function backward(ops: GradMath, root: Tensor, grad?: Tensor, opts: Backw
   root.assertAlive();
   if (!root.requiresGrad) throw new Error('webrnn: backward() on a tensor that does not require grad (no parameter reached it)');
   if (!grad && root.size !== 1) {
-    throw new Error(`webrnn: backward() needs a scalar, got shape [${root.shape.join(', ')}]; pass the output gradient explicitly`);
+    throw new Error(`webrnn: backward() needs a scalar, got shape ${shapeStr(root.shape)}; pass the output gradient explicitly`);
   }
   if (grad && grad.size !== root.size) {
-    throw new Error(`webrnn: backward(): gradient shape [${grad.shape.join(', ')}] does not match [${root.shape.join(', ')}]`);
+    throw new Error(`webrnn: backward(): gradient shape ${shapeStr(grad.shape)} does not match ${shapeStr(root.shape)}`);
   }
   const seed = !grad ? ops.onesLike(root) : grad.rank === root.rank ? grad : grad.view(root.shape);
   const rootNode = root.gradFn as AnyNode | null;
@@ -154,7 +154,7 @@ export function backward(ops: GradMath, root: Tensor, grad?: Tensor, opts: Backw
       const d = dIn[i];
       if (!d || !needs[i]) return;
       if (d.size !== input.size) {
-        throw new Error(`webrnn: internal error: ${node.name} returned a gradient of shape [${d.shape.join(', ')}] for an input of shape [${input.shape.join(', ')}]`);
+        throw new Error(`webrnn: internal error: ${node.name} returned a gradient of shape ${shapeStr(d.shape)} for an input of shape ${shapeStr(input.shape)}`);
       }
       // Each use owns a view in the input's shape: an op may return an output gradient itself,
       // or the same tensor for two inputs (add's da = db = dy).

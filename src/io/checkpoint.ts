@@ -2,7 +2,7 @@
 // optimizer's state tensors as `optim.<i>.<name>`, and in __metadata__ JSON strings: `format`,
 // `step`, `optimizer` ({ type, step, paramSteps, options }) and the caller's `extra`.
 import { tensor } from '../graph/create.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
@@ -129,13 +129,12 @@ function parseJson(where: string, meta: Record<string, string>, key: string): un
 function checkModel(where: string, tensors: Record<string, HostTensor>, model: Module): Record<string, HostTensor> {
   const out: Record<string, HostTensor> = {};
   const problems: string[] = [];
-  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
   const own = new Map(model.namedParameters());
   for (const [name, p] of own) {
     const h = Object.hasOwn(tensors, `model.${name}`) ? tensors[`model.${name}`]! : undefined;
-    if (!h) problems.push(`missing 'model.${name}' ${fmt(p.shape)}`);
+    if (!h) problems.push(`missing 'model.${name}' ${shapeStr(p.shape)}`);
     else if (h.dtype !== 'float32') problems.push(`'model.${name}' has dtype ${h.dtype}, expected float32`);
-    else if (h.shape.join() !== p.shape.join()) problems.push(`'model.${name}' has shape ${fmt(h.shape)}, the model's is ${fmt(p.shape)}`);
+    else if (h.shape.join() !== p.shape.join()) problems.push(`'model.${name}' has shape ${shapeStr(h.shape)}, the model's is ${shapeStr(p.shape)}`);
     else defineEntry(out, name, h);
   }
   for (const key of Object.keys(tensors)) {

@@ -2,7 +2,7 @@
 // Node. Everything is validated before any readback, upload or allocation.
 import { gpu } from '../gpu/device.js';
 import { tensor } from '../graph/create.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
 import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor } from './safetensors.js';
 
@@ -30,7 +30,7 @@ function entriesOf(src: Named): [string, Tensor][] {
     if (seen.has(name)) throw new Error(`webrnn: saveSafetensors: the name '${name}' is used twice`);
     seen.add(name);
     if (!(t instanceof Tensor)) throw new Error(`webrnn: saveSafetensors: '${name}' is not a Tensor`);
-    if (t.isDisposed) throw new Error(`webrnn: saveSafetensors: tensor '${name}' [${t.shape.join(', ')}] was disposed`);
+    if (t.isDisposed) throw new Error(`webrnn: saveSafetensors: tensor '${name}' ${shapeStr(t.shape)} was disposed`);
     return [name, t];
   });
 }
@@ -64,7 +64,7 @@ export async function loadSafetensorsFile(
   const host = Object.entries(file.tensors);
   for (const [name, h] of host) {
     if (h.data.byteLength > limit) {
-      throw new Error(`webrnn: loadSafetensors: tensor '${name}' [${h.shape.join(', ')}] has ${h.data.byteLength} bytes, over this adapter's maxStorageBufferBindingSize (${limit})`);
+      throw new Error(`webrnn: loadSafetensors: tensor '${name}' ${shapeStr(h.shape)} has ${h.data.byteLength} bytes, over this adapter's maxStorageBufferBindingSize (${limit})`);
     }
   }
   const tensors: Record<string, Tensor> = {};

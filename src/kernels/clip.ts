@@ -3,7 +3,7 @@
 // GPU, and clamping by value. All tensors are float32; scaling and clamping work in place.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Elements summed by one workgroup of clip_norm's first pass (WG · PER_THREAD in the shader). */
@@ -65,7 +65,7 @@ export function globalNorm(ts: Tensor[]): Tensor {
 export function scaleToMaxNorm(ts: Tensor[], norm: Tensor, maxNorm: number): void {
   if (!Number.isFinite(maxNorm) || maxNorm < 0) throw new Error(`webrnn: scaleToMaxNorm: maxNorm must be a finite number >= 0, got ${maxNorm}`);
   checkFloat('scaleToMaxNorm', norm, 'norm');
-  if (norm.size !== 1) throw new Error(`webrnn: scaleToMaxNorm: norm must have one element, got shape [${norm.shape.join(', ')}]`);
+  if (norm.size !== 1) throw new Error(`webrnn: scaleToMaxNorm: norm must have one element, got shape ${shapeStr(norm.shape)}`);
   ts.forEach((t, i) => {
     checkFloat('scaleToMaxNorm', t, `tensor ${i}`);
     if (t.storage === norm.storage) throw new Error(`webrnn: scaleToMaxNorm: tensor ${i} shares its buffer with norm`);
@@ -88,5 +88,5 @@ export function clampInPlace(t: Tensor, min: number, max: number): void {
 
 function checkFloat(op: string, t: Tensor, what: string): void {
   t.assertAlive();
-  if (t.dtype !== 'float32') throw new Error(`webrnn: ${op}: ${what} must be float32, got ${t.dtype} [${t.shape.join(', ')}]`);
+  if (t.dtype !== 'float32') throw new Error(`webrnn: ${op}: ${what} must be float32, got ${t.dtype} ${shapeStr(t.shape)}`);
 }

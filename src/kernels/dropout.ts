@@ -3,7 +3,7 @@
 // same bits. The forward returns the 0/1 mask (float32) that the backward multiplies by.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 const TWO32 = 2 ** 32;
@@ -60,7 +60,7 @@ export function dropoutBackward(dy: Tensor, mask: Tensor, p: number): Tensor {
   checkFloat('dropoutBackward', mask, 'mask');
   checkP('dropoutBackward', p);
   if (dy.shape.length !== mask.shape.length || dy.shape.some((d, i) => d !== mask.shape[i])) {
-    throw new Error(`webrnn: dropoutBackward: dy [${dy.shape.join(', ')}] and mask [${mask.shape.join(', ')}] must have the same shape`);
+    throw new Error(`webrnn: dropoutBackward: dy ${shapeStr(dy.shape)} and mask ${shapeStr(mask.shape)} must have the same shape`);
   }
   const dx = Tensor.empty(dy.shape, 'float32', dy.storage.g);
   recorder(dy.storage.g).dispatch(dropoutBackwardKernel, { dy: dy.buffer, mask: mask.buffer, dx: dx.buffer }, { n: dy.size, scale: 1 / (1 - p) });
@@ -73,5 +73,5 @@ function checkP(op: string, p: number): void {
 
 function checkFloat(op: string, t: Tensor, what: string): void {
   t.assertAlive();
-  if (t.dtype !== 'float32') throw new Error(`webrnn: ${op}: ${what} must be float32, got ${t.dtype} [${t.shape.join(', ')}]`);
+  if (t.dtype !== 'float32') throw new Error(`webrnn: ${op}: ${what} must be float32, got ${t.dtype} ${shapeStr(t.shape)}`);
 }

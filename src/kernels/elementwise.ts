@@ -3,7 +3,7 @@
 // (sum_to_shape.wgsl). Float32 only; every result is a fresh contiguous tensor.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
+import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { mergeDims, stridesOf } from './shape.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -92,15 +92,13 @@ export const sumToShapeKernel = defineKernel({
   overrides: { WG },
   dispatch: ({ n }, o) => grid(n, o),
 });
-
-const fmt = (s: Shape) => `[${s.join(', ')}]`;
 /** The op's code, or undefined for names that are not ops (own keys only: not 'toString'). */
 const codeOf = (codes: Record<string, number>, op: string) => (Object.hasOwn(codes, op) ? codes[op] : undefined);
 
 function checkFloat(fn: string, t: Tensor, role = 'input'): void {
   t.assertAlive();
   if (t.dtype !== 'float32') {
-    throw new Error(`webrnn: ${fn}: ${role} is an int32 tensor ${fmt(t.shape)}; element-wise ops take float32 only`);
+    throw new Error(`webrnn: ${fn}: ${role} is an int32 tensor ${shapeStr(t.shape)}; element-wise ops take float32 only`);
   }
 }
 
@@ -147,8 +145,8 @@ export function unaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params
   if (code === undefined) throw new Error(`webrnn: unaryBackward: unknown op '${op}'`);
   checkFloat(fn, dy, 'dy');
   checkFloat(fn, saved, 'saved');
-  if (fmt(dy.shape) !== fmt(saved.shape)) {
-    throw new Error(`webrnn: ${fn}: dy ${fmt(dy.shape)} and saved ${fmt(saved.shape)} must have the same shape`);
+  if (shapeStr(dy.shape) !== shapeStr(saved.shape)) {
+    throw new Error(`webrnn: ${fn}: dy ${shapeStr(dy.shape)} and saved ${shapeStr(saved.shape)} must have the same shape`);
   }
   const [p0, p1] = scalars(fn, op, params);
   const dx = Tensor.empty(dy.shape, 'float32', dy.storage.g);
@@ -166,7 +164,7 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
     if (x !== y && x !== 1 && y !== 1) {
-      throw new Error(`webrnn: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dim ${i - r}: ${x} vs ${y})`);
+      throw new Error(`webrnn: shapes ${shapeStr(a)} and ${shapeStr(b)} cannot be broadcast together (dim ${i - r}: ${x} vs ${y})`);
     }
     out.push(x === 1 ? y : x);
   }
@@ -196,7 +194,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   // Neighbouring dims that a and b both read contiguously, or both broadcast, index as one.
   const m = mergeDims(shape, [broadcastStrides(a.shape, shape.length), broadcastStrides(b.shape, shape.length)]);
   if (m.shape.length > MAX_RANK) {
-    throw new Error(`webrnn: ${fn}: ${fmt(a.shape)} and ${fmt(b.shape)} broadcast in ${m.shape.length} separate dims; at most ${MAX_RANK}`);
+    throw new Error(`webrnn: ${fn}: ${shapeStr(a.shape)} and ${shapeStr(b.shape)} broadcast in ${m.shape.length} separate dims; at most ${MAX_RANK}`);
   }
   const n = sizeOf(shape);
   // Same size as the result means same layout (broadcasting only repeats); size 1 is a scalar.
@@ -215,12 +213,12 @@ export function sumToShape(dy: Tensor, shape: Shape): Tensor {
   checkFloat('sumToShape', dy, 'dy');
   const lead = dy.rank - shape.length;
   if (lead < 0 || !shape.every((d, i) => d === 1 || d === dy.shape[lead + i])) {
-    throw new Error(`webrnn: sumToShape: ${fmt(shape)} does not broadcast to dy's shape ${fmt(dy.shape)}`);
+    throw new Error(`webrnn: sumToShape: ${shapeStr(shape)} does not broadcast to dy's shape ${shapeStr(dy.shape)}`);
   }
   // dy's dims, neighbours merged when both are kept or both summed; `shape` has stride 0 where summed.
   const m = mergeDims(dy.shape, [stridesOf(dy.shape), broadcastStrides(shape, dy.rank)]);
   if (m.shape.length > MAX_RANK) {
-    throw new Error(`webrnn: sumToShape: ${fmt(dy.shape)} → ${fmt(shape)} splits into ${m.shape.length} alternating kept/summed dims; at most ${MAX_RANK}`);
+    throw new Error(`webrnn: sumToShape: ${shapeStr(dy.shape)} → ${shapeStr(shape)} splits into ${m.shape.length} alternating kept/summed dims; at most ${MAX_RANK}`);
   }
   const isSummed = m.strides[1]!.map((st) => st === 0);
   const kept = m.shape.map((d, i) => (isSummed[i] ? 1 : d));

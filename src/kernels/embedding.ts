@@ -3,7 +3,7 @@
 // can't throw without a readback: the forward writes a NaN row, the backward ignores them.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** out[pos, :] = weight[indices[pos], :], one invocation per output element. */
@@ -31,7 +31,7 @@ export function embeddingForward(weight: Tensor, indices: Tensor): Tensor {
   weight.assertAlive();
   checkIndices('embeddingForward', indices);
   if (weight.dtype !== 'float32' || weight.rank !== 2) {
-    throw new Error(`webrnn: embeddingForward: weight must be a float32 [V, E] matrix, got ${weight.dtype} [${weight.shape.join(', ')}]`);
+    throw new Error(`webrnn: embeddingForward: weight must be a float32 [V, E] matrix, got ${weight.dtype} ${shapeStr(weight.shape)}`);
   }
   const [num, dim] = weight.shape as [number, number];
   const out = Tensor.empty([...indices.shape, dim], 'float32', weight.storage.g);
@@ -54,7 +54,7 @@ export function embeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: nu
   if (dy.dtype !== 'float32' || dy.rank !== indices.rank + 1 || lead.some((d, i) => d !== indices.shape[i])) {
     throw new Error(
       `webrnn: embeddingBackward: dy must be float32 [...indices.shape, E] = [${indices.shape.join(', ')}, E], ` +
-        `got ${dy.dtype} [${dy.shape.join(', ')}]`,
+        `got ${dy.dtype} ${shapeStr(dy.shape)}`,
     );
   }
   const dim = dy.shape[dy.rank - 1]!;
@@ -69,5 +69,5 @@ export function embeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: nu
 
 function checkIndices(op: string, indices: Tensor): void {
   indices.assertAlive();
-  if (indices.dtype !== 'int32') throw new Error(`webrnn: ${op}: indices must be int32, got ${indices.dtype} [${indices.shape.join(', ')}]`);
+  if (indices.dtype !== 'int32') throw new Error(`webrnn: ${op}: indices must be int32, got ${indices.dtype} ${shapeStr(indices.shape)}`);
 }

@@ -1,7 +1,7 @@
 // Descriptor of loss_weights.wgsl: row weights for losses with a mask and/or an ignore index.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 export const lossWeightsKernel = defineKernel({
@@ -29,14 +29,13 @@ export function lossWeights(n: number, targets: Tensor | null, ignoreIndex: numb
 
 /** Refuses bad arguments, naming them, before anything is allocated or dispatched. */
 function checkLossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): void {
-  const fmt = (t: Tensor) => `${t.dtype} [${t.shape.join(', ')}]`;
   if (!Number.isInteger(n) || n < 0) throw new Error(`webrnn: lossWeights: n = ${n} must be a non-negative integer`);
   if (!targets && !mask) throw new Error('webrnn: lossWeights: needs targets (with an ignoreIndex) or a mask');
   if (targets && (targets.dtype !== 'int32' || targets.size !== n)) {
-    throw new Error(`webrnn: lossWeights: targets must be int32 with ${n} elements, got ${fmt(targets)}`);
+    throw new Error(`webrnn: lossWeights: targets must be int32 with ${n} elements, got ${targets.dtype} ${shapeStr(targets.shape)}`);
   }
   if (mask && (mask.dtype !== 'float32' || mask.size !== n)) {
-    throw new Error(`webrnn: lossWeights: mask must be float32 with ${n} elements, got ${fmt(mask)}`);
+    throw new Error(`webrnn: lossWeights: mask must be float32 with ${n} elements, got ${mask.dtype} ${shapeStr(mask.shape)}`);
   }
   if (ignoreIndex !== undefined && !(Number.isInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 31)) {
     throw new Error(`webrnn: lossWeights: ignoreIndex ${ignoreIndex} is not an int32`);

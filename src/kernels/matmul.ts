@@ -4,7 +4,7 @@
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
-import { Tensor, sizeOf, type Shape } from '../tensor/tensor.js';
+import { shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
@@ -75,45 +75,43 @@ export interface MatmulPlan {
   strideB: number;
 }
 
-const fmt = (s: Shape): string => `[${s.join(', ')}]`;
-
 /** Checks shapes and dtypes and returns the sizes; throws naming both shapes on a mismatch. */
 export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): MatmulPlan {
   const { transA = false, transB = false } = opts;
   for (const t of [a, b, opts.bias, opts.accumulate]) t?.assertAlive();
   for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias], ['accumulate', opts.accumulate]] as const) {
-    if (t && t.dtype !== 'float32') throw new Error(`webrnn: matmul: ${name} ${fmt(t.shape)} is ${t.dtype}; matmul needs float32`);
+    if (t && t.dtype !== 'float32') throw new Error(`webrnn: matmul: ${name} ${shapeStr(t.shape)} is ${t.dtype}; matmul needs float32`);
   }
   if (a.rank < 2 || b.rank < 2) {
-    throw new Error(`webrnn: matmul: A ${fmt(a.shape)} and B ${fmt(b.shape)} must both be at least 2-D (reshape vectors to [1, n] or [n, 1])`);
+    throw new Error(`webrnn: matmul: A ${shapeStr(a.shape)} and B ${shapeStr(b.shape)} must both be at least 2-D (reshape vectors to [1, n] or [n, 1])`);
   }
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const [m, ka] = transA ? [ac, ar] : [ar, ac];
   const [kb, n] = transB ? [bc, br] : [br, bc];
   if (ka !== kb) {
-    throw new Error(`webrnn: matmul: inner dimensions differ: A ${fmt(a.shape)}${transA ? 'ᵀ' : ''} (K = ${ka}) vs B ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (K = ${kb})`);
+    throw new Error(`webrnn: matmul: inner dimensions differ: A ${shapeStr(a.shape)}${transA ? 'ᵀ' : ''} (K = ${ka}) vs B ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''} (K = ${kb})`);
   }
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
-  if (batchA.length && batchB.length && fmt(batchA) !== fmt(batchB)) {
-    throw new Error(`webrnn: matmul: batch dimensions differ: A ${fmt(a.shape)} vs B ${fmt(b.shape)} (they must be equal, or one side 2-D)`);
+  if (batchA.length && batchB.length && shapeStr(batchA) !== shapeStr(batchB)) {
+    throw new Error(`webrnn: matmul: batch dimensions differ: A ${shapeStr(a.shape)} vs B ${shapeStr(b.shape)} (they must be equal, or one side 2-D)`);
   }
   const batchShape = batchA.length ? batchA : batchB;
   const batch = sizeOf(batchShape);
   const out = [...batchShape, m, n];
   if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== n)) {
-    throw new Error(`webrnn: matmul: bias ${fmt(opts.bias.shape)} must be [${n}] (N of the result ${fmt(out)})`);
+    throw new Error(`webrnn: matmul: bias ${shapeStr(opts.bias.shape)} must be [${n}] (N of the result ${shapeStr(out)})`);
   }
   const acc = opts.accumulate;
   if (acc) {
-    if (fmt(acc.shape) !== fmt(out)) {
-      throw new Error(`webrnn: matmul: accumulate ${fmt(acc.shape)} must have the result's shape ${fmt(out)} (A ${fmt(a.shape)}, B ${fmt(b.shape)})`);
+    if (shapeStr(acc.shape) !== shapeStr(out)) {
+      throw new Error(`webrnn: matmul: accumulate ${shapeStr(acc.shape)} must have the result's shape ${shapeStr(out)} (A ${shapeStr(a.shape)}, B ${shapeStr(b.shape)})`);
     }
     // WebGPU refuses a buffer bound writable and again in the same dispatch.
     for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias]] as const) {
       if (t && t.buffer === acc.buffer) {
-        throw new Error(`webrnn: matmul: accumulate ${fmt(acc.shape)} shares its buffer with ${name} ${fmt(t.shape)}; accumulate into a separate tensor`);
+        throw new Error(`webrnn: matmul: accumulate ${shapeStr(acc.shape)} shares its buffer with ${name} ${shapeStr(t.shape)}; accumulate into a separate tensor`);
       }
     }
   }

@@ -5,7 +5,7 @@ import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
 import { keep } from '../tensor/scope.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 const WG = 256;
@@ -177,12 +177,11 @@ function checkStep(op: string, step: number): void {
 function checkStates(op: string, p: Tensor, g: Tensor, states: Record<string, Tensor | null>): void {
   const all: [string, Tensor][] = [['param', p], ['grad', g]];
   for (const [k, t] of Object.entries(states)) if (t) all.push([k, t]);
-  const shape = (t: Tensor) => `[${t.shape.join(', ')}]`;
   for (const [k, t] of all) {
     t.assertAlive();
     if (t.dtype !== 'float32') throw new Error(`webrnn: ${op}: ${k} must be float32, got ${t.dtype}`);
     if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
-      throw new Error(`webrnn: ${op}: ${k} has shape ${shape(t)} but param has shape ${shape(p)}`);
+      throw new Error(`webrnn: ${op}: ${k} has shape ${shapeStr(t.shape)} but param has shape ${shapeStr(p.shape)}`);
     }
   }
   for (let i = 0; i < all.length; i++) {

@@ -3,7 +3,7 @@
 // passes: each pass turns chunks of `CHUNK` elements into partials until one value per row is left.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
+import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';
@@ -38,7 +38,7 @@ export const reduceKernel = defineKernel({
 export function axisView(shape: Shape, axis: number, what: string): { axis: number; outer: number; len: number; inner: number } {
   const rank = Math.max(shape.length, 1); // a scalar reduces like a [1] tensor, as in PyTorch
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new Error(`webrnn: ${what}: axis ${axis} is out of range for shape [${shape.join(', ')}] (rank ${shape.length})`);
+    throw new Error(`webrnn: ${what}: axis ${axis} is out of range for shape ${shapeStr(shape)} (rank ${shape.length})`);
   }
   const a = axis < 0 ? axis + rank : axis;
   return { axis: a, outer: sizeOf(shape.slice(0, a)), len: shape[a] ?? 1, inner: sizeOf(shape.slice(a + 1)) };
@@ -48,7 +48,7 @@ export function axisView(shape: Shape, axis: number, what: string): { axis: numb
 export function reduce(op: ReduceOp, x: Tensor, axis?: number, keepDims = false): Tensor {
   const what = `reduce(${op})`;
   if (!Object.hasOwn(OP_CODE, op) && op !== 'mean') throw new Error(`webrnn: reduce: unknown op '${op}'`);
-  if (x.dtype !== 'float32') throw new Error(`webrnn: ${what}: x must be float32, got ${x.dtype} [${x.shape.join(', ')}]`);
+  if (x.dtype !== 'float32') throw new Error(`webrnn: ${what}: x must be float32, got ${x.dtype} ${shapeStr(x.shape)}`);
   x.assertAlive();
   let outer = 1, len = x.size, inner = 1;
   let outShape: number[] = keepDims ? x.shape.map(() => 1) : [];
@@ -59,7 +59,7 @@ export function reduce(op: ReduceOp, x: Tensor, axis?: number, keepDims = false)
     if (keepDims) outShape.splice(v.axis, 0, 1);
   }
   if ((op === 'max' || op === 'argmax') && len === 0 && outer * inner > 0) {
-    throw new Error(`webrnn: ${what}: cannot reduce an empty axis (shape [${x.shape.join(', ')}], axis ${axis ?? 'all'})`);
+    throw new Error(`webrnn: ${what}: cannot reduce an empty axis (shape ${shapeStr(x.shape)}, axis ${axis ?? 'all'})`);
   }
   const out = Tensor.empty(outShape, op === 'argmax' ? 'int32' : 'float32');
   if (out.size === 0) return out;

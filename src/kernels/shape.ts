@@ -3,7 +3,7 @@
 // in both source and destination are merged first, and a single contiguous run is a buffer copy.
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { sizeOf, Tensor, type Shape } from '../tensor/tensor.js';
+import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** Most dims copy_strided indexes after merging (fields d0..d5 of its Dims). */
@@ -35,8 +35,6 @@ export interface CopyPlan {
   srcBase: number;
   dstBase: number;
 }
-
-const fmt = (s: Shape) => `[${s.join(', ')}]`;
 
 /** Contiguous element strides of a shape. */
 export function stridesOf(shape: Shape): number[] {
@@ -95,7 +93,7 @@ function record(src: Tensor, dst: Tensor, p: CopyPlan): void {
 function normAxis(fn: string, axis: number, shape: Shape): number {
   const r = shape.length;
   if (!Number.isInteger(axis) || axis < -r || axis >= r) {
-    throw new Error(`webrnn: ${fn}: axis ${axis} is out of range for shape ${fmt(shape)} (rank ${r})`);
+    throw new Error(`webrnn: ${fn}: axis ${axis} is out of range for shape ${shapeStr(shape)} (rank ${r})`);
   }
   return axis < 0 ? axis + r : axis;
 }
@@ -106,13 +104,13 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   const r = x.rank;
   const p = (perm ?? [...Array(r).keys()].reverse()).map((a) => (Number.isInteger(a) && a < 0 ? a + r : a));
   if (p.length !== r || !p.every((a) => Number.isInteger(a) && a >= 0 && a < r) || new Set(p).size !== r) {
-    throw new Error(`webrnn: transpose: [${perm?.join(', ')}] is not a permutation of the ${r} dims of ${fmt(x.shape)}`);
+    throw new Error(`webrnn: transpose: [${perm?.join(', ')}] is not a permutation of the ${r} dims of ${shapeStr(x.shape)}`);
   }
   const shape = p.map((a) => x.shape[a]!);
   const xs = stridesOf(x.shape);
   const merged = plan(shape, p.map((a) => xs[a]!), stridesOf(shape), 0, 0);
   if (merged.shape.length > MAX_COPY_RANK) {
-    throw new Error(`webrnn: transpose: ${fmt(x.shape)} by [${p.join(', ')}] needs ${merged.shape.length} dims; at most ${MAX_COPY_RANK}`);
+    throw new Error(`webrnn: transpose: ${shapeStr(x.shape)} by [${p.join(', ')}] needs ${merged.shape.length} dims; at most ${MAX_COPY_RANK}`);
   }
   const out = Tensor.empty(shape, x.dtype, x.storage.g);
   record(x, out, merged);
@@ -127,7 +125,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const s = start < 0 ? start + len : start;
   const e = end < 0 ? end + len : end;
   if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > len || s > e) {
-    throw new Error(`webrnn: slice: [${start}, ${end}) is not a range within axis ${axis} (size ${len}) of ${fmt(x.shape)}`);
+    throw new Error(`webrnn: slice: [${start}, ${end}) is not a range within axis ${axis} (size ${len}) of ${shapeStr(x.shape)}`);
   }
   const shape = x.shape.map((d, i) => (i === a ? e - s : d));
   const xs = stridesOf(x.shape);
@@ -153,14 +151,14 @@ export function sliceAssign(dst: Tensor, src: Tensor, axis: number, start: numbe
   const a = normAxis('sliceAssign', axis, dst.shape);
   const s = start < 0 ? start + dst.shape[a]! : start;
   if (!fitsBeside(src, dst.shape, dst.dtype, a)) {
-    throw new Error(`webrnn: sliceAssign: ${src.dtype} ${fmt(src.shape)} does not fit ${dst.dtype} ${fmt(dst.shape)} beside axis ${axis}`);
+    throw new Error(`webrnn: sliceAssign: ${src.dtype} ${shapeStr(src.shape)} does not fit ${dst.dtype} ${shapeStr(dst.shape)} beside axis ${axis}`);
   }
   const len = src.shape[a]!;
   if (!Number.isInteger(s) || s < 0 || s + len > dst.shape[a]!) {
-    throw new Error(`webrnn: sliceAssign: [${start}, ${start + len}) is outside axis ${axis} (size ${dst.shape[a]}) of ${fmt(dst.shape)}`);
+    throw new Error(`webrnn: sliceAssign: [${start}, ${start + len}) is outside axis ${axis} (size ${dst.shape[a]}) of ${shapeStr(dst.shape)}`);
   }
   // WebGPU refuses one buffer bound as both the source and the writable destination.
-  if (src.storage === dst.storage) throw new Error(`webrnn: sliceAssign: src ${fmt(src.shape)} is a view of dst ${fmt(dst.shape)}`);
+  if (src.storage === dst.storage) throw new Error(`webrnn: sliceAssign: src ${shapeStr(src.shape)} is a view of dst ${shapeStr(dst.shape)}`);
   record(src, dst, assignPlan(dst.shape, src, a, s));
 }
 
@@ -173,7 +171,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   const shape = [...first.shape];
   shape[a] = xs.reduce((sum, x) => sum + (x.shape[a] ?? 0), 0);
   if (!xs.every((x) => fitsBeside(x, shape, first.dtype, a))) {
-    throw new Error(`webrnn: concat: ${xs.map((t) => `${t.dtype} ${fmt(t.shape)}`).join(', ')} differ outside axis ${axis}`);
+    throw new Error(`webrnn: concat: ${xs.map((t) => `${t.dtype} ${shapeStr(t.shape)}`).join(', ')} differ outside axis ${axis}`);
   }
   let at = 0;
   const plans = xs.map((x) => {

@@ -4,7 +4,7 @@
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
-import { Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { axisView } from './reduce.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -69,11 +69,9 @@ export const softmaxXentKernel = defineKernel({
   dispatch: ({ n }, ov) => rowGrid(n, ov),
 });
 
-const shapeStr = (t: Tensor) => `[${t.shape.join(', ')}]`;
-
 function checkFloat(what: string, name: string, t: Tensor): void {
   t.assertAlive();
-  if (t.dtype !== 'float32') throw new Error(`webrnn: ${what}: ${name} must be float32, got ${t.dtype} ${shapeStr(t)}`);
+  if (t.dtype !== 'float32') throw new Error(`webrnn: ${what}: ${name} must be float32, got ${t.dtype} ${shapeStr(t.shape)}`);
 }
 
 function forward(what: string, x: Tensor, axis: number, log: boolean): Tensor {
@@ -90,7 +88,7 @@ function backward(what: string, y: Tensor, dy: Tensor, axis: number, log: boolea
   checkFloat(what, 'y', y);
   checkFloat(what, 'dy', dy);
   if (y.shape.length !== dy.shape.length || y.shape.some((d, i) => d !== dy.shape[i])) {
-    throw new Error(`webrnn: ${what}: y ${shapeStr(y)} and dy ${shapeStr(dy)} must have the same shape`);
+    throw new Error(`webrnn: ${what}: y ${shapeStr(y.shape)} and dy ${shapeStr(dy.shape)} must have the same shape`);
   }
   const { outer, len, inner } = axisView(y.shape, axis, what);
   const dx = Tensor.empty(y.shape, 'float32');
@@ -137,13 +135,13 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentO
   const what = 'softmaxCrossEntropy';
   checkFloat(what, 'logits', logits);
   targets.assertAlive();
-  if (logits.rank !== 2) throw new Error(`webrnn: ${what}: logits must be [N, C], got ${shapeStr(logits)}`);
+  if (logits.rank !== 2) throw new Error(`webrnn: ${what}: logits must be [N, C], got ${shapeStr(logits.shape)}`);
   const [n, c] = logits.shape as [number, number];
-  if (targets.dtype !== 'int32') throw new Error(`webrnn: ${what}: targets must be int32 class indices, got ${targets.dtype} ${shapeStr(targets)}`);
+  if (targets.dtype !== 'int32') throw new Error(`webrnn: ${what}: targets must be int32 class indices, got ${targets.dtype} ${shapeStr(targets.shape)}`);
   if (targets.rank !== 1 || targets.shape[0] !== n) {
-    throw new Error(`webrnn: ${what}: targets ${shapeStr(targets)} must be [N] = [${n}] for logits ${shapeStr(logits)}`);
+    throw new Error(`webrnn: ${what}: targets ${shapeStr(targets.shape)} must be [N] = [${n}] for logits ${shapeStr(logits.shape)}`);
   }
-  if (c === 0 && n > 0) throw new Error(`webrnn: ${what}: logits ${shapeStr(logits)} have no classes`);
+  if (c === 0 && n > 0) throw new Error(`webrnn: ${what}: logits ${shapeStr(logits.shape)} have no classes`);
   const ignore = opts.ignoreIndex;
   if (ignore !== undefined && (!Number.isInteger(ignore) || ignore < -(2 ** 31) || ignore >= 2 ** 31)) {
     throw new Error(`webrnn: ${what}: ignoreIndex ${ignore} is not an int32`);

@@ -7,7 +7,7 @@ import { reduce } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax.js';
 import { ops } from '../graph/ops/index.js';
 import { apply1, type Op } from '../graph/tape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -16,8 +16,6 @@ export interface LossOptions {
   /** Per-row weights (1 = counts, 0 = padding): shape [N] for crossEntropy, or the loss's leading dims. */
   mask?: Tensor;
 }
-
-const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
 type XentSaved = { dlogits: Tensor; w: Tensor | null; count: Tensor | null; n: number };
 
@@ -65,12 +63,12 @@ const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSav
 
 /** Cross-entropy of logits [N, C] against int32 class indices [N] (PyTorch's F.cross_entropy). */
 export function crossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions & { ignoreIndex?: number } = {}): Tensor {
-  if (logits.rank !== 2) throw new Error(`webrnn: crossEntropy: logits must be [N, C], got ${fmt(logits)}`);
+  if (logits.rank !== 2) throw new Error(`webrnn: crossEntropy: logits must be [N, C], got ${shapeStr(logits.shape)}`);
   const n = logits.shape[0]!;
-  if (targets.dtype !== 'int32') throw new Error(`webrnn: crossEntropy: targets must be int32 class indices, got ${targets.dtype} ${fmt(targets)}`);
-  if (targets.rank !== 1 || targets.shape[0] !== n) throw new Error(`webrnn: crossEntropy: targets ${fmt(targets)} do not match logits ${fmt(logits)} (expected [${n}])`);
+  if (targets.dtype !== 'int32') throw new Error(`webrnn: crossEntropy: targets must be int32 class indices, got ${targets.dtype} ${shapeStr(targets.shape)}`);
+  if (targets.rank !== 1 || targets.shape[0] !== n) throw new Error(`webrnn: crossEntropy: targets ${shapeStr(targets.shape)} do not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
   const mask = opts.mask;
-  if (mask && mask.size !== n) throw new Error(`webrnn: crossEntropy: mask ${fmt(mask)} does not match logits ${fmt(logits)} (expected [${n}])`);
+  if (mask && mask.size !== n) throw new Error(`webrnn: crossEntropy: mask ${shapeStr(mask.shape)} does not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
   const w = mask || opts.ignoreIndex !== undefined ? lossWeights(n, targets, opts.ignoreIndex, mask ?? null) : null;
   const out = apply1(crossEntropyOp, w ? [logits, targets, w] : [logits, targets], { reduction: opts.reduction ?? 'mean', ignoreIndex: opts.ignoreIndex });
   w?.dispose(); // the op saved its own view of w for the backward
@@ -80,7 +78,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions 
 /** Checks a mask against the per-element loss shape (its leading dims), before any dispatch. */
 function checkMask(what: string, mask: Tensor | undefined, shape: readonly number[]): void {
   if (mask && (mask.rank > shape.length || mask.shape.some((d, i) => d !== shape[i]))) {
-    throw new Error(`webrnn: ${what}: mask ${fmt(mask)} must match the leading dims of [${shape.join(', ')}]`);
+    throw new Error(`webrnn: ${what}: mask ${shapeStr(mask.shape)} must match the leading dims of ${shapeStr(shape)}`);
   }
 }
 
@@ -116,7 +114,7 @@ function reduceLoss(elems: Tensor, opts: LossOptions): Tensor {
 }
 
 function checkSame(what: string, a: Tensor, b: Tensor): void {
-  if (a.shape.join() !== b.shape.join()) throw new Error(`webrnn: ${what}: input ${fmt(a)} and target ${fmt(b)} must have the same shape`);
+  if (a.shape.join() !== b.shape.join()) throw new Error(`webrnn: ${what}: input ${shapeStr(a.shape)} and target ${shapeStr(b.shape)} must have the same shape`);
 }
 
 /** Mean squared error (PyTorch's F.mse_loss). */

@@ -2,7 +2,7 @@
 // dicts. Subclasses register what they own in their constructor; `forward` is theirs to define.
 import { recorder } from '../gpu/encoder.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 
 export type StateValue = Tensor | Float32Array;
 
@@ -77,8 +77,8 @@ export abstract class Module {
       const size = v instanceof Float32Array ? v.length : v.size;
       const shapeOk = v instanceof Float32Array ? size === p.size : v.shape.join() === p.shape.join();
       if (!shapeOk) {
-        const got = v instanceof Float32Array ? `${size} values` : `[${v.shape.join(', ')}]`;
-        problems.push(`'${name}' has ${got}, expected [${p.shape.join(', ')}]`);
+        const got = v instanceof Float32Array ? `${size} values` : `${shapeStr(v.shape)}`;
+        problems.push(`'${name}' has ${got}, expected ${shapeStr(p.shape)}`);
       }
       if (!(v instanceof Float32Array) && v.dtype !== 'float32') problems.push(`'${name}' has dtype ${v.dtype}, expected float32`);
       if (!(v instanceof Float32Array) && v.isDisposed) problems.push(`'${name}' was disposed`);

@@ -2,7 +2,7 @@
 // and state dicts so training can stop and resume exactly. Updates are GPU kernels, no readback.
 import { zeros } from '../graph/create.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { recorder } from '../gpu/encoder.js';
 
 /** Saved optimizer state: hyper-parameters, step count, each parameter's own step count (as
@@ -98,14 +98,13 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Throws, naming every problem, unless `state` fits this optimizer and its parameters. */
   checkStateDict(state: Omit<OptimizerState, 'tensors'> & { tensors: Record<string, StateTensorInfo> }): void {
     const problems: string[] = [];
-    const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
     for (const [key, t] of Object.entries(state.tensors ?? {})) {
       const cut = key.indexOf('.');
       const i = cut > 0 && /^\d+$/.test(key.slice(0, cut)) ? Number(key.slice(0, cut)) : -1;
       const name = key.slice(cut + 1);
       const p = this.params[i];
       if (!p || !this.stateNames.includes(name)) problems.push(`unexpected state '${key}' (expected <parameter index>.{${this.stateNames.join(', ')}})`);
-      else if (p.shape.join() !== t.shape.join()) problems.push(`state '${key}' has shape ${fmt(t.shape)}, parameter ${i} is ${fmt(p.shape)}`);
+      else if (p.shape.join() !== t.shape.join()) problems.push(`state '${key}' has shape ${shapeStr(t.shape)}, parameter ${i} is ${shapeStr(p.shape)}`);
       else if (t.dtype !== 'float32') problems.push(`state '${key}' has dtype ${t.dtype}, expected float32`);
       else if (t.isDisposed) problems.push(`state '${key}' was disposed`);
     }

@@ -35,7 +35,7 @@ export const shapeStr = (shape: Shape): string => `[${shape.join(', ')}]`;
 
 export function checkShape(shape: Shape, what = 'shape'): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`webrnn: invalid ${what} [${shape.join(', ')}]: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) throw new Error(`webrnn: invalid ${what} ${shapeStr(shape)}: dimensions must be non-negative integers`);
   }
 }
 
@@ -82,7 +82,7 @@ export class Tensor {
   }
 
   assertAlive(): void {
-    if (this.disposedFlag) throw new Error(`webrnn: tensor [${this.shape.join(', ')}] was used after dispose()`);
+    if (this.disposedFlag) throw new Error(`webrnn: tensor ${shapeStr(this.shape)} was used after dispose()`);
   }
 
   /** Copies the values back to the CPU (waits for the GPU work that produces them). */
@@ -102,7 +102,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   async item(): Promise<number> {
-    if (this.size !== 1) throw new Error(`webrnn: item() needs a tensor with one element, got shape [${this.shape.join(', ')}]`);
+    if (this.size !== 1) throw new Error(`webrnn: item() needs a tensor with one element, got shape ${shapeStr(this.shape)}`);
     return (await this.data())[0]!;
   }
 
@@ -123,7 +123,7 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`;
+    return `Tensor(${this.dtype}, ${shapeStr(this.shape)})`;
   }
 }
 
@@ -133,12 +133,12 @@ export function resolveShape(shape: Shape, size: number, from: Shape): number[] 
   const free = out.indexOf(-1);
   if (free >= 0) {
     const rest = sizeOf(out.filter((_, i) => i !== free));
-    if (rest === 0 || size % rest !== 0) throw new Error(`webrnn: cannot reshape [${from.join(', ')}] to [${shape.join(', ')}]`);
+    if (rest === 0 || size % rest !== 0) throw new Error(`webrnn: cannot reshape ${shapeStr(from)} to ${shapeStr(shape)}`);
     out[free] = size / rest;
   }
   checkShape(out);
   if (sizeOf(out) !== size) {
-    throw new Error(`webrnn: cannot reshape [${from.join(', ')}] (${size} elements) to [${shape.join(', ')}] (${sizeOf(out)} elements)`);
+    throw new Error(`webrnn: cannot reshape ${shapeStr(from)} (${size} elements) to ${shapeStr(shape)} (${sizeOf(out)} elements)`);
   }
   return out;
 }

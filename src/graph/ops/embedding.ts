@@ -2,7 +2,7 @@
 // indices add up). Indices are int32 and get no gradient.
 import * as k from '../../kernels/embedding.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 
 const embeddingOp: Op<null, { indices: Tensor; num: number }> = {
   name: 'embedding',
@@ -15,7 +15,7 @@ const embeddingOp: Op<null, { indices: Tensor; num: number }> = {
 
 /** Rows of `weight` [V, E] at int32 `indices` [...] → [..., E]. */
 export function embedding(weight: Tensor, indices: Tensor): Tensor {
-  if (indices.dtype !== 'int32') throw new Error(`webrnn: embedding: indices must be int32, got ${indices.dtype} [${indices.shape.join(', ')}]`);
-  if (weight.rank !== 2) throw new Error(`webrnn: embedding: weight must be [V, E], got [${weight.shape.join(', ')}]`);
+  if (indices.dtype !== 'int32') throw new Error(`webrnn: embedding: indices must be int32, got ${indices.dtype} ${shapeStr(indices.shape)}`);
+  if (weight.rank !== 2) throw new Error(`webrnn: embedding: weight must be [V, E], got ${shapeStr(weight.shape)}`);
   return apply1(embeddingOp, [weight, indices], null);
 }

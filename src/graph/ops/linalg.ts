@@ -3,7 +3,7 @@
 import { matmul as mm } from '../../kernels/matmul.js';
 import { reduce } from '../../kernels/reduce.js';
 import { apply1, type Op } from '../tape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 
 const rows = (t: Tensor) => t.view([t.size / t.shape[t.rank - 1]!, t.shape[t.rank - 1]!]);
 
@@ -41,7 +41,7 @@ const matmulOp: Op<null, { a: Tensor; b: Tensor }> = {
 /** a·b over the last two dims, batched over the leading ones. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank < 2 || b.rank < 2) {
-    throw new Error(`webrnn: matmul needs tensors of rank ≥ 2, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+    throw new Error(`webrnn: matmul needs tensors of rank ≥ 2, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   }
   return apply1(matmulOp, [a, b], null);
 }
@@ -72,10 +72,10 @@ const linearOp: Op<null, { x: Tensor; w: Tensor }> = {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const inF = weight.shape[1];
   if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
-    throw new Error(`webrnn: linear: input [${x.shape.join(', ')}] does not match weight [${weight.shape.join(', ')}] (last dim must be ${inF})`);
+    throw new Error(`webrnn: linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)} (last dim must be ${inF})`);
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new Error(`webrnn: linear: bias [${bias.shape.join(', ')}] does not match weight [${weight.shape.join(', ')}]`);
+    throw new Error(`webrnn: linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(weight.shape)}`);
   }
   return apply1(linearOp, bias ? [x, weight, bias] : [x, weight], null);
 }

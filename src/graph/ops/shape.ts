@@ -3,11 +3,11 @@
 import * as sh from '../../kernels/shape.js';
 import { zeros } from '../create.js';
 import { apply, apply1, type Op } from '../tape.js';
-import { resolveShape, type Tensor } from '../../tensor/tensor.js';
+import { resolveShape, shapeStr, type Tensor } from '../../tensor/tensor.js';
 
 const normAxis = (axis: number, rank: number, what: string, shape: readonly number[]) => {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`webrnn: ${what}: axis ${axis} is out of range for shape [${shape.join(', ')}]`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`webrnn: ${what}: axis ${axis} is out of range for shape ${shapeStr(shape)}`);
   return a;
 };
 
@@ -64,14 +64,14 @@ export const shapeOps = {
       perm = x.shape.map((_, i) => (i === a ? b! : i === b ? a! : i));
     } else perm = dims.map((d) => normAxis(d, x.rank, 'transpose', x.shape));
     if (perm.length !== x.rank || new Set(perm).size !== x.rank) {
-      throw new Error(`webrnn: transpose: [${dims.join(', ')}] is not a permutation of the dims of [${x.shape.join(', ')}]`);
+      throw new Error(`webrnn: transpose: [${dims.join(', ')}] is not a permutation of the dims of ${shapeStr(x.shape)}`);
     }
     return apply1(transposeOp, [x], perm);
   },
   slice: (x: Tensor, axis: number, start: number, end: number) => {
     const a = normAxis(axis, x.rank, 'slice', x.shape);
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= x.shape[a]!)) {
-      throw new Error(`webrnn: slice: [${start}, ${end}) is out of range for axis ${axis} of [${x.shape.join(', ')}]`);
+      throw new Error(`webrnn: slice: [${start}, ${end}) is out of range for axis ${axis} of ${shapeStr(x.shape)}`);
     }
     return apply1(sliceOp, [x], { axis: a, start, end });
   },
@@ -87,7 +87,7 @@ export const shapeOps = {
     const a = axis < 0 ? axis + rank : axis;
     const expanded = xs.map((x) => {
       if (x.shape.join() !== xs[0]!.shape.join()) {
-        throw new Error(`webrnn: stack: shapes differ: [${xs[0]!.shape.join(', ')}] vs [${x.shape.join(', ')}]`);
+        throw new Error(`webrnn: stack: shapes differ: ${shapeStr(xs[0]!.shape)} vs ${shapeStr(x.shape)}`);
       }
       return shapeOps.reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
     });

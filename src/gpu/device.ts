@@ -54,13 +54,11 @@ export interface InitOptions {
 }
 
 let defaultGpu: Gpu | null = null;
-const listeners: ((gpu: Gpu) => void)[] = [];
 
 /** Creates the default device (once) and returns it. Safe to call many times. */
 export async function init(options: InitOptions = {}): Promise<Gpu> {
   if (defaultGpu && !defaultGpu.lost) return defaultGpu;
   defaultGpu = await createDevice(options);
-  for (const f of listeners) f(defaultGpu);
   return defaultGpu;
 }
 
@@ -69,11 +67,6 @@ export function gpu(): Gpu {
   if (!defaultGpu) throw new Error('webrnn: no device yet; call `await init()` first');
   if (defaultGpu.lost) throw defaultGpu.lost;
   return defaultGpu;
-}
-
-/** Runs `f` whenever a new default device is created (caches keyed on the device use this). */
-export function onNewDevice(f: (gpu: Gpu) => void): void {
-  listeners.push(f);
 }
 
 /** What the default device runs on. */

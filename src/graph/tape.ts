@@ -60,8 +60,6 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
-export const isGradEnabled = (): boolean => gradEnabled;
-
 /** Runs an op and records it when any input requires grad. */
 export function apply<P, S>(op: Op<P, S>, inputs: readonly Tensor[], params: P): Tensor[] {
   for (const t of inputs) t.assertAlive();

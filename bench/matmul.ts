@@ -4,7 +4,7 @@
 import { recorder } from '../src/gpu/encoder.js';
 import { randn, zeros } from '../src/graph/create.js';
 import { fill } from '../src/kernels/fill.js';
-import { matmul } from '../src/kernels/matmul.js';
+import { launchMatmul } from '../src/kernels/matmul.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
 import type { TfjsHandle } from './tfjs.js';
 import { median } from './timing.js';
@@ -64,7 +64,7 @@ async function timeMatmul(ctx: RunContext, c: MatmulCase): Promise<BenchRow> {
   const acc = c.accumulate ? zeros([c.m, c.n]) : undefined;
   const opts = { transA: c.transA, transB: c.transB, accumulate: acc };
   const t = await ctx.time(() => {
-    const out = matmul(a, b, opts);
+    const out = launchMatmul(a, b, opts);
     if (!acc) out.dispose(); // back to the pool: the next call reuses the buffer
   });
   for (const x of [a, b, acc]) x?.dispose();

@@ -9,9 +9,9 @@ import { Tensor } from '../tensor/tensor.js';
 
 const gradMath: GradMath = {
   onesLike: (t) => ones(t.shape),
-  add: (a, b) => ew.binary('add', a, b),
+  add: (a, b) => ew.launchBinary('add', a, b),
   addInto: (a, b) => {
-    const s = ew.binary('add', a, b);
+    const s = ew.launchBinary('add', a, b);
     a.dispose();
     b.dispose();
     return s;

@@ -5,8 +5,8 @@
 // No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
 import { CELLS, encodeSequence, type CellKind, type CellSpec, type SequenceDims } from '../kernels/cells/index.js';
-import { binary } from '../kernels/elementwise.js';
-import { matmul as mm } from '../kernels/matmul.js';
+import { launchBinary as binary } from '../kernels/elementwise.js';
+import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from './create.js';

@@ -9,7 +9,7 @@ import { wgsl } from './wgsl.gen.js';
 const TWO32 = 2 ** 32;
 
 /** y = x·mask/(1 − p) with mask bits from Philox; one invocation per 4 elements (one Philox block). */
-export const dropoutKernel = defineKernel({
+export const dropout = defineKernel({
   name: 'dropout',
   wgsl: [wgsl.philox, wgsl.dropout],
   bindings: { x: 'read', y: 'read_write', mask: 'read_write' },
@@ -21,7 +21,7 @@ export const dropoutKernel = defineKernel({
 });
 
 /** dx = dy·mask/(1 − p). */
-export const dropoutBackwardKernel = defineKernel({
+export const dropoutBackward = defineKernel({
   name: 'dropout_backward',
   wgsl: [wgsl.dropout_backward],
   bindings: { dy: 'read', mask: 'read', dx: 'read_write' },
@@ -31,7 +31,7 @@ export const dropoutBackwardKernel = defineKernel({
 });
 
 /** y = x·mask/(1−p), mask_i = (philoxUniform(seed, offset + i) >= p); returns y and the mask (float 0/1) for the backward. p in [0, 1). */
-export function dropout(x: Tensor, p: number, seed: number, offset: number): { y: Tensor; mask: Tensor } {
+export function launchDropout(x: Tensor, p: number, seed: number, offset: number): { y: Tensor; mask: Tensor } {
   checkFloat('dropout', x, 'x');
   checkP('dropout', p);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`webrnn: dropout: seed must be an integer in [0, 2^53), got ${seed}`);
@@ -42,7 +42,7 @@ export function dropout(x: Tensor, p: number, seed: number, offset: number): { y
   const mask = Tensor.empty(x.shape, 'float32', x.storage.g);
   const block = Math.floor(offset / 4);
   recorder(x.storage.g).dispatch(
-    dropoutKernel,
+    dropout,
     { x: x.buffer, y: y.buffer, mask: mask.buffer },
     {
       n: x.size, phase: offset % 4, block_lo: block % TWO32, block_hi: Math.floor(block / TWO32),
@@ -55,7 +55,7 @@ export function dropout(x: Tensor, p: number, seed: number, offset: number): { y
 }
 
 /** dx = dy·mask/(1 − p), with the mask the forward returned. */
-export function dropoutBackward(dy: Tensor, mask: Tensor, p: number): Tensor {
+export function launchDropoutBackward(dy: Tensor, mask: Tensor, p: number): Tensor {
   checkFloat('dropoutBackward', dy, 'dy');
   checkFloat('dropoutBackward', mask, 'mask');
   checkP('dropoutBackward', p);
@@ -63,7 +63,7 @@ export function dropoutBackward(dy: Tensor, mask: Tensor, p: number): Tensor {
     throw new Error(`webrnn: dropoutBackward: dy ${shapeStr(dy.shape)} and mask ${shapeStr(mask.shape)} must have the same shape`);
   }
   const dx = Tensor.empty(dy.shape, 'float32', dy.storage.g);
-  recorder(dy.storage.g).dispatch(dropoutBackwardKernel, { dy: dy.buffer, mask: mask.buffer, dx: dx.buffer }, { n: dy.size, scale: 1 / (1 - p) });
+  recorder(dy.storage.g).dispatch(dropoutBackward, { dy: dy.buffer, mask: mask.buffer, dx: dx.buffer }, { n: dy.size, scale: 1 / (1 - p) });
   return dx;
 }
 

@@ -40,7 +40,7 @@ const WG = 256;
 const grid = (n: number, o: Overrides): [number, number, number] => grid1d(n, Number(o.WG ?? WG));
 
 /** unary.wgsl: one unary op per element, picked by the OP override. */
-export const unaryKernel = defineKernel({
+export const unary = defineKernel({
   name: 'unary',
   wgsl: [wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
@@ -51,7 +51,7 @@ export const unaryKernel = defineKernel({
 });
 
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
-export const unaryBackwardKernel = defineKernel({
+export const unaryBackward = defineKernel({
   name: 'unary_backward',
   wgsl: [wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
@@ -62,7 +62,7 @@ export const unaryBackwardKernel = defineKernel({
 });
 
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
-export const binaryKernel = defineKernel({
+export const binary = defineKernel({
   name: 'binary',
   wgsl: [wgsl.scalar_math, wgsl.binary],
   bindings: { a: 'read', b: 'read', out: 'read_write' },
@@ -78,7 +78,7 @@ export const binaryKernel = defineKernel({
 });
 
 /** sum_to_shape.wgsl: sums a broadcast result back to an input's shape. */
-export const sumToShapeKernel = defineKernel({
+export const sumToShape = defineKernel({
   name: 'sum_to_shape',
   wgsl: [wgsl.sum_to_shape],
   bindings: { dy: 'read', out: 'read_write' },
@@ -126,20 +126,20 @@ function scalars(fn: string, op: string, params: UnaryParams): [number, number] 
 }
 
 /** y = f(x) element-wise; `params` carries pow's exponent, clamp's min/max, scale's and addScalar's scalar. */
-export function unary(op: UnaryOp, x: Tensor, params: UnaryParams = {}): Tensor {
+export function launchUnary(op: UnaryOp, x: Tensor, params: UnaryParams = {}): Tensor {
   const fn = `unary('${op}')`;
   const code = codeOf(UNARY_CODES, op);
   if (code === undefined) throw new Error(`webrnn: unary: unknown op '${op}'`);
   checkFloat(fn, x);
   const [p0, p1] = scalars(fn, op, params);
   const out = Tensor.empty(x.shape, 'float32', x.storage.g);
-  recorder(x.storage.g).dispatch(unaryKernel, { x: x.buffer, out: out.buffer }, { n: x.size, p0, p1 }, { OP: code });
+  recorder(x.storage.g).dispatch(unary, { x: x.buffer, out: out.buffer }, { n: x.size, p0, p1 }, { OP: code });
   return out;
 }
 
 /** dx = dy · f'(·), one dispatch. `saved` is the forward OUTPUT y for tanh, sigmoid, exp and sqrt,
  *  and the forward INPUT x for relu, log, pow (needs params.exponent), clamp (params.min/max) and abs. */
-export function unaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params: UnaryParams = {}): Tensor {
+export function launchUnaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params: UnaryParams = {}): Tensor {
   const fn = `unaryBackward('${op}')`;
   const code = codeOf(UNARY_GRAD_CODES, op);
   if (code === undefined) throw new Error(`webrnn: unaryBackward: unknown op '${op}'`);
@@ -151,7 +151,7 @@ export function unaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params
   const [p0, p1] = scalars(fn, op, params);
   const dx = Tensor.empty(dy.shape, 'float32', dy.storage.g);
   recorder(dy.storage.g).dispatch(
-    unaryBackwardKernel, { dy: dy.buffer, saved: saved.buffer, dx: dx.buffer }, { n: dy.size, p0, p1 }, { OP: code },
+    unaryBackward, { dy: dy.buffer, saved: saved.buffer, dx: dx.buffer }, { n: dy.size, p0, p1 }, { OP: code },
   );
   return dx;
 }
@@ -184,7 +184,7 @@ function broadcastStrides(shape: Shape, rank: number): number[] {
 }
 
 /** a ∘ b element-wise with NumPy broadcasting (any rank whose dims merge into at most 6 groups). */
-export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const fn = `binary('${op}')`;
   const code = codeOf(BINARY_CODES, op);
   if (code === undefined) throw new Error(`webrnn: binary: unknown op '${op}'`);
@@ -202,14 +202,14 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = Tensor.empty(shape, 'float32', a.storage.g);
   const dims = { n, ...fields('d', m.shape, 1), ...fields('sa', m.strides[0]!, 0), ...fields('sb', m.strides[1]!, 0) };
   recorder(a.storage.g).dispatch(
-    binaryKernel, { a: a.buffer, b: b.buffer, out: out.buffer }, dims as Record<keyof typeof binaryKernel.dims, number>,
+    binary, { a: a.buffer, b: b.buffer, out: out.buffer }, dims as Record<keyof typeof binary.dims, number>,
     { OP: code, A_MODE: mode(a), B_MODE: mode(b) },
   );
   return out;
 }
 
 /** Sums `dy` (shape of the broadcast result) back down to `shape` (for gradients of broadcast ops). */
-export function sumToShape(dy: Tensor, shape: Shape): Tensor {
+export function launchSumToShape(dy: Tensor, shape: Shape): Tensor {
   checkFloat('sumToShape', dy, 'dy');
   const lead = dy.rank - shape.length;
   if (lead < 0 || !shape.every((d, i) => d === 1 || d === dy.shape[lead + i])) {
@@ -228,7 +228,7 @@ export function sumToShape(dy: Tensor, shape: Shape): Tensor {
   if (n === 0) return out; // (zero-size shapes also zero some strides: nothing to classify or sum)
   const dims = { n, m: sizeOf(summed), ...fields('k', kept, 1), ...fields('r', summed, 1), ...fields('s', m.strides[0]!, 0) };
   recorder(dy.storage.g).dispatch(
-    sumToShapeKernel, { dy: dy.buffer, out: out.buffer }, dims as Record<keyof typeof sumToShapeKernel.dims, number>,
+    sumToShape, { dy: dy.buffer, out: out.buffer }, dims as Record<keyof typeof sumToShape.dims, number>,
   );
   return out;
 }

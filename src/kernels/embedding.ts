@@ -7,7 +7,7 @@ import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 /** out[pos, :] = weight[indices[pos], :], one invocation per output element. */
-export const embeddingForwardKernel = defineKernel({
+export const embeddingForward = defineKernel({
   name: 'embedding_forward',
   wgsl: [wgsl.embedding_forward],
   bindings: { weight: 'read', indices: 'read', out: 'read_write' },
@@ -17,7 +17,7 @@ export const embeddingForwardKernel = defineKernel({
 });
 
 /** dW[v, :] = Σ dy[pos, :] over indices[pos] = v, one workgroup per (v, 256-column tile). */
-export const embeddingBackwardKernel = defineKernel({
+export const embeddingBackward = defineKernel({
   name: 'embedding_backward',
   wgsl: [wgsl.embedding_backward],
   bindings: { dy: 'read', indices: 'read', dw: 'read_write' },
@@ -27,7 +27,7 @@ export const embeddingBackwardKernel = defineKernel({
 });
 
 /** Rows of `weight` [V, E] picked by int32 `indices` [...]: returns [..., E]; an out-of-range index gives a NaN row. */
-export function embeddingForward(weight: Tensor, indices: Tensor): Tensor {
+export function launchEmbeddingForward(weight: Tensor, indices: Tensor): Tensor {
   weight.assertAlive();
   checkIndices('embeddingForward', indices);
   if (weight.dtype !== 'float32' || weight.rank !== 2) {
@@ -36,7 +36,7 @@ export function embeddingForward(weight: Tensor, indices: Tensor): Tensor {
   const [num, dim] = weight.shape as [number, number];
   const out = Tensor.empty([...indices.shape, dim], 'float32', weight.storage.g);
   recorder(weight.storage.g).dispatch(
-    embeddingForwardKernel,
+    embeddingForward,
     { weight: weight.buffer, indices: indices.buffer, out: out.buffer },
     { n: out.size, dim, num },
   );
@@ -44,7 +44,7 @@ export function embeddingForward(weight: Tensor, indices: Tensor): Tensor {
 }
 
 /** dW [V, E] = Σ over positions with index v of dy rows; deterministic (no float atomics), out-of-range indices ignored. */
-export function embeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: number): Tensor {
+export function launchEmbeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: number): Tensor {
   dy.assertAlive();
   checkIndices('embeddingBackward', indices);
   if (!Number.isInteger(numEmbeddings) || numEmbeddings < 1 || numEmbeddings > 2 ** 31 - 1) {
@@ -60,7 +60,7 @@ export function embeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: nu
   const dim = dy.shape[dy.rank - 1]!;
   const dw = Tensor.empty([numEmbeddings, dim], 'float32', dy.storage.g);
   recorder(dy.storage.g).dispatch(
-    embeddingBackwardKernel,
+    embeddingBackward,
     { dy: dy.buffer, indices: indices.buffer, dw: dw.buffer },
     { n: indices.size, dim, num: numEmbeddings, tiles: ceilDiv(dim, 256) },
   );

@@ -4,7 +4,7 @@ import { defineKernel, grid1d } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
-export const lossWeightsKernel = defineKernel({
+export const lossWeights = defineKernel({
   name: 'loss_weights',
   wgsl: [wgsl.loss_weights],
   bindings: { targets: 'read', mask: 'read', w: 'read_write' },
@@ -15,12 +15,12 @@ export const lossWeightsKernel = defineKernel({
 
 /** w [N]: mask (or 1), zeroed where targets == ignoreIndex. At least one of targets/mask is given;
  *  an absent one is bound to the other's buffer, which the shader then never reads. */
-export function lossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): Tensor {
+export function launchLossWeights(n: number, targets: Tensor | null, ignoreIndex: number | undefined, mask: Tensor | null): Tensor {
   checkLossWeights(n, targets, ignoreIndex, mask);
   const w = Tensor.empty([n]);
   const anyBuf = (targets ?? mask)!.buffer;
   recorder(w.storage.g).dispatch(
-    lossWeightsKernel,
+    lossWeights,
     { targets: targets?.buffer ?? anyBuf, mask: mask?.buffer ?? anyBuf, w: w.buffer },
     { n, ignore_index: ignoreIndex ?? 0, has_ignore: targets && ignoreIndex !== undefined ? 1 : 0, has_mask: mask ? 1 : 0 },
   );

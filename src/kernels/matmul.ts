@@ -9,7 +9,7 @@ import { wgsl } from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
  *  on lavapipe a variant staging 32×32 tiles in K chunks of 16 (two barriers a chunk) ran ~2× slower. */
-export const matmulKernel = defineKernel({
+export const matmul = defineKernel({
   name: 'matmul',
   wgsl: [wgsl.matmul],
   bindings: { a: 'read', b: 'read', bias: 'read', c: 'read_write' },
@@ -24,12 +24,12 @@ export const matmulKernel = defineKernel({
 
 /** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
  *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
-export const matmulBlockedKernel = defineKernel({
+export const matmulBlocked = defineKernel({
   name: 'matmul_blocked',
   wgsl: [wgsl.broadcast, wgsl.matmul_blocked],
   // a4 / b4: the buffers of a / b again, read as vec4.
   bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', c: 'read_write' },
-  dims: { ...matmulKernel.dims, flags: 'u32' },
+  dims: { ...matmul.dims, flags: 'u32' },
   workgroupSize: [64, 1, 1], // WG_X
   overrides: { TRANS_A: false, TRANS_B: false, VEC_A: false, VEC_B: false, WG_X: 64 },
   dispatch: ({ tiles }) => grid1d(tiles, 1),
@@ -133,7 +133,7 @@ function workgroupShape(m: number, n: number): [number, number] {
 }
 
 /** C = alpha·op(A)·op(B) (+ bias broadcast over rows) (+ accumulate's old contents, written in place into `accumulate`). */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const p = planMatmul(a, b, opts);
   const { transA = false, transB = false, bias, accumulate } = opts;
   const out = accumulate ?? Tensor.empty([...p.batchShape, p.m, p.n]);
@@ -143,14 +143,14 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const useBlocked = forcedVariant === 'blocked' ||
     (forcedVariant === null && blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8);
   if (useBlocked) {
-    matmulBlocked(a, b, out, p, opts);
+    launchBlocked(a, b, out, p, opts);
     return out;
   }
   const [wgX, wgY] = workgroupShape(p.m, p.n);
   const nTiles = ceilDiv(p.n, BLOCK * wgX);
   const mTiles = ceilDiv(p.m, BLOCK * wgY);
   recorder(g).dispatch(
-    matmulKernel,
+    matmul,
     { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: out.buffer },
     {
       m: p.m, n: p.n, k: p.k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
@@ -170,7 +170,7 @@ const swapForBlocked = (p: MatmulPlan): boolean => p.n < 32 && p.m > p.n;
 
 /** Records the blocked variant. A narrow N would leave most lanes idle (4 columns a lane), so then
  *  it computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with A and B swapped, and stores it transposed. */
-function matmulBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
+function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
   const { transA = false, transB = false, bias, accumulate } = opts;
   const swap = swapForBlocked(p);
   // The product the kernel sees: C' [m, n] = op'(A')·op'(B').
@@ -186,7 +186,7 @@ function matmulBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
   const mTiles = ceilDiv(m, BLOCKED_ROWS);
   const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0); // HAS_BIAS, ACCUMULATE, STORE_T
   recorder(out.storage.g).dispatch(
-    matmulBlockedKernel,
+    matmulBlocked,
     { a: A.buffer, a4: A.buffer, b: B.buffer, b4: B.buffer, bias: (bias ?? a).buffer, c: out.buffer },
     {
       m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,

@@ -1,4 +1,4 @@
-// Descriptor of reduce.wgsl and reduce(): sum, mean, max, argmax and sum of squares along one axis
+// Descriptor of reduce.wgsl and launchReduce(): sum, mean, max, argmax and sum of squares along one axis
 // (x viewed as [outer, len, inner]) or over all elements ([1, size, 1]). Long rows are reduced in
 // passes: each pass turns chunks of `CHUNK` elements into partials until one value per row is left.
 import { recorder } from '../gpu/encoder.js';
@@ -23,7 +23,7 @@ const MANY_OUTPUTS = 4096;
 const OP_CODE = { sum: 0, sumSquares: 1, max: 2, argmax: 3 } as const;
 
 /** One pass of a reduction along the middle axis of [outer, len, inner], per chunk of the row. */
-export const reduceKernel = defineKernel({
+export const reduce = defineKernel({
   name: 'reduce',
   wgsl: [wgsl.reduce],
   bindings: { x: 'read', x_idx: 'read', out: 'read_write', out_idx: 'read_write' },
@@ -45,7 +45,7 @@ export function axisView(shape: Shape, axis: number, what: string): { axis: numb
 }
 
 /** Reduces along `axis` (negative allowed) or over all elements when axis is undefined; keepDims like PyTorch. argmax returns int32. */
-export function reduce(op: ReduceOp, x: Tensor, axis?: number, keepDims = false): Tensor {
+export function launchReduce(op: ReduceOp, x: Tensor, axis?: number, keepDims = false): Tensor {
   const what = `reduce(${op})`;
   if (!Object.hasOwn(OP_CODE, op) && op !== 'mean') throw new Error(`webrnn: reduce: unknown op '${op}'`);
   if (x.dtype !== 'float32') throw new Error(`webrnn: ${what}: x must be float32, got ${x.dtype} ${shapeStr(x.shape)}`);
@@ -92,7 +92,7 @@ function runPasses(op: ReduceOp, x: Tensor, out: Tensor, outer: number, len: num
     // Later passes combine partials: squares were taken in the first pass, indices travel along.
     const code = pass > 0 && op === 'sumSquares' ? OP_CODE.sum : OP_CODE[op === 'mean' ? 'sum' : op];
     rec.dispatch(
-      reduceKernel,
+      reduce,
       { x: src, x_idx: srcIdx, out: dst.buffer, out_idx: dstIdx.buffer },
       { outer, len: rowLen, inner, chunk: perThread ? rowLen : CHUNK, chunks, divisor: last && op === 'mean' ? len : 1 },
       { OP: code, INDEXED: argmax && pass > 0, PER_THREAD: perThread },

@@ -37,7 +37,7 @@ function perThread(g: Gpu, rows: number, len: number): boolean {
 const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1d(rows, ov.PER_THREAD ? WG : 1);
 
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
-export const softmaxKernel = defineKernel({
+export const softmax = defineKernel({
   name: 'softmax',
   wgsl: [wgsl.softmax],
   bindings: { x: 'read', y: 'read_write' },
@@ -48,7 +48,7 @@ export const softmaxKernel = defineKernel({
 });
 
 /** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
-export const softmaxBackwardKernel = defineKernel({
+export const softmaxBackward = defineKernel({
   name: 'softmax_backward',
   wgsl: [wgsl.softmax_backward],
   bindings: { y: 'read', dy: 'read', dx: 'read_write' },
@@ -59,7 +59,7 @@ export const softmaxBackwardKernel = defineKernel({
 });
 
 /** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */
-export const softmaxXentKernel = defineKernel({
+export const softmaxXent = defineKernel({
   name: 'softmax_xent',
   wgsl: [wgsl.softmax_xent],
   bindings: { logits: 'read', targets: 'read', loss: 'read_write', dlogits: 'read_write' },
@@ -80,7 +80,7 @@ function forward(what: string, x: Tensor, axis: number, log: boolean): Tensor {
   const y = Tensor.empty(x.shape, 'float32');
   if (y.size === 0) return y;
   const overrides = { LOG: log, PER_THREAD: perThread(x.storage.g, outer * inner, len) };
-  recorder(x.storage.g).dispatch(softmaxKernel, { x: x.buffer, y: y.buffer }, { outer, len, inner }, overrides);
+  recorder(x.storage.g).dispatch(softmax, { x: x.buffer, y: y.buffer }, { outer, len, inner }, overrides);
   return y;
 }
 
@@ -94,7 +94,7 @@ function backward(what: string, y: Tensor, dy: Tensor, axis: number, log: boolea
   const dx = Tensor.empty(y.shape, 'float32');
   if (dx.size === 0) return dx;
   recorder(y.storage.g).dispatch(
-    softmaxBackwardKernel,
+    softmaxBackward,
     { y: y.buffer, dy: dy.buffer, dx: dx.buffer },
     { outer, len, inner },
     { LOG: log, PER_THREAD: perThread(y.storage.g, outer * inner, len) },
@@ -103,22 +103,22 @@ function backward(what: string, y: Tensor, dy: Tensor, axis: number, log: boolea
 }
 
 /** Numerically stable softmax along `axis` (default: the last). A row with a NaN comes out all NaN. */
-export function softmax(x: Tensor, axis = -1): Tensor {
+export function launchSoftmax(x: Tensor, axis = -1): Tensor {
   return forward('softmax', x, axis, false);
 }
 
 /** log(softmax(x)) along `axis` (default: the last), computed as (x − max) − log Σ e^(x − max). */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function launchLogSoftmax(x: Tensor, axis = -1): Tensor {
   return forward('logSoftmax', x, axis, true);
 }
 
 /** dx = y ⊙ (dy − Σ dy⊙y) for softmax (y = the forward output). */
-export function softmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
+export function launchSoftmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
   return backward('softmaxBackward', y, dy, axis, false);
 }
 
 /** dx = dy − softmax(x)·Σ dy for log-softmax, with softmax(x) = e^y (y = the forward output). */
-export function logSoftmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
+export function launchLogSoftmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tensor {
   return backward('logSoftmaxBackward', y, dy, axis, true);
 }
 
@@ -150,7 +150,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentO
   const dlogits = Tensor.empty([n, c], 'float32');
   if (n === 0) return { loss, dlogits };
   recorder(logits.storage.g).dispatch(
-    softmaxXentKernel,
+    softmaxXent,
     { logits: logits.buffer, targets: targets.buffer, loss: loss.buffer, dlogits: dlogits.buffer },
     { n, c, ignore_index: ignore ?? 0, has_ignore: ignore === undefined ? 0 : 1 },
     { PER_THREAD: perThread(logits.storage.g, n, c) },

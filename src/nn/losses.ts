@@ -2,8 +2,8 @@
 // binaryCrossEntropyWithLogits, each with reduction 'mean' | 'sum' | 'none' and an optional
 // per-row mask (padding in variable-length batches). 'mean' divides by the rows that count.
 import * as ew from '../kernels/elementwise.js';
-import { lossWeights } from '../kernels/loss_weights.js';
-import { reduce } from '../kernels/reduce.js';
+import { launchLossWeights } from '../kernels/loss_weights.js';
+import { launchReduce } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax.js';
 import { ops } from '../graph/ops/index.js';
 import { apply1, type Op } from '../graph/tape.js';
@@ -27,14 +27,14 @@ const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSav
     // (−100), which would make the row NaN, and NaN × weight 0 is still NaN.
     const { loss, dlogits } = softmaxCrossEntropy(logits!, targets!, { ignoreIndex });
     const n = logits!.shape[0]!;
-    const rows = w ? ew.binary('mul', loss, w) : loss;
+    const rows = w ? ew.launchBinary('mul', loss, w) : loss;
     if (rows !== loss) loss.dispose();
     if (reduction === 'none') return { outputs: [rows], saved: { dlogits, w: w ?? null, count: null, n }, scratch: [dlogits] };
-    const total = reduce('sum', rows);
+    const total = launchReduce('sum', rows);
     rows.dispose();
     if (reduction === 'sum') return { outputs: [total], saved: { dlogits, w: w ?? null, count: null, n }, scratch: [dlogits] };
-    const count = w ? reduce('sum', w) : null;
-    const mean = count ? ew.binary('div', total, count) : ew.unary('scale', total, { scalar: 1 / Math.max(n, 1) });
+    const count = w ? launchReduce('sum', w) : null;
+    const mean = count ? ew.launchBinary('div', total, count) : ew.launchUnary('scale', total, { scalar: 1 / Math.max(n, 1) });
     total.dispose();
     return { outputs: [mean], saved: { dlogits, w: w ?? null, count, n }, scratch: count ? [dlogits, count] : [dlogits] };
   },
@@ -43,19 +43,19 @@ const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSav
     let scale = reduction === 'none' ? dy!.view([n, 1]) : dy!.view([1, 1]);
     if (reduction === 'mean') {
       const c = count?.view([1, 1]);
-      const s = c ? ew.binary('div', scale, c) : ew.unary('scale', scale, { scalar: 1 / Math.max(n, 1) });
+      const s = c ? ew.launchBinary('div', scale, c) : ew.launchUnary('scale', scale, { scalar: 1 / Math.max(n, 1) });
       c?.dispose(); // views hold the storage: an undisposed one would keep count alive
       scale.dispose();
       scale = s;
     }
     if (w) {
       const wc = w.view([n, 1]);
-      const s = ew.binary('mul', scale, wc);
+      const s = ew.launchBinary('mul', scale, wc);
       wc.dispose();
       scale.dispose();
       scale = s;
     }
-    const d = ew.binary('mul', dlogits, scale);
+    const d = ew.launchBinary('mul', dlogits, scale);
     scale.dispose();
     return [d, null, null];
   },
@@ -69,7 +69,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions 
   if (targets.rank !== 1 || targets.shape[0] !== n) throw new Error(`webrnn: crossEntropy: targets ${shapeStr(targets.shape)} do not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
   const mask = opts.mask;
   if (mask && mask.size !== n) throw new Error(`webrnn: crossEntropy: mask ${shapeStr(mask.shape)} does not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
-  const w = mask || opts.ignoreIndex !== undefined ? lossWeights(n, targets, opts.ignoreIndex, mask ?? null) : null;
+  const w = mask || opts.ignoreIndex !== undefined ? launchLossWeights(n, targets, opts.ignoreIndex, mask ?? null) : null;
   const out = apply1(crossEntropyOp, w ? [logits, targets, w] : [logits, targets], { reduction: opts.reduction ?? 'mean', ignoreIndex: opts.ignoreIndex });
   w?.dispose(); // the op saved its own view of w for the backward
   return out;
@@ -134,26 +134,26 @@ const bceWithLogitsOp: Op<null, { x: Tensor; t: Tensor }> = {
   forward: ([x, t], _p, save) => {
     const steps: Tensor[] = [];
     const step = (v: Tensor) => (steps.push(v), v);
-    const e = step(ew.unary('exp', step(ew.unary('neg', step(ew.unary('abs', x!))))));
-    const softplus = step(ew.unary('log', step(ew.unary('addScalar', e, { scalar: 1 }))));
-    const linear = step(ew.binary('sub', step(ew.unary('relu', x!)), step(ew.binary('mul', x!, t!))));
-    const out = ew.binary('add', linear, softplus);
+    const e = step(ew.launchUnary('exp', step(ew.launchUnary('neg', step(ew.launchUnary('abs', x!))))));
+    const softplus = step(ew.launchUnary('log', step(ew.launchUnary('addScalar', e, { scalar: 1 }))));
+    const linear = step(ew.launchBinary('sub', step(ew.launchUnary('relu', x!)), step(ew.launchBinary('mul', x!, t!))));
+    const out = ew.launchBinary('add', linear, softplus);
     for (const v of steps) v.dispose();
     return { outputs: [out], saved: { x: save(x!), t: save(t!) } };
   },
   backward: ([dy], { x, t }, _p, needs) => {
     let dx: Tensor | null = null;
     if (needs[0]) {
-      const s = ew.unary('sigmoid', x);
-      const d = ew.binary('sub', s, t);
-      dx = ew.binary('mul', d, dy!);
+      const s = ew.launchUnary('sigmoid', x);
+      const d = ew.launchBinary('sub', s, t);
+      dx = ew.launchBinary('mul', d, dy!);
       s.dispose();
       d.dispose();
     }
     let dt: Tensor | null = null;
     if (needs[1]) {
-      const n = ew.unary('neg', x);
-      dt = ew.binary('mul', n, dy!);
+      const n = ew.launchUnary('neg', x);
+      dt = ew.launchBinary('mul', n, dy!);
       n.dispose();
     }
     return [dx, dt];

@@ -3,7 +3,7 @@
 // backward, non-finite values and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, zeros } from 'webrnn';
-import { dropout, dropoutBackward } from '../../src/kernels/dropout.js';
+import { launchDropout, launchDropoutBackward } from '../../src/kernels/dropout.js';
 import { dropoutBackwardRef, dropoutRef, philox4x32_10, philoxUniformRef } from '../../src/reference/dropout.js';
 import { expectAllClose, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
@@ -46,7 +46,7 @@ describe('dropout mask and output vs the CPU twin', () => {
   test.each(CASES)('n = %i, p = %f, seed = %i, offset = %i', async (n, p, seed, offset) => {
     const x = roundF32(uniform(n, n + 17, -2, 2));
     const want = dropoutRef(x, p, seed, offset);
-    const { y, mask } = dropout(upload(x), p, seed, offset);
+    const { y, mask } = launchDropout(upload(x), p, seed, offset);
     expect(Array.from(await mask.data())).toEqual(Array.from(want.mask)); // bit-equal
     expectAllClose(await y.data(), want.y, TOL.elementwise);
   });
@@ -60,7 +60,7 @@ describe('dropout statistics and reproducibility', () => {
   });
 
   test.each([0.1, 0.3, 0.5, 0.8])('keep rate over 100k elements is 1 − p within 5σ (p = %f)', async (p) => {
-    const { mask, y } = dropout(ones, p, 42, 0);
+    const { mask, y } = launchDropout(ones, p, 42, 0);
     const m = await mask.data();
     const kept = Array.from(m).reduce((a, b) => a + b, 0);
     const sigma = Math.sqrt(n * p * (1 - p));
@@ -71,10 +71,10 @@ describe('dropout statistics and reproducibility', () => {
   });
 
   test('same seed and offset give the same mask; another offset or seed a different one', async () => {
-    const a = await dropout(ones, 0.5, 7, 0).mask.data();
-    const b = await dropout(ones, 0.5, 7, 0).mask.data();
-    const c = await dropout(ones, 0.5, 7, n).mask.data();
-    const d = await dropout(ones, 0.5, 8, 0).mask.data();
+    const a = await launchDropout(ones, 0.5, 7, 0).mask.data();
+    const b = await launchDropout(ones, 0.5, 7, 0).mask.data();
+    const c = await launchDropout(ones, 0.5, 7, n).mask.data();
+    const d = await launchDropout(ones, 0.5, 8, 0).mask.data();
     expect(Array.from(a)).toEqual(Array.from(b));
     const agree = (u: ArrayLike<number>, v: ArrayLike<number>) => Array.from(u).filter((x, i) => x === v[i]).length / n;
     // Independent masks agree on about half the elements.
@@ -84,16 +84,16 @@ describe('dropout statistics and reproducibility', () => {
 
   test('offset selects a position in one stream: dropout of a suffix at offset k is the suffix of the mask', async () => {
     const x = roundF32(uniform(1000, 9));
-    const whole = await dropout(upload(x), 0.5, 11, 0).mask.data();
+    const whole = await launchDropout(upload(x), 0.5, 11, 0).mask.data();
     for (const k of [1, 2, 3, 4, 10, 999]) {
-      const part = await dropout(upload(x.subarray(k)), 0.5, 11, k).mask.data();
+      const part = await launchDropout(upload(x.subarray(k)), 0.5, 11, k).mask.data();
       expect(Array.from(part)).toEqual(Array.from(whole.subarray(k)));
     }
   });
 
   test('p = 0 is the identity (bit-exact) with an all-ones mask', async () => {
     const x = roundF32(uniform(1000, 3, -5, 5));
-    const { y, mask } = dropout(upload(x), 0, 1, 0);
+    const { y, mask } = launchDropout(upload(x), 0, 1, 0);
     expect(Array.from(await y.data())).toEqual(Array.from(x));
     expect((await mask.data()).every((v) => v === 1)).toBe(true);
   });
@@ -102,7 +102,7 @@ describe('dropout statistics and reproducibility', () => {
     const x = roundF32(Array.from({ length: 64 }, (_, i) => [NaN, Infinity, -Infinity, 1][i % 4]!));
     const want = dropoutRef(x, 0.5, 3, 0);
     expect(want.mask.some((m) => m === 0) && want.mask.some((m) => m === 1)).toBe(true);
-    expectAllClose(await dropout(upload(x), 0.5, 3, 0).y.data(), want.y, TOL.elementwise);
+    expectAllClose(await launchDropout(upload(x), 0.5, 3, 0).y.data(), want.y, TOL.elementwise);
   });
 });
 
@@ -110,8 +110,8 @@ describe('dropoutBackward', () => {
   test.each([1, 7, 257, 1000])('n = %i matches the twin and equals the forward applied to dy', async (n) => {
     const x = roundF32(uniform(n, n));
     const dy = roundF32(uniform(n, n + 1));
-    const { mask } = dropout(upload(x), 0.3, 5, 17);
-    const dx = await dropoutBackward(upload(dy), mask, 0.3).data();
+    const { mask } = launchDropout(upload(x), 0.3, 5, 17);
+    const dx = await launchDropoutBackward(upload(dy), mask, 0.3).data();
     expectAllClose(dx, dropoutBackwardRef(dy, await mask.data(), 0.3), TOL.elementwise);
     expectAllClose(dx, dropoutRef(dy, 0.3, 5, 17).y, TOL.elementwise);
   });
@@ -121,14 +121,14 @@ describe('bad input', () => {
   test('is refused with the problem named, before anything is dispatched', () => {
     const x = zeros([2, 3]), m = zeros([3, 2]), i32 = tensor(new Int32Array(2), [2]);
     resetCounters();
-    expect(() => dropout(x, 1, 0, 0)).toThrow(/p must be in \[0, 1\), got 1/);
-    expect(() => dropout(x, -0.1, 0, 0)).toThrow(/p must be in \[0, 1\)/);
-    expect(() => dropout(x, NaN, 0, 0)).toThrow(/p must be in \[0, 1\), got NaN/);
-    expect(() => dropout(x, 0.5, -1, 0)).toThrow(/seed must be an integer/);
-    expect(() => dropout(x, 0.5, 1.5, 0)).toThrow(/seed must be an integer/);
-    expect(() => dropout(x, 0.5, 0, 2 ** 53 - 3)).toThrow(/offset must be an integer >= 0 with offset \+ size < 2\^53/);
-    expect(() => dropout(i32, 0.5, 0, 0)).toThrow(/x must be float32, got int32/);
-    expect(() => dropoutBackward(x, m, 0.5)).toThrow(/dy \[2, 3\] and mask \[3, 2\] must have the same shape/);
+    expect(() => launchDropout(x, 1, 0, 0)).toThrow(/p must be in \[0, 1\), got 1/);
+    expect(() => launchDropout(x, -0.1, 0, 0)).toThrow(/p must be in \[0, 1\)/);
+    expect(() => launchDropout(x, NaN, 0, 0)).toThrow(/p must be in \[0, 1\), got NaN/);
+    expect(() => launchDropout(x, 0.5, -1, 0)).toThrow(/seed must be an integer/);
+    expect(() => launchDropout(x, 0.5, 1.5, 0)).toThrow(/seed must be an integer/);
+    expect(() => launchDropout(x, 0.5, 0, 2 ** 53 - 3)).toThrow(/offset must be an integer >= 0 with offset \+ size < 2\^53/);
+    expect(() => launchDropout(i32, 0.5, 0, 0)).toThrow(/x must be float32, got int32/);
+    expect(() => launchDropoutBackward(x, m, 0.5)).toThrow(/dy \[2, 3\] and mask \[3, 2\] must have the same shape/);
     expect(counters().dispatches).toBe(0);
   });
 });

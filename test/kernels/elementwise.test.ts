@@ -1,11 +1,11 @@
-// GPU element-wise kernels (unary, unary_backward, binary, sum_to_shape) vs their float64 twins
+// GPU element-wise kernels (launchUnary, unary_backward, launchBinary, sum_to_shape) vs their float64 twins
 // over a table of shapes, NaN/Inf inputs, the grid's gid.y folding, and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, tensor, type Tensor } from 'webrnn';
 import { recorder } from '../../src/gpu/encoder.js';
 import { Tensor as T } from '../../src/tensor/tensor.js';
 import {
-  binary, binaryKernel, BINARY_CODES, sumToShape, unary, unaryBackward, unaryKernel, UNARY_CODES,
+  launchBinary, binary, BINARY_CODES, launchSumToShape, launchUnary, launchUnaryBackward, unary, UNARY_CODES,
   type BinaryOp, type UnaryGradOp, type UnaryOp, type UnaryParams,
 } from '../../src/kernels/elementwise.js';
 import { binaryRef, sumToShapeRef, unaryBackwardRef, unaryRef } from '../../src/reference/elementwise.js';
@@ -43,7 +43,7 @@ describe('unary', () => {
     for (const [k, shape] of SHAPES.entries()) {
       const x = roundF32(uniform(size(shape), 100 + k, lo, hi));
       if (op === 'relu' || op === 'sign' || op === 'abs') x[0] = 0; // the kink itself
-      const got = await unary(op, up(x, shape), params).data();
+      const got = await launchUnary(op, up(x, shape), params).data();
       close(got, unaryRef(op, x, params), `${op} [${shape}]`);
     }
   });
@@ -56,7 +56,7 @@ describe('unary', () => {
     ['sigmoid', {}, -80, 80, false], ['pow', { exponent: 2.5 }, -30, 30, true], ['pow', { exponent: -1.5 }, -30, 30, true],
   ] as [UnaryOp, UnaryParams, number, number, boolean][])('%s %o keeps TOL.elementwise over its whole range', async (op, params, lo, hi, logScale) => {
     const x = roundF32(uniform(4096, 9, lo, hi).map((v) => (logScale ? Math.exp(v) : v)));
-    const got = await unary(op, up(x, [x.length]), params).data();
+    const got = await launchUnary(op, up(x, [x.length]), params).data();
     close(got, unaryRef(op, x, params), op);
   });
 
@@ -64,7 +64,7 @@ describe('unary', () => {
     const x = [NaN, Infinity, -Infinity, 0, -0, -1, 1, 0.5, 100, -100, 3e38];
     // exp(NaN) and log(NaN) are the adapter's own (test/util/adapter.ts).
     for (const [op, params] of UNARY.filter(([op]) => nanExp || !['exp', 'log', 'sigmoid'].includes(op))) {
-      const got = await unary(op, up(x, [x.length]), params).data();
+      const got = await launchUnary(op, up(x, [x.length]), params).data();
       // Rounded to float32: results beyond its range (exp(100), 100^3) are ±Inf there.
       close(got, roundF32(unaryRef(op, x, params)), op);
     }
@@ -73,18 +73,18 @@ describe('unary', () => {
   test('pow: signs of integer powers, 0^-n, x^0 = 1 for NaN, fractional powers of negatives', async () => {
     const x = [-2, -0.5, -0, 0, 0.5, 2, NaN, Infinity, -Infinity];
     for (const exponent of [0, 1, 2, 3, -1, -2, -3, 0.5, -0.5, 2.5, -2.5, 7, 1e10]) {
-      const got = await unary('pow', up(x, [x.length]), { exponent }).data();
+      const got = await launchUnary('pow', up(x, [x.length]), { exponent }).data();
       close(got, unaryRef('pow', x, { exponent }), `pow ${exponent}`);
     }
   });
 
   test('a grid folded into gid.y (workgroup size 1, 70001 elements) covers every element once', async () => {
     const n = 70001;
-    expect(unaryKernel.dispatch({ n, p0: 0, p1: 0 }, { WG: 1 })[1]).toBeGreaterThan(1);
+    expect(unary.dispatch({ n, p0: 0, p1: 0 }, { WG: 1 })[1]).toBeGreaterThan(1);
     const x = roundF32(uniform(n, 7));
     const xt = up(x, [n]);
     const out = T.empty([n]);
-    recorder().dispatch(unaryKernel, { x: xt.buffer, out: out.buffer }, { n, p0: 0, p1: 0 }, { OP: UNARY_CODES.exp, WG: 1 });
+    recorder().dispatch(unary, { x: xt.buffer, out: out.buffer }, { n, p0: 0, p1: 0 }, { OP: UNARY_CODES.exp, WG: 1 });
     close(await out.data(), unaryRef('exp', x), 'folded exp');
   });
 });
@@ -104,7 +104,7 @@ describe('unaryBackward', () => {
       if (op === 'relu' || op === 'abs' || op === 'clamp') x[0] = op === 'clamp' ? 0.5 : 0; // kinks
       const saved = takesOutput ? roundF32(unaryRef(op, x, params)) : x;
       const dy = roundF32(uniform(size(shape), 300 + k));
-      const got = await unaryBackward(op, up(dy, shape), up(saved, shape), params).data();
+      const got = await launchUnaryBackward(op, up(dy, shape), up(saved, shape), params).data();
       close(got, unaryBackwardRef(op, dy, saved, params), `${op}' [${shape}]`);
     }
   });
@@ -113,7 +113,7 @@ describe('unaryBackward', () => {
     const s = [NaN, Infinity, -Infinity, 0, 1, -1];
     const dy = [1, NaN, 2, Infinity, -1, 0.5];
     for (const [op, params] of GRADS) {
-      const got = await unaryBackward(op, up(dy, [6]), up(s, [6]), params).data();
+      const got = await launchUnaryBackward(op, up(dy, [6]), up(s, [6]), params).data();
       close(got, unaryBackwardRef(op, dy, s, params), op);
     }
   });
@@ -131,7 +131,7 @@ describe('binary', () => {
       const a = roundF32(uniform(size(sa), 400 + k, -2, 2));
       // Keep |b| ≥ 0.5 so div stays well conditioned.
       const b = roundF32(uniform(size(sb), 500 + k, 0.5, 2).map((v, i) => (i % 2 ? -v : v)));
-      const out = binary(op, up(a, sa), up(b, sb));
+      const out = launchBinary(op, up(a, sa), up(b, sb));
       const want = binaryRef(op, a, sa, b, sb);
       expect(out.shape).toEqual(want.shape);
       close(await out.data(), want.data, `${op} [${sa}] ∘ [${sb}]`);
@@ -142,7 +142,7 @@ describe('binary', () => {
     const a = [NaN, 1, Infinity, -Infinity, 0, 1, Infinity, 2, NaN];
     const b = [1, NaN, Infinity, Infinity, 0, 0, -Infinity, 3, NaN];
     for (const op of Object.keys(BINARY_CODES) as BinaryOp[]) {
-      const got = await binary(op, up(a, [9]), up(b, [9])).data();
+      const got = await launchBinary(op, up(a, [9]), up(b, [9])).data();
       close(got, binaryRef(op, a, [9], b, [9]).data, op);
     }
   });
@@ -156,8 +156,8 @@ describe('binary', () => {
       n: 140002, d0: 1, d1: 1, d2: 1, d3: 1, d4: 70001, d5: 2,
       sa0: 0, sa1: 0, sa2: 0, sa3: 0, sa4: 1, sa5: 0, sb0: 0, sb1: 0, sb2: 0, sb3: 0, sb4: 0, sb5: 1,
     };
-    expect(binaryKernel.dispatch(dims, { WG: 2 })[1]).toBeGreaterThan(1);
-    recorder().dispatch(binaryKernel, { a: at.buffer, b: bt.buffer, out: out.buffer }, dims, { OP: BINARY_CODES.mul, A_MODE: 2, B_MODE: 2, WG: 2 });
+    expect(binary.dispatch(dims, { WG: 2 })[1]).toBeGreaterThan(1);
+    recorder().dispatch(binary, { a: at.buffer, b: bt.buffer, out: out.buffer }, dims, { OP: BINARY_CODES.mul, A_MODE: 2, B_MODE: 2, WG: 2 });
     close(await out.data(), binaryRef('mul', a, sa, b, sb).data, 'folded mul');
   });
 });
@@ -170,7 +170,7 @@ describe('sumToShape', () => {
   ];
   test.each(CASES)('[%j] → [%j] matches the twin', async (dyShape, shape) => {
     const dy = roundF32(uniform(size(dyShape), 600));
-    const out = sumToShape(up(dy, dyShape), shape);
+    const out = launchSumToShape(up(dy, dyShape), shape);
     expect(out.shape).toEqual(shape);
     const m = size(dyShape) / Math.max(size(shape), 1);
     // A sum of m terms in float32: the error grows with m (reductionTol).
@@ -182,30 +182,30 @@ describe('bad input is refused before anything is dispatched', () => {
   test('int32 tensors', () => {
     const i = tensor(new Int32Array([1, 2]), [2]);
     const f = up([1, 2], [2]);
-    expect(() => unary('exp', i)).toThrow(/int32.*\[2\].*float32/);
-    expect(() => binary('add', f, i)).toThrow(/int32/);
-    expect(() => unaryBackward('tanh', i, f)).toThrow(/int32/);
-    expect(() => sumToShape(i, [1])).toThrow(/int32/);
+    expect(() => launchUnary('exp', i)).toThrow(/int32.*\[2\].*float32/);
+    expect(() => launchBinary('add', f, i)).toThrow(/int32/);
+    expect(() => launchUnaryBackward('tanh', i, f)).toThrow(/int32/);
+    expect(() => launchSumToShape(i, [1])).toThrow(/int32/);
   });
   test('shapes that do not broadcast, named', () => {
-    expect(() => binary('add', up([1, 2, 3], [3]), up([1, 2], [2]))).toThrow(/\[3\] and \[2\]/);
+    expect(() => launchBinary('add', up([1, 2, 3], [3]), up([1, 2], [2]))).toThrow(/\[3\] and \[2\]/);
     const alt = [2, 1, 2, 1, 2, 1, 2];
     const a7 = up(new Float32Array(16), alt);
     const b7 = up(new Float32Array(8), alt.map((d) => 3 - d));
-    expect(() => binary('mul', a7, b7)).toThrow(/7 separate dims; at most 6/);
-    expect(() => sumToShape(up(new Float32Array(128), alt.map(() => 2)), alt)).toThrow(/7 alternating kept\/summed dims; at most 6/);
-    expect(() => sumToShape(up([1, 2, 3], [3]), [2])).toThrow(/\[2\].*\[3\]/);
-    expect(() => sumToShape(up([1, 2, 3], [3]), [1, 3])).toThrow(/\[1, 3\].*\[3\]/);
-    expect(() => unaryBackward('exp', up([1, 2], [2]), up([1, 2], [1, 2]))).toThrow(/\[2\].*\[1, 2\]/);
+    expect(() => launchBinary('mul', a7, b7)).toThrow(/7 separate dims; at most 6/);
+    expect(() => launchSumToShape(up(new Float32Array(128), alt.map(() => 2)), alt)).toThrow(/7 alternating kept\/summed dims; at most 6/);
+    expect(() => launchSumToShape(up([1, 2, 3], [3]), [2])).toThrow(/\[2\].*\[3\]/);
+    expect(() => launchSumToShape(up([1, 2, 3], [3]), [1, 3])).toThrow(/\[1, 3\].*\[3\]/);
+    expect(() => launchUnaryBackward('exp', up([1, 2], [2]), up([1, 2], [1, 2]))).toThrow(/\[2\].*\[1, 2\]/);
   });
   test('missing or NaN scalars, unknown ops', () => {
     const x = up([1], [1]);
-    expect(() => unary('pow', x)).toThrow(/exponent/);
-    expect(() => unary('scale', x, { scalar: NaN })).toThrow(/scalar.*NaN/);
-    expect(() => unary('clamp', x)).toThrow(/min or params.max/);
-    expect(() => unaryBackward('pow', x, x)).toThrow(/exponent/);
-    expect(() => unary('pow', x, { exponent: Infinity })).toThrow(/exponent must be finite/);
-    expect(() => unary('cube' as UnaryOp, x)).toThrow(/unknown op 'cube'/);
-    expect(() => binary('toString' as BinaryOp, x, x)).toThrow(/unknown op 'toString'/);
+    expect(() => launchUnary('pow', x)).toThrow(/exponent/);
+    expect(() => launchUnary('scale', x, { scalar: NaN })).toThrow(/scalar.*NaN/);
+    expect(() => launchUnary('clamp', x)).toThrow(/min or params.max/);
+    expect(() => launchUnaryBackward('pow', x, x)).toThrow(/exponent/);
+    expect(() => launchUnary('pow', x, { exponent: Infinity })).toThrow(/exponent must be finite/);
+    expect(() => launchUnary('cube' as UnaryOp, x)).toThrow(/unknown op 'cube'/);
+    expect(() => launchBinary('toString' as BinaryOp, x, x)).toThrow(/unknown op 'toString'/);
   });
 });

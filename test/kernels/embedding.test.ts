@@ -4,7 +4,7 @@
 // differences, and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, zeros } from 'webrnn';
-import { embeddingBackward, embeddingForward } from '../../src/kernels/embedding.js';
+import { launchEmbeddingBackward, launchEmbeddingForward } from '../../src/kernels/embedding.js';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../src/reference/embedding.js';
 import { expectAllClose, reductionTol, TOL } from '../util/allclose.js';
 import { ints, roundF32, uniform } from '../util/rng.js';
@@ -24,10 +24,10 @@ async function check(num: number, dim: number, idx: Int32Array, shape: number[] 
   const w = roundF32(uniform(num * dim, num + dim));
   const dy = roundF32(uniform(idx.length * dim, idx.length + 3));
   const indices = tensor(idx, shape);
-  const out = embeddingForward(tensor(Float32Array.from(w), [num, dim]), indices);
+  const out = launchEmbeddingForward(tensor(Float32Array.from(w), [num, dim]), indices);
   expect(out.shape).toEqual([...shape, dim]);
   expectAllClose(await out.data(), embeddingForwardRef(w, num, dim, idx), { rtol: 0, atol: 0 }); // a copy: exact
-  const dw = embeddingBackward(tensor(Float32Array.from(dy), [...shape, dim]), indices, num);
+  const dw = launchEmbeddingBackward(tensor(Float32Array.from(dy), [...shape, dim]), indices, num);
   expect(dw.shape).toEqual([num, dim]);
   // Each row sums (number of uses) float32 values.
   const uses = Math.max(...Array.from({ length: num }, (_, v) => idx.filter((i) => i === v).length), 1);
@@ -53,7 +53,7 @@ describe.each([
 test('rows used 0 times get a zero gradient row; indices may have any shape', async () => {
   const idx = Int32Array.from([3, 0, 3, 5, 0, 3]); // rows 1, 2, 4 unused
   await check(6, 4, idx, [2, 3]);
-  const dw = await embeddingBackward(tensor(new Float32Array(24).fill(1), [2, 3, 4]), tensor(idx, [2, 3]), 6).data();
+  const dw = await launchEmbeddingBackward(tensor(new Float32Array(24).fill(1), [2, 3, 4]), tensor(idx, [2, 3]), 6).data();
   for (const v of [1, 2, 4]) expect(Array.from(dw.subarray(v * 4, v * 4 + 4))).toEqual([0, 0, 0, 0]);
   expect(Array.from(dw.subarray(12, 16))).toEqual([3, 3, 3, 3]);
 });
@@ -62,23 +62,23 @@ test('the backward is bitwise reproducible (fixed summation order)', async () =>
   const idx = repeatedIndices(3, 200, 0, 5);
   const dy = tensor(Float32Array.from(uniform(idx.length * 9, 6, -1e3, 1e3)), [idx.length, 9]);
   const indices = tensor(idx);
-  const a = await embeddingBackward(dy, indices, 3).data();
-  const b = await embeddingBackward(dy, indices, 3).data();
+  const a = await launchEmbeddingBackward(dy, indices, 3).data();
+  const b = await launchEmbeddingBackward(dy, indices, 3).data();
   expect(Array.from(a)).toEqual(Array.from(b));
 });
 
 test('out-of-range indices: NaN rows forward, ignored backward (documented; no readback to throw)', async () => {
   const idx = Int32Array.from([1, -1, 4, 0, 2147483647, 1, -2147483648]);
   await check(4, 3, idx);
-  const out = await embeddingForward(zeros([4, 3]), tensor(idx)).data();
+  const out = await launchEmbeddingForward(zeros([4, 3]), tensor(idx)).data();
   expect(Array.from(out.subarray(3, 6)).every(Number.isNaN)).toBe(true);
   expect(Array.from(out.subarray(0, 3))).toEqual([0, 0, 0]);
 });
 
 test('no positions: empty output and a zero dW', async () => {
   const indices = tensor(new Int32Array(0), [0]);
-  expect(embeddingForward(zeros([3, 2]), indices).shape).toEqual([0, 2]);
-  expect(Array.from(await embeddingBackward(zeros([0, 2]), indices, 3).data())).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(launchEmbeddingForward(zeros([3, 2]), indices).shape).toEqual([0, 2]);
+  expect(Array.from(await launchEmbeddingBackward(zeros([0, 2]), indices, 3).data())).toEqual([0, 0, 0, 0, 0, 0]);
 });
 
 test('the backward twin is the gradient of Σ dy·forward(W) (finite differences)', () => {
@@ -101,10 +101,10 @@ test('the backward twin is the gradient of Σ dy·forward(W) (finite differences
 test('bad input is refused with the problem named, before anything is dispatched', () => {
   const w = zeros([4, 3]), fIdx = zeros([2]), idx = tensor(new Int32Array([1, 2])), flat = zeros([12]), dy = zeros([2, 4]);
   resetCounters();
-  expect(() => embeddingForward(w, fIdx)).toThrow(/indices must be int32, got float32 \[2\]/);
-  expect(() => embeddingForward(flat, idx)).toThrow(/weight must be a float32 \[V, E\] matrix, got float32 \[12\]/);
-  expect(() => embeddingBackward(dy, idx, 0)).toThrow(/numEmbeddings must be an integer/);
-  expect(() => embeddingBackward(dy, idx, 2.5)).toThrow(/numEmbeddings must be an integer/);
-  expect(() => embeddingBackward(flat, idx, 4)).toThrow(/dy must be float32 \[...indices.shape, E\] = \[2, E\], got float32 \[12\]/);
+  expect(() => launchEmbeddingForward(w, fIdx)).toThrow(/indices must be int32, got float32 \[2\]/);
+  expect(() => launchEmbeddingForward(flat, idx)).toThrow(/weight must be a float32 \[V, E\] matrix, got float32 \[12\]/);
+  expect(() => launchEmbeddingBackward(dy, idx, 0)).toThrow(/numEmbeddings must be an integer/);
+  expect(() => launchEmbeddingBackward(dy, idx, 2.5)).toThrow(/numEmbeddings must be an integer/);
+  expect(() => launchEmbeddingBackward(flat, idx, 4)).toThrow(/dy must be float32 \[...indices.shape, E\] = \[2, E\], got float32 \[12\]/);
   expect(counters().dispatches).toBe(0);
 });

@@ -3,7 +3,7 @@
 // and fractional masks; bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, zeros } from 'webrnn';
-import { lossWeights } from '../../src/kernels/loss_weights.js';
+import { launchLossWeights } from '../../src/kernels/loss_weights.js';
 import { lossWeightsRef } from '../../src/reference/loss_weights.js';
 import { expectAllClose } from '../util/allclose.js';
 import { ints, roundF32, uniform } from '../util/rng.js';
@@ -30,7 +30,7 @@ describe.each([0, 1, 7, 255, 256, 257, 1000])('N = %i', (n) => {
     const ignoreIndex = ignore ? -100 : undefined;
     const t = targetsWith(n, -100, n + 1);
     const m = roundF32(uniform(n, n + 2, -1, 2));
-    const w = lossWeights(n, ignore ? tensor(t, [n]) : null, ignoreIndex, masked ? tensor(Float32Array.from(m), [n]) : null);
+    const w = launchLossWeights(n, ignore ? tensor(t, [n]) : null, ignoreIndex, masked ? tensor(Float32Array.from(m), [n]) : null);
     expect(w.shape).toEqual([n]);
     expectAllClose(await w.data(), lossWeightsRef(n, ignore ? t : null, ignoreIndex, masked ? m : null), EXACT);
   });
@@ -38,7 +38,7 @@ describe.each([0, 1, 7, 255, 256, 257, 1000])('N = %i', (n) => {
 
 test.each([0, 3, -1, 2 ** 31 - 1, -(2 ** 31)])('ignore index %i: only equal targets get 0', async (ignore) => {
   const t = Int32Array.from([ignore, 0, 3, -1, 2 ** 31 - 1, -(2 ** 31), ignore]);
-  const got = await lossWeights(t.length, tensor(t), ignore, null).data();
+  const got = await launchLossWeights(t.length, tensor(t), ignore, null).data();
   const want = lossWeightsRef(t.length, t, ignore, null);
   expect(want.filter((v) => v === 0).length).toBeGreaterThanOrEqual(2);
   expectAllClose(got, want, EXACT);
@@ -46,15 +46,15 @@ test.each([0, 3, -1, 2 ** 31 - 1, -(2 ** 31)])('ignore index %i: only equal targ
 
 test('targets are not read without an ignore index; the mask passes through unchanged', async () => {
   const t = Int32Array.from([0, 1, 2]);
-  expectAllClose(await lossWeights(3, tensor(t), undefined, null).data(), [1, 1, 1], EXACT);
+  expectAllClose(await launchLossWeights(3, tensor(t), undefined, null).data(), [1, 1, 1], EXACT);
   const m = Float32Array.from([0.5, 0, 3]);
-  expectAllClose(await lossWeights(3, tensor(t), undefined, tensor(m)).data(), lossWeightsRef(3, t, undefined, m), EXACT);
+  expectAllClose(await launchLossWeights(3, tensor(t), undefined, tensor(m)).data(), lossWeightsRef(3, t, undefined, m), EXACT);
 });
 
 test('non-finite mask values pass through, except on ignored rows (0)', async () => {
   const m = Float32Array.from([NaN, Infinity, -Infinity, NaN, 1]);
   const t = Int32Array.from([1, 2, 3, 7, 7]);
-  const got = await lossWeights(5, tensor(t), 7, tensor(m)).data();
+  const got = await launchLossWeights(5, tensor(t), 7, tensor(m)).data();
   const want = lossWeightsRef(5, t, 7, m);
   expect(Array.from(want)).toEqual([NaN, Infinity, -Infinity, 0, 0]);
   expectAllClose(got, want, EXACT);
@@ -64,13 +64,13 @@ test('bad input is refused with the problem named, before anything is dispatched
   const t = tensor(Int32Array.from([1, 2, 3]));
   const m = zeros([3]);
   resetCounters();
-  expect(() => lossWeights(3, null, 0, null)).toThrow(/needs targets .* or a mask/);
-  expect(() => lossWeights(-1, t, 0, null)).toThrow(/n = -1 must be a non-negative integer/);
-  expect(() => lossWeights(4, t, 0, null)).toThrow(/targets must be int32 with 4 elements, got int32 \[3\]/);
-  expect(() => lossWeights(3, m, 0, null)).toThrow(/targets must be int32 with 3 elements, got float32 \[3\]/);
-  expect(() => lossWeights(3, null, undefined, t)).toThrow(/mask must be float32 with 3 elements, got int32 \[3\]/);
-  expect(() => lossWeights(2, null, undefined, m)).toThrow(/mask must be float32 with 2 elements, got float32 \[3\]/);
-  expect(() => lossWeights(3, t, 0.5, null)).toThrow(/ignoreIndex 0.5 is not an int32/);
-  expect(() => lossWeights(3, t, 2 ** 31, null)).toThrow(/ignoreIndex 2147483648 is not an int32/);
+  expect(() => launchLossWeights(3, null, 0, null)).toThrow(/needs targets .* or a mask/);
+  expect(() => launchLossWeights(-1, t, 0, null)).toThrow(/n = -1 must be a non-negative integer/);
+  expect(() => launchLossWeights(4, t, 0, null)).toThrow(/targets must be int32 with 4 elements, got int32 \[3\]/);
+  expect(() => launchLossWeights(3, m, 0, null)).toThrow(/targets must be int32 with 3 elements, got float32 \[3\]/);
+  expect(() => launchLossWeights(3, null, undefined, t)).toThrow(/mask must be float32 with 3 elements, got int32 \[3\]/);
+  expect(() => launchLossWeights(2, null, undefined, m)).toThrow(/mask must be float32 with 2 elements, got float32 \[3\]/);
+  expect(() => launchLossWeights(3, t, 0.5, null)).toThrow(/ignoreIndex 0.5 is not an int32/);
+  expect(() => launchLossWeights(3, t, 2 ** 31, null)).toThrow(/ignoreIndex 2147483648 is not an int32/);
   expect(counters().dispatches).toBe(0);
 });

@@ -3,7 +3,7 @@
 // bias, alpha, accumulate, NaN/Inf and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, tensor, type Tensor } from 'webrnn';
-import { matmul, type MatmulOptions } from '../../src/kernels/matmul.js';
+import { launchMatmul, type MatmulOptions } from '../../src/kernels/matmul.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
 import { f32, roundF32, uniform } from '../util/rng.js';
@@ -49,7 +49,7 @@ function setup(c: Case, seed: number) {
 
 async function expectMatchesRef(c: Case, seed = 1): Promise<void> {
   const s = setup(c, seed);
-  const out = matmul(s.t.a, s.t.b, s.opts);
+  const out = launchMatmul(s.t.a, s.t.b, s.opts);
   const batchShape = c.batchA?.length ? c.batchA : (c.batchB ?? []);
   expect(out.shape).toEqual([...batchShape, c.m, c.n]);
   const want = matmulRef(s.a, s.b, s.dims, { bias: s.bias, alpha: c.alpha });
@@ -107,9 +107,9 @@ describe('matmul accumulate', () => {
     const s = setup(c, 11);
     const initial = roundF32(uniform(2 * c.m * c.n, 99));
     const acc = tensor(f32(initial), [2, c.m, c.n]);
-    const first = matmul(s.t.a, s.t.b, { ...s.opts, accumulate: acc });
+    const first = launchMatmul(s.t.a, s.t.b, { ...s.opts, accumulate: acc });
     expect(first).toBe(acc);
-    matmul(s.t.a, s.t.b, { ...s.opts, accumulate: acc });
+    launchMatmul(s.t.a, s.t.b, { ...s.opts, accumulate: acc });
     const once = matmulRef(s.a, s.b, s.dims, { bias: s.bias, alpha: c.alpha, accumulate: initial });
     const twice = matmulRef(s.a, s.b, s.dims, { bias: s.bias, alpha: c.alpha, accumulate: once });
     expectAllClose(await acc.data(), twice, reductionTol(c.k));
@@ -120,7 +120,7 @@ describe('matmul accumulate', () => {
 describe('matmul edge cases', () => {
   test('A·Aᵀ with the same tensor on both sides', async () => {
     const s = setup({ m: 6, k: 5, n: 6 }, 21);
-    const got = matmul(s.t.a, s.t.a, { transB: true });
+    const got = launchMatmul(s.t.a, s.t.a, { transB: true });
     const want = matmulRef(s.a, s.a, { batch: 1, m: 6, n: 6, k: 5, transB: true });
     expectAllClose(await got.data(), want, reductionTol(5));
     for (const x of [got, s.t.a, s.t.b]) x.dispose();
@@ -128,10 +128,10 @@ describe('matmul edge cases', () => {
 
   test('K = 0 gives the bias (or zeros); M = 0 gives an empty result', async () => {
     const s = setup({ m: 3, k: 0, n: 5, bias: true }, 31);
-    const got = matmul(s.t.a, s.t.b, { bias: s.t.bias });
+    const got = launchMatmul(s.t.a, s.t.b, { bias: s.t.bias });
     const want = matmulRef(s.a, s.b, s.dims, { bias: s.bias });
     expectAllClose(await got.data(), want, reductionTol(1));
-    const empty = matmul(tensor(new Float32Array(0), [0, 4]), tensor(new Float32Array(8), [4, 2]));
+    const empty = launchMatmul(tensor(new Float32Array(0), [0, 4]), tensor(new Float32Array(8), [4, 2]));
     expect(empty.shape).toEqual([0, 2]);
     for (const x of [got, empty, s.t.a, s.t.b, s.t.bias]) x?.dispose();
   });
@@ -151,16 +151,16 @@ describe('matmul bad input', () => {
       t([4]), t([2, 3, 4]), t([3, 4, 6]),
     ];
     const cases: [() => Tensor, RegExp][] = [
-      [() => matmul(a, b), /inner dimensions differ: A \[3, 4\] \(K = 4\) vs B \[5, 6\] \(K = 5\)/],
-      [() => matmul(a, b, { transA: true }), /A \[3, 4\]ᵀ \(K = 3\) vs B \[5, 6\] \(K = 5\)/],
-      [() => matmul(a, ok, { bias: b5 }), /bias \[5\] must be \[6\].*\[3, 6\]/],
-      [() => matmul(a, ok, { bias: b16 }), /bias \[1, 6\] must be \[6\]/],
-      [() => matmul(a, ok, { accumulate: acc63 }), /accumulate \[6, 3\] must have the result's shape \[3, 6\]/],
-      [() => matmul(ai, ok), /A \[3, 4\] is int32; matmul needs float32/],
-      [() => matmul(a, bi), /B \[4, 6\] is int32/],
-      [() => matmul(v4, ok), /A \[4\] and B \[4, 6\] must both be at least 2-D/],
-      [() => matmul(a234, b346), /batch dimensions differ: A \[2, 3, 4\] vs B \[3, 4, 6\]/],
-      [() => matmul(a, ok, { alpha: NaN }), /alpha must be a finite number/],
+      [() => launchMatmul(a, b), /inner dimensions differ: A \[3, 4\] \(K = 4\) vs B \[5, 6\] \(K = 5\)/],
+      [() => launchMatmul(a, b, { transA: true }), /A \[3, 4\]ᵀ \(K = 3\) vs B \[5, 6\] \(K = 5\)/],
+      [() => launchMatmul(a, ok, { bias: b5 }), /bias \[5\] must be \[6\].*\[3, 6\]/],
+      [() => launchMatmul(a, ok, { bias: b16 }), /bias \[1, 6\] must be \[6\]/],
+      [() => launchMatmul(a, ok, { accumulate: acc63 }), /accumulate \[6, 3\] must have the result's shape \[3, 6\]/],
+      [() => launchMatmul(ai, ok), /A \[3, 4\] is int32; matmul needs float32/],
+      [() => launchMatmul(a, bi), /B \[4, 6\] is int32/],
+      [() => launchMatmul(v4, ok), /A \[4\] and B \[4, 6\] must both be at least 2-D/],
+      [() => launchMatmul(a234, b346), /batch dimensions differ: A \[2, 3, 4\] vs B \[3, 4, 6\]/],
+      [() => launchMatmul(a, ok, { alpha: NaN }), /alpha must be a finite number/],
     ];
     const live = memory().liveBuffers;
     const dispatches = counters().dispatches;
@@ -172,8 +172,8 @@ describe('matmul bad input', () => {
 
   test('accumulating into a buffer that is also an input is refused', () => {
     const a = t([3, 3]);
-    expect(() => matmul(a, t([3, 3]), { accumulate: a })).toThrow(/accumulate \[3, 3\] shares its buffer with A \[3, 3\]/);
-    expect(() => matmul(t([3, 3]), a.view([3, 3]), { accumulate: a })).toThrow(/shares its buffer with B/);
+    expect(() => launchMatmul(a, t([3, 3]), { accumulate: a })).toThrow(/accumulate \[3, 3\] shares its buffer with A \[3, 3\]/);
+    expect(() => launchMatmul(t([3, 3]), a.view([3, 3]), { accumulate: a })).toThrow(/shares its buffer with B/);
   });
 
   test('a disposed input is refused before the result is allocated', () => {
@@ -181,7 +181,7 @@ describe('matmul bad input', () => {
     const b = t([3, 3]);
     b.dispose();
     const live = memory().liveBuffers;
-    expect(() => matmul(a, b)).toThrow(/tensor \[3, 3\] was used after dispose/);
+    expect(() => launchMatmul(a, b)).toThrow(/tensor \[3, 3\] was used after dispose/);
     expect(memory().liveBuffers).toBe(live);
     a.dispose();
   });

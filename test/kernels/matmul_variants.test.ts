@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
-import { blockedMatmulPossible, forceMatmulVariant, matmul, type MatmulVariant } from '../../src/kernels/matmul.js';
+import { blockedMatmulPossible, forceMatmulVariant, launchMatmul, type MatmulVariant } from '../../src/kernels/matmul.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
 import { f32, roundF32, uniform } from '../util/rng.js';
@@ -30,7 +30,7 @@ async function check(v: MatmulVariant, c: Case, seed: number): Promise<void> {
   const tbias = bias && tensor(f32(bias), [c.n]);
   const tacc = init0 && tensor(f32(init0), [...(bt ? [bt] : []), c.m, c.n]);
   resetCounters();
-  const out = matmul(ta, tb, { transA: c.transA, transB: c.transB, bias: tbias, accumulate: tacc, alpha: 0.5 });
+  const out = launchMatmul(ta, tb, { transA: c.transA, transB: c.transB, bias: tbias, accumulate: tacc, alpha: 0.5 });
   expect(counters().byKernel.get(v === 'blocked' ? 'matmul_blocked' : 'matmul')).toBe(1);
   const want = matmulRef(a, b, {
     batch: Math.max(bt, 1), m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB, broadcastA: !bt, broadcastB: true,

@@ -2,7 +2,7 @@
 // per-invocation, per-workgroup and multi-pass (split row) strategies; ties, NaN/Inf, errors.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, resetCounters, tensor, type Tensor } from 'webrnn';
-import { reduce, type ReduceOp } from '../../src/kernels/reduce.js';
+import { launchReduce, type ReduceOp } from '../../src/kernels/reduce.js';
 import { reduceRef } from '../../src/reference/reduce.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
 import { f32, roundF32, uniform } from '../util/rng.js';
@@ -19,7 +19,7 @@ async function check(op: ReduceOp, shape: number[], axis?: number, keepDims = fa
   const n = prod(shape);
   const xs = roundF32(values ?? uniform(n, 17 + n, -2, 2));
   const x = tensor(f32(xs), shape);
-  const got = reduce(op, x, axis, keepDims);
+  const got = launchReduce(op, x, axis, keepDims);
   // The [outer, len, inner] view and the result shape, worked out here rather than taken from the code.
   let dims = { outer: 1, len: n, inner: 1 };
   let wantShape = keepDims ? shape.map(() => 1) : [];
@@ -116,11 +116,11 @@ describe('argmax ties, NaN and Inf', () => {
 
 describe('empty tensors and bad input', () => {
   test('empty reductions: sum 0, mean NaN, empty outputs; max of nothing throws', async () => {
-    expect(Array.from(await reduce('sum', tensor(new Float32Array(0), [2, 0]), 1).data())).toEqual([0, 0]);
-    expect(Number.isNaN(await reduce('mean', tensor(new Float32Array(0), [0])).item())).toBe(true);
-    expect(reduce('max', tensor(new Float32Array(0), [0, 3]), 1).shape).toEqual([0]);
-    expect(() => reduce('argmax', tensor(new Float32Array(0), [2, 0]), 1)).toThrow(/empty axis.*\[2, 0\]/);
-    expect(() => reduce('max', tensor(new Float32Array(0), [0]))).toThrow(/empty axis/);
+    expect(Array.from(await launchReduce('sum', tensor(new Float32Array(0), [2, 0]), 1).data())).toEqual([0, 0]);
+    expect(Number.isNaN(await launchReduce('mean', tensor(new Float32Array(0), [0])).item())).toBe(true);
+    expect(launchReduce('max', tensor(new Float32Array(0), [0, 3]), 1).shape).toEqual([0]);
+    expect(() => launchReduce('argmax', tensor(new Float32Array(0), [2, 0]), 1)).toThrow(/empty axis.*\[2, 0\]/);
+    expect(() => launchReduce('max', tensor(new Float32Array(0), [0]))).toThrow(/empty axis/);
   });
 
   test('int32 input and bad axes are refused before anything is allocated or dispatched', async () => {
@@ -129,10 +129,10 @@ describe('empty tensors and bad input', () => {
     await x.data(); // settle the uploads
     const before = memory().liveBuffers;
     resetCounters();
-    expect(() => reduce('sum', ints)).toThrow(/float32.*int32 \[3\]/);
-    expect(() => reduce('max', x, 3)).toThrow(/axis 3 .*\[3, 5, 7\]/);
-    expect(() => reduce('mean', x, -4)).toThrow(/axis -4 .*\[3, 5, 7\]/);
-    expect(() => reduce('argmax', x, 1.5)).toThrow(/axis 1.5 .*\[3, 5, 7\]/);
+    expect(() => launchReduce('sum', ints)).toThrow(/float32.*int32 \[3\]/);
+    expect(() => launchReduce('max', x, 3)).toThrow(/axis 3 .*\[3, 5, 7\]/);
+    expect(() => launchReduce('mean', x, -4)).toThrow(/axis -4 .*\[3, 5, 7\]/);
+    expect(() => launchReduce('argmax', x, 1.5)).toThrow(/axis 1.5 .*\[3, 5, 7\]/);
     expect(memory().liveBuffers).toBe(before);
     expect(counters().dispatches).toBe(0);
     for (const t of [ints, x]) t.dispose();
@@ -143,7 +143,7 @@ describe('empty tensors and bad input', () => {
     await x.data();
     const before = memory().liveBuffers;
     resetCounters();
-    const outs: Tensor[] = OPS.map((op) => reduce(op, x));
+    const outs: Tensor[] = OPS.map((op) => launchReduce(op, x));
     expect(counters().byKernel.get('reduce')).toBe(2 * OPS.length); // partials, then the final pass
     expect(memory().liveBuffers).toBe(before + OPS.length);
     for (const t of [x, ...outs]) t.dispose();

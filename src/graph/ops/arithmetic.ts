@@ -6,20 +6,20 @@ import type { Tensor } from '../../tensor/tensor.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 /** dy summed down to `shape` (dy itself when no broadcast happened). */
-const reduceTo = (dy: Tensor, shape: readonly number[]) => (sameShape(dy.shape, shape) ? dy : ew.sumToShape(dy, shape));
+const reduceTo = (dy: Tensor, shape: readonly number[]) => (sameShape(dy.shape, shape) ? dy : ew.launchSumToShape(dy, shape));
 
 const add: Op<null, { a: readonly number[]; b: readonly number[] }> = {
   name: 'add',
-  forward: ([a, b]) => ({ outputs: [ew.binary('add', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
+  forward: ([a, b]) => ({ outputs: [ew.launchBinary('add', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
   backward: ([dy], s, _p, needs) => [needs[0] ? reduceTo(dy!, s.a) : null, needs[1] ? reduceTo(dy!, s.b) : null],
 };
 
 const sub: Op<null, { a: readonly number[]; b: readonly number[] }> = {
   name: 'sub',
-  forward: ([a, b]) => ({ outputs: [ew.binary('sub', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
+  forward: ([a, b]) => ({ outputs: [ew.launchBinary('sub', a!, b!)], saved: { a: a!.shape, b: b!.shape } }),
   backward: ([dy], s, _p, needs) => {
     if (!needs[1]) return [reduceTo(dy!, s.a), null];
-    const neg = ew.unary('neg', dy!);
+    const neg = ew.launchUnary('neg', dy!);
     const db = reduceTo(neg, s.b);
     if (db !== neg) neg.dispose();
     return [needs[0] ? reduceTo(dy!, s.a) : null, db];
@@ -28,7 +28,7 @@ const sub: Op<null, { a: readonly number[]; b: readonly number[] }> = {
 
 /** dy ⊙ other, summed to `shape`; frees the intermediate. */
 function productGrad(dy: Tensor, other: Tensor, shape: readonly number[]): Tensor {
-  const p = ew.binary('mul', dy, other);
+  const p = ew.launchBinary('mul', dy, other);
   const r = reduceTo(p, shape);
   if (r !== p) p.dispose();
   return r;
@@ -36,7 +36,7 @@ function productGrad(dy: Tensor, other: Tensor, shape: readonly number[]): Tenso
 
 const mul: Op<null, { a: Tensor; b: Tensor }> = {
   name: 'mul',
-  forward: ([a, b], _p, save) => ({ outputs: [ew.binary('mul', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
+  forward: ([a, b], _p, save) => ({ outputs: [ew.launchBinary('mul', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
   backward: ([dy], { a, b }, _p, needs) => [
     needs[0] ? productGrad(dy!, b, a.shape) : null,
     needs[1] ? productGrad(dy!, a, b.shape) : null,
@@ -45,17 +45,17 @@ const mul: Op<null, { a: Tensor; b: Tensor }> = {
 
 const div: Op<null, { a: Tensor; b: Tensor }> = {
   name: 'div',
-  forward: ([a, b], _p, save) => ({ outputs: [ew.binary('div', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
+  forward: ([a, b], _p, save) => ({ outputs: [ew.launchBinary('div', a!, b!)], saved: { a: save(a!), b: save(b!) } }),
   backward: ([dy], { a, b }, _p, needs) => {
     let da: Tensor | null = null;
     let db: Tensor | null = null;
-    const q = ew.binary('div', dy!, b); // dy / b
+    const q = ew.launchBinary('div', dy!, b); // dy / b
     if (needs[0]) da = reduceTo(q, a.shape);
     if (needs[1]) {
       // d(a/b)/db = −a/b², so db = −(dy/b)·(a/b)
-      const ab = ew.binary('div', a, b);
-      const p = ew.binary('mul', q, ab);
-      const n = ew.unary('neg', p);
+      const ab = ew.launchBinary('div', a, b);
+      const p = ew.launchBinary('mul', q, ab);
+      const n = ew.launchUnary('neg', p);
       db = reduceTo(n, b.shape);
       for (const t of [ab, p, n]) if (t !== db) t.dispose();
     }
@@ -72,23 +72,23 @@ type UnaryParams = { op: ew.UnaryOp; params: ew.UnaryParams };
 const unaryOp: Op<UnaryParams, Tensor> = {
   name: 'unary',
   forward: ([x], { op, params }, save) => {
-    const y = ew.unary(op, x!, params);
+    const y = ew.launchUnary(op, x!, params);
     return { outputs: [y], saved: save(FROM_OUTPUT.has(op) ? y : x!) };
   },
   backward: ([dy], saved, { op, params }) => {
     switch (op) {
       case 'neg':
-        return [ew.unary('neg', dy!)];
+        return [ew.launchUnary('neg', dy!)];
       case 'scale':
-        return [ew.unary('scale', dy!, { scalar: params.scalar })];
+        return [ew.launchUnary('scale', dy!, { scalar: params.scalar })];
       case 'addScalar':
         return [dy];
       case 'square':
-        return [ew.unaryBackward('pow', dy!, saved, { exponent: 2 })];
+        return [ew.launchUnaryBackward('pow', dy!, saved, { exponent: 2 })];
       case 'sign':
-        return [ew.unary('scale', dy!, { scalar: 0 })];
+        return [ew.launchUnary('scale', dy!, { scalar: 0 })];
       default:
-        return [ew.unaryBackward(op as ew.UnaryGradOp, dy!, saved, params)];
+        return [ew.launchUnaryBackward(op as ew.UnaryGradOp, dy!, saved, params)];
     }
   },
 };

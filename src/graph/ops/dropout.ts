@@ -9,10 +9,10 @@ type DropoutParams = { p: number; seed: number; offset: number };
 const dropoutOp: Op<DropoutParams, Tensor> = {
   name: 'dropout',
   forward: ([x], { p, seed, offset }) => {
-    const { y, mask } = k.dropout(x!, p, seed, offset);
+    const { y, mask } = k.launchDropout(x!, p, seed, offset);
     return { outputs: [y], saved: mask, scratch: [mask] };
   },
-  backward: ([dy], mask, { p }) => [k.dropoutBackward(dy!, mask, p)],
+  backward: ([dy], mask, { p }) => [k.launchDropoutBackward(dy!, mask, p)],
 };
 
 let calls = 0;

@@ -7,10 +7,10 @@ import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 const embeddingOp: Op<null, { indices: Tensor; num: number }> = {
   name: 'embedding',
   forward: ([weight, indices], _p, save) => ({
-    outputs: [k.embeddingForward(weight!, indices!)],
+    outputs: [k.launchEmbeddingForward(weight!, indices!)],
     saved: { indices: save(indices!), num: weight!.shape[0]! },
   }),
-  backward: ([dy], { indices, num }) => [k.embeddingBackward(dy!, indices, num), null],
+  backward: ([dy], { indices, num }) => [k.launchEmbeddingBackward(dy!, indices, num), null],
 };
 
 /** Rows of `weight` [V, E] at int32 `indices` [...] → [..., E]. */

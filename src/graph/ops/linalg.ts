@@ -1,7 +1,7 @@
 // Differentiable matrix products: matmul (batched, broadcasting a 2-D right side) and linear
 // (x·Wᵀ + b over any leading dims, PyTorch's layout). Backward rules are two more matmuls each.
-import { matmul as mm } from '../../kernels/matmul.js';
-import { reduce } from '../../kernels/reduce.js';
+import { launchMatmul as mm } from '../../kernels/matmul.js';
+import { launchReduce } from '../../kernels/reduce.js';
 import { apply1, type Op } from '../tape.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 
@@ -17,7 +17,7 @@ const matmulOp: Op<null, { a: Tensor; b: Tensor }> = {
       if (a.rank === 2 && b.rank > 2) {
         const batched = da.view([da.size / a.size, ...a.shape]); // A was shared: sum over the batch
         da.dispose();
-        da = reduce('sum', batched, 0);
+        da = launchReduce('sum', batched, 0);
         batched.dispose();
       }
     }
@@ -61,7 +61,7 @@ const linearOp: Op<null, { x: Tensor; w: Tensor }> = {
     const x2 = rows(x);
     const dx = needs[0] ? mm(dy2, w) : null; // dX = dY·W
     const dw = needs[1] ? mm(dy2, x2, { transA: true }) : null; // dW = dYᵀ·X
-    const db = needs[2] ? reduce('sum', dy2, 0) : null; // db = Σ_rows dY
+    const db = needs[2] ? launchReduce('sum', dy2, 0) : null; // db = Σ_rows dY
     dy2.dispose();
     x2.dispose();
     return [dx, dw, db];

@@ -1,7 +1,7 @@
 // Differentiable reductions and softmax. sum/mean spread the gradient back over the reduced axis;
 // max sends it to the positions that hold the maximum (shared evenly between ties, like amax).
 import * as ew from '../../kernels/elementwise.js';
-import { reduce } from '../../kernels/reduce.js';
+import { launchReduce } from '../../kernels/reduce.js';
 import * as sm from '../../kernels/softmax.js';
 import { zeros } from '../create.js';
 import { apply1, type Op } from '../tape.js';
@@ -22,7 +22,7 @@ function keptShape(shape: readonly number[], axis?: number): number[] {
 export function expandTo(dy: Tensor, shape: readonly number[], axis?: number): Tensor {
   const k = dy.view(keptShape(shape, axis));
   const z = zeros(shape);
-  const out = ew.binary('add', k, z);
+  const out = ew.launchBinary('add', k, z);
   k.dispose();
   z.dispose();
   return out;
@@ -30,12 +30,12 @@ export function expandTo(dy: Tensor, shape: readonly number[], axis?: number): T
 
 const sumOp: Op<ReduceParams & { mean: boolean }, readonly number[]> = {
   name: 'sum',
-  forward: ([x], { axis, keepDims, mean }) => ({ outputs: [reduce(mean ? 'mean' : 'sum', x!, axis, keepDims)], saved: x!.shape }),
+  forward: ([x], { axis, keepDims, mean }) => ({ outputs: [launchReduce(mean ? 'mean' : 'sum', x!, axis, keepDims)], saved: x!.shape }),
   backward: ([dy], shape, { axis, mean }) => {
     const e = expandTo(dy!, shape, axis);
     if (!mean) return [e];
     const n = axis === undefined ? shape.reduce((a, b) => a * b, 1) : shape[normAxis(axis, shape.length)]!;
-    const s = ew.unary('scale', e, { scalar: 1 / n });
+    const s = ew.launchUnary('scale', e, { scalar: 1 / n });
     e.dispose();
     return [s];
   },
@@ -44,19 +44,19 @@ const sumOp: Op<ReduceParams & { mean: boolean }, readonly number[]> = {
 const maxOp: Op<ReduceParams, { x: Tensor; y: Tensor }> = {
   name: 'max',
   forward: ([x], { axis, keepDims }, save) => {
-    const y = reduce('max', x!, axis, keepDims);
+    const y = launchReduce('max', x!, axis, keepDims);
     return { outputs: [y], saved: { x: save(x!), y: save(y) } };
   },
   backward: ([dy], { x, y }, { axis }) => {
     // mask = 1 where x == max: 1 + sign(x − max) is 1 there and 0 below it.
     const yk = y.view(keptShape(x.shape, axis));
-    const diff = ew.binary('sub', x, yk);
-    const sgn = ew.unary('sign', diff);
-    const mask = ew.unary('addScalar', sgn, { scalar: 1 });
-    const count = reduce('sum', mask, axis, true);
+    const diff = ew.launchBinary('sub', x, yk);
+    const sgn = ew.launchUnary('sign', diff);
+    const mask = ew.launchUnary('addScalar', sgn, { scalar: 1 });
+    const count = launchReduce('sum', mask, axis, true);
     const dyk = dy!.view(count.shape);
-    const share = ew.binary('div', dyk, count);
-    const dx = ew.binary('mul', mask, share);
+    const share = ew.launchBinary('div', dyk, count);
+    const dx = ew.launchBinary('mul', mask, share);
     for (const t of [yk, diff, sgn, mask, count, dyk, share]) t.dispose();
     return [dx];
   },
@@ -65,10 +65,10 @@ const maxOp: Op<ReduceParams, { x: Tensor; y: Tensor }> = {
 const softmaxOp: Op<{ axis: number; log: boolean }, Tensor> = {
   name: 'softmax',
   forward: ([x], { axis, log }, save) => {
-    const y = log ? sm.logSoftmax(x!, axis) : sm.softmax(x!, axis);
+    const y = log ? sm.launchLogSoftmax(x!, axis) : sm.launchSoftmax(x!, axis);
     return { outputs: [y], saved: save(y) };
   },
-  backward: ([dy], y, { axis, log }) => [log ? sm.logSoftmaxBackward(y, dy!, axis) : sm.softmaxBackward(y, dy!, axis)],
+  backward: ([dy], y, { axis, log }) => [log ? sm.launchLogSoftmaxBackward(y, dy!, axis) : sm.launchSoftmaxBackward(y, dy!, axis)],
 };
 
 export const reductions = {
@@ -76,7 +76,7 @@ export const reductions = {
   mean: (x: Tensor, axis?: number, keepDims = false) => apply1(sumOp, [x], { axis, keepDims, mean: true }),
   max: (x: Tensor, axis?: number, keepDims = false) => apply1(maxOp, [x], { axis, keepDims }),
   /** Index of the maximum along `axis` (int32, not differentiable). */
-  argmax: (x: Tensor, axis?: number, keepDims = false) => reduce('argmax', x, axis, keepDims),
+  argmax: (x: Tensor, axis?: number, keepDims = false) => launchReduce('argmax', x, axis, keepDims),
   softmax: (x: Tensor, axis = -1) => apply1(softmaxOp, [x], { axis, log: false }),
   logSoftmax: (x: Tensor, axis = -1) => apply1(softmaxOp, [x], { axis, log: true }),
 };

@@ -41,11 +41,12 @@ const BLOCK = 4;
 const BLOCKED_ROWS = 16;
 
 export type MatmulVariant = 'simple' | 'blocked';
-let forcedVariant: MatmulVariant | null = null;
 
-/** Tests only: run every matmul with one variant (null: the adapter decides). */
-export function forceMatmulVariant(v: MatmulVariant | null): void {
-  forcedVariant = v;
+declare module '../gpu/device.js' {
+  interface Tuning {
+    /** Every matmul takes this variant (unset: the adapter and the shape decide). */
+    matmulVariant?: MatmulVariant;
+  }
 }
 
 /** Whether the blocked variant can run: it broadcasts across subgroups of at least 8 lanes. */
@@ -140,8 +141,8 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   if (out.size === 0) return out;
   const g = out.storage.g;
   // Fewer than 8 rows for the blocked kernel (a GEMV) would leave most of its 16-row blocks idle.
-  const useBlocked = forcedVariant === 'blocked' ||
-    (forcedVariant === null && blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8);
+  const forced = g.tuning.matmulVariant;
+  const useBlocked = forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8;
   if (useBlocked) {
     launchBlocked(a, b, out, p, opts);
     return out;

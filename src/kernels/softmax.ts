@@ -18,11 +18,12 @@ const LONG_ROW = 1024;
 /** How a softmax kernel covers its rows: an invocation each (PER_THREAD), or a workgroup each
  *  whose max and sum are tree reductions. */
 export type RowVariant = 'invocation' | 'workgroup';
-let forcedRowVariant: RowVariant | null = null;
 
-/** Tests only: every softmax kernel takes `v` (null: perThread decides). */
-export function forceRowVariant(v: RowVariant | null): void {
-  forcedRowVariant = v;
+declare module '../gpu/device.js' {
+  interface Tuning {
+    /** Every softmax kernel covers its rows this way (unset: perThread decides). */
+    softmaxRowVariant?: RowVariant;
+  }
 }
 
 /** Long rows (classes, vocabulary) get a workgroup each on a GPU; short or very many rows an
@@ -31,7 +32,8 @@ export function forceRowVariant(v: RowVariant | null): void {
  *  of 65, W2's loss: 23.9 ms as workgroups, 0.82 ms as invocations on lavapipe). Both grids fold
  *  into y past 65535 workgroups. */
 function perThread(g: Gpu, rows: number, len: number): boolean {
-  if (forcedRowVariant) return forcedRowVariant === 'invocation';
+  const forced = g.tuning.softmaxRowVariant;
+  if (forced) return forced === 'invocation';
   return len <= SHORT_ROW || (len <= LONG_ROW && (rows >= MANY_ROWS || g.info.isSoftware));
 }
 const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1d(rows, ov.PER_THREAD ? WG : 1);

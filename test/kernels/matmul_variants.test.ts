@@ -4,19 +4,21 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
-import { blockedMatmulPossible, forceMatmulVariant, launchMatmul, type MatmulVariant } from '../../src/kernels/matmul.js';
+import { blockedMatmulPossible, launchMatmul, type MatmulVariant } from '../../src/kernels/matmul.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
 import { f32, roundF32, uniform } from '../util/rng.js';
 
 await init();
 const blockedOk = blockedMatmulPossible(gpu());
-afterAll(() => forceMatmulVariant(null));
+afterAll(() => {
+  delete gpu().tuning.matmulVariant;
+});
 
 interface Case { m: number; k: number; n: number; transA: boolean; transB: boolean; batch?: number; bias?: boolean; acc?: boolean; poke?: number }
 
 async function check(v: MatmulVariant, c: Case, seed: number): Promise<void> {
-  forceMatmulVariant(v);
+  gpu().tuning.matmulVariant = v;
   const bt = c.batch ?? 0; // batched A, 2-D B broadcast over the batch
   const shapeA = [...(bt ? [bt] : []), ...(c.transA ? [c.k, c.m] : [c.m, c.k])];
   const shapeB = c.transB ? [c.n, c.k] : [c.k, c.n];

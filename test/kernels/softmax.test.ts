@@ -2,7 +2,8 @@
 // the 128-wide workgroup, every axis, logits of ±1e4, -Inf/NaN rows, ignored and out-of-range targets.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, memory, resetCounters, tensor } from 'webrnn';
-import { forceRowVariant, launchLogSoftmax, launchLogSoftmaxBackward, launchSoftmax, launchSoftmaxBackward, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
+import { gpu } from '../../src/gpu/device.js';
+import { launchLogSoftmax, launchLogSoftmaxBackward, launchSoftmax, launchSoftmaxBackward, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
 import { softmaxBackwardRef, softmaxRef, softmaxXentRef } from '../../src/reference/softmax.js';
 import { expectAllClose, reductionTol, TOL } from '../util/allclose.js';
 import { nanSurvivesExpLog } from '../util/adapter.js';
@@ -32,8 +33,12 @@ const CASES: [number[], number][] = [
 // Every case with both grids: a row per invocation and a row per workgroup (which one the
 // kernels pick depends on the adapter).
 describe.each(['invocation', 'workgroup'] as const)('a row per %s', (variant) => {
-  beforeAll(() => forceRowVariant(variant));
-  afterAll(() => forceRowVariant(null));
+  beforeAll(() => {
+    gpu().tuning.softmaxRowVariant = variant;
+  });
+  afterAll(() => {
+    delete gpu().tuning.softmaxRowVariant;
+  });
 
   describe.each([false, true])('softmax (log = %s)', (log) => {
     const fwd = log ? launchLogSoftmax : launchSoftmax;

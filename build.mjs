@@ -1,21 +1,41 @@
 // Build script. `node build.mjs --gen` only embeds shaders/*.wgsl into src/kernels/wgsl.gen.ts;
 // `node build.mjs` also bundles the library for the browser and for Node, the demo pages, and the
 // Node programs beside the library (the `webrnn` demo command, the benchmark).
-import { build } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('.', import.meta.url).pathname;
 
-/** Writes src/kernels/wgsl.gen.ts: one exported string per shader file, keyed by file name. */
+/**
+ * The WGSL prelude of op codes, from OP_TABLES in src/kernels/op_codes.ts (evaluated here: it is
+ * plain data), e.g. `const UNARY_ADD_SCALAR = 12u;`.
+ */
+function opCodesWgsl() {
+  const ts = readFileSync(join(root, 'src/kernels/op_codes.ts'), 'utf8');
+  const module = { exports: {} };
+  new Function('module', 'exports', transformSync(ts, { loader: 'ts', format: 'cjs' }).code)(module, module.exports);
+  const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  const lines = ['// op_codes: written by build.mjs from OP_TABLES in src/kernels/op_codes.ts.'];
+  for (const [prefix, ops] of Object.entries(module.exports.OP_TABLES)) {
+    lines.push(...ops.map((op, i) => `const ${prefix}_${snake(op)} = ${i}u;`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes src/kernels/wgsl.gen.ts: one exported string per shader file, keyed by file name, and the
+ * generated prelude op_codes.
+ */
 export function generateWgsl() {
   const dir = join(root, 'shaders');
   const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
   const lines = [
-    '// Written by build.mjs from shaders/*.wgsl. Do not edit by hand.',
+    '// Written by build.mjs from shaders/*.wgsl and src/kernels/op_codes.ts. Do not edit by hand.',
     'export const wgsl = {',
     ...files.map((f) => `  ${f.replace(/\.wgsl$/, '')}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))},`),
+    `  op_codes: ${JSON.stringify(opCodesWgsl())},`,
     '} as const;',
     '',
   ];

@@ -1,5 +1,5 @@
-// binary.wgsl: out = a ∘ b with NumPy broadcasting, for the op picked by OP (codes: BINARY_CODES
-// in src/kernels/elementwise.ts). The output shape is left-padded to 6 dims (d0..d5); sa*, sb*
+// binary.wgsl: out = a ∘ b with NumPy broadcasting, for the op picked by OP (BINARY_* codes of the
+// op_codes prelude). The output shape is left-padded to 6 dims (d0..d5); sa*, sb*
 // are each input's element strides over those dims, 0 where it is broadcast. A_MODE/B_MODE pick
 // how an input is read: 0 same layout as out (index i), 1 one element (index 0), 2 strided.
 override OP: u32;
@@ -19,13 +19,13 @@ struct Dims {
 
 fn combine(x: f32, y: f32) -> f32 {
   switch OP {
-    case 0u: { return x + y; }
-    case 1u: { return x - y; }
-    case 2u: { return x * y; }
-    case 3u: { return x / y; }
+    case BINARY_ADD: { return x + y; }
+    case BINARY_SUB: { return x - y; }
+    case BINARY_MUL: { return x * y; }
+    case BINARY_DIV: { return x / y; }
     // maximum/minimum propagate NaN like PyTorch (WGSL's max/min may return the other operand).
-    case 4u: { return select(max(x, y), x + y, is_nan(x) || is_nan(y)); }
-    case 5u: { return select(min(x, y), x + y, is_nan(x) || is_nan(y)); }
+    case BINARY_MAXIMUM: { return select(max(x, y), x + y, is_nan(x) || is_nan(y)); }
+    case BINARY_MINIMUM: { return select(min(x, y), x + y, is_nan(x) || is_nan(y)); }
     default: { return nan_f32(); }
   }
 }

@@ -8,7 +8,7 @@ struct Dims { outer: u32, len: u32, inner: u32, chunk: u32, chunks: u32, divisor
 @group(0) @binding(3) var<storage, read_write> out_idx: array<i32>;  // [outer, chunks, inner] argmax only
 @group(0) @binding(4) var<uniform> dims: Dims;
 
-override OP: u32 = 0u;           // 0 sum, 1 sum of squares, 2 max, 3 argmax
+override OP: u32 = REDUCE_SUM;   // REDUCE_* of the op_codes prelude
 override INDEXED: bool = false;  // argmax: x holds partial maxima whose positions are in x_idx
 override PER_THREAD: bool = false;
 const WG = 256u;
@@ -28,14 +28,17 @@ struct Acc { v: f32, k: i32 }
 // -Inf from a runtime value: a constant expression that evaluates to Inf fails shader creation.
 var<private> neg_inf_bits: u32 = 0xff800000u;
 
+// Sums (of values or squares) add up; max and argmax compare.
+fn adds() -> bool { return OP == REDUCE_SUM || OP == REDUCE_SUM_SQUARES; }
+
 fn identity() -> Acc {
   // Sums start at 0; max/argmax at -Inf with index past any row, so a row of -Inf picks index 0.
-  if (OP >= 2u) { return Acc(bitcast<f32>(neg_inf_bits), 0x7fffffff); }
+  if (!adds()) { return Acc(bitcast<f32>(neg_inf_bits), 0x7fffffff); }
   return Acc(0.0, 0);
 }
 
 fn combine(a: Acc, b: Acc) -> Acc {
-  if (OP < 2u) { return Acc(a.v + b.v, 0); }
+  if (adds()) { return Acc(a.v + b.v, 0); }
   if (better(b.v, b.k, a.v, a.k)) { return b; }
   return a;
 }
@@ -44,14 +47,14 @@ fn combine(a: Acc, b: Acc) -> Acc {
 fn load(o: u32, k: u32, i: u32) -> Acc {
   let at = (o * dims.len + k) * dims.inner + i;
   let v = x[at];
-  if (OP == 1u) { return Acc(v * v, 0); }
+  if (OP == REDUCE_SUM_SQUARES) { return Acc(v * v, 0); }
   if (INDEXED) { return Acc(v, x_idx[at]); }
   return Acc(v, i32(k));
 }
 
 fn store(at: u32, a: Acc) {
-  if (OP < 2u) { out[at] = a.v / dims.divisor; } else { out[at] = a.v; }
-  if (OP == 3u) { out_idx[at] = a.k; }
+  if (adds()) { out[at] = a.v / dims.divisor; } else { out[at] = a.v; }
+  if (OP == REDUCE_ARGMAX) { out_idx[at] = a.k; }
 }
 
 var<workgroup> tree_v: array<f32, WG>;

@@ -1,5 +1,5 @@
-// unary.wgsl: out[i] = f(x[i]) for the op picked by the OP override (codes: UNARY_CODES in
-// src/kernels/elementwise.ts). p0, p1 carry the op's scalars (pow exponent, clamp bounds, scale
+// unary.wgsl: out[i] = f(x[i]) for the op picked by the OP override (UNARY_* codes of the
+// op_codes prelude, generated from src/kernels/op_codes.ts). p0, p1 carry the op's scalars (pow exponent, clamp bounds, scale
 // factor, addend). One invocation per element; the flat index folds in gid.y (see grid1d).
 override OP: u32;
 override WG: u32 = 256;
@@ -10,25 +10,25 @@ struct Dims { n: u32, p0: f32, p1: f32 }
 
 fn apply(v: f32) -> f32 {
   switch OP {
-    case 0u: { return -v; }
-    case 1u: { return exp(v); }
+    case UNARY_NEG: { return -v; }
+    case UNARY_EXP: { return exp(v); }
     // log and sqrt are out of domain below 0 (indeterminate in WGSL): give IEEE's NaN and -Inf.
-    case 2u: {
+    case UNARY_LOG: {
       if (v < 0.0) { return nan_f32(); }
       if (v == 0.0) { return -inf_f32(); }
       return log(v);
     }
-    case 3u: { return select(sqrt(v), nan_f32(), v < 0.0); }
-    case 4u: { return tanh_safe(v); }
-    case 5u: { return sigmoid(v); }
-    case 6u: { return select(v, 0.0, v < 0.0); }  // relu keeps NaN (NaN < 0 is false)
-    case 7u: { return abs(v); }
-    case 8u: { return v * v; }
-    case 9u: { return pow_scalar(v, dims.p0); }
-    case 10u: { return clamp_keep_nan(v, dims.p0, dims.p1); }
-    case 11u: { return v * dims.p0; }
-    case 12u: { return v + dims.p0; }
-    case 13u: { return sign_keep_nan(v); }
+    case UNARY_SQRT: { return select(sqrt(v), nan_f32(), v < 0.0); }
+    case UNARY_TANH: { return tanh_safe(v); }
+    case UNARY_SIGMOID: { return sigmoid(v); }
+    case UNARY_RELU: { return select(v, 0.0, v < 0.0); }  // relu keeps NaN (NaN < 0 is false)
+    case UNARY_ABS: { return abs(v); }
+    case UNARY_SQUARE: { return v * v; }
+    case UNARY_POW: { return pow_scalar(v, dims.p0); }
+    case UNARY_CLAMP: { return clamp_keep_nan(v, dims.p0, dims.p1); }
+    case UNARY_SCALE: { return v * dims.p0; }
+    case UNARY_ADD_SCALAR: { return v + dims.p0; }
+    case UNARY_SIGN: { return sign_keep_nan(v); }
     default: { return nan_f32(); }
   }
 }

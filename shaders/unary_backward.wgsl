@@ -1,5 +1,5 @@
-// unary_backward.wgsl: dx[i] = dy[i] · f'(·) for the op picked by OP (codes: UNARY_GRAD_CODES in
-// src/kernels/elementwise.ts). `saved` is the forward OUTPUT y for tanh, sigmoid, exp, sqrt and
+// unary_backward.wgsl: dx[i] = dy[i] · f'(·) for the op picked by OP (UNARY_GRAD_* codes of
+// the op_codes prelude). `saved` is the forward OUTPUT y for tanh, sigmoid, exp, sqrt and
 // the forward INPUT x for relu, log, pow, clamp, abs. p0, p1: pow exponent or clamp bounds.
 override OP: u32;
 override WG: u32 = 256;
@@ -11,19 +11,27 @@ struct Dims { n: u32, p0: f32, p1: f32 }
 
 fn grad(g: f32, s: f32) -> f32 {
   switch OP {
-    case 0u: { return g * (1.0 - s * s); }       // d tanh = 1 − y²
-    case 1u: { return g * s * (1.0 - s); }       // d σ = y (1 − y)
-    case 2u: { return select(g, 0.0, s <= 0.0); } // d relu = [x > 0] (0 at x = 0, like PyTorch)
-    case 3u: { return g * s; }                   // d exp = y
-    case 4u: { return g / s; }                   // d log = 1 / x
-    case 5u: { return g / (2.0 * s); }           // d sqrt = 1 / (2y)
+    // d tanh = 1 − y²
+    case UNARY_GRAD_TANH: { return g * (1.0 - s * s); }
+    // d σ = y (1 − y)
+    case UNARY_GRAD_SIGMOID: { return g * s * (1.0 - s); }
+    // d relu = [x > 0] (0 at x = 0, like PyTorch)
+    case UNARY_GRAD_RELU: { return select(g, 0.0, s <= 0.0); }
+    // d exp = y
+    case UNARY_GRAD_EXP: { return g * s; }
+    // d log = 1 / x
+    case UNARY_GRAD_LOG: { return g / s; }
+    // d sqrt = 1 / (2y)
+    case UNARY_GRAD_SQRT: { return g / (2.0 * s); }
     // d x^e = e·x^(e−1); e = 0 gives 0 everywhere (PyTorch), not 0·x^−1 = NaN at x = 0.
-    case 6u: {
+    case UNARY_GRAD_POW: {
       if (dims.p0 == 0.0) { return 0.0; }
       return g * dims.p0 * pow_scalar(s, dims.p0 - 1.0);
     }
-    case 7u: { return select(0.0, g, s >= dims.p0 && s <= dims.p1); }  // d clamp = [lo ≤ x ≤ hi]
-    case 8u: { return g * sign_keep_nan(s); }    // d |x| = sign(x), 0 at 0
+    // d clamp = [lo ≤ x ≤ hi]
+    case UNARY_GRAD_CLAMP: { return select(0.0, g, s >= dims.p0 && s <= dims.p1); }
+    // d |x| = sign(x), 0 at 0
+    case UNARY_GRAD_ABS: { return g * sign_keep_nan(s); }
     default: { return nan_f32(); }
   }
 }

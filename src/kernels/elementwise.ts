@@ -4,12 +4,13 @@
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { BINARY_OPS, opCodes, UNARY_GRAD_OPS, UNARY_OPS } from './op_codes.js';
 import { mergeDims, stridesOf } from './shape.js';
 import { wgsl } from './wgsl.gen.js';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'square' | 'pow' | 'clamp' | 'scale' | 'addScalar' | 'sign';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
-export type UnaryGradOp = 'tanh' | 'sigmoid' | 'relu' | 'exp' | 'log' | 'sqrt' | 'pow' | 'clamp' | 'abs';
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type UnaryGradOp = (typeof UNARY_GRAD_OPS)[number];
 
 /** Scalars of the ops that take them (pow's exponent finite); they reach the GPU rounded to float32. */
 export interface UnaryParams {
@@ -19,17 +20,10 @@ export interface UnaryParams {
   scalar?: number;
 }
 
-/** OP codes of unary.wgsl (typed so that a new op without a code fails tsc). */
-export const UNARY_CODES: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, sigmoid: 5, relu: 6,
-  abs: 7, square: 8, pow: 9, clamp: 10, scale: 11, addScalar: 12, sign: 13,
-};
-/** OP codes of unary_backward.wgsl. */
-export const UNARY_GRAD_CODES: Record<UnaryGradOp, number> = {
-  tanh: 0, sigmoid: 1, relu: 2, exp: 3, log: 4, sqrt: 5, pow: 6, clamp: 7, abs: 8,
-};
-/** OP codes of binary.wgsl. */
-export const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+/** OP codes of unary.wgsl, unary_backward.wgsl and binary.wgsl (their WGSL names come from the same lists). */
+export const UNARY_CODES = opCodes(UNARY_OPS);
+export const UNARY_GRAD_CODES = opCodes(UNARY_GRAD_OPS);
+export const BINARY_CODES = opCodes(BINARY_OPS);
 
 /** Most dims (after merging) the broadcasting kernels index: fields d0..d5 of their Dims. */
 export const MAX_RANK = 6;
@@ -42,7 +36,7 @@ const grid = (n: number, o: Overrides): [number, number, number] => grid1d(n, Nu
 /** unary.wgsl: one unary op per element, picked by the OP override. */
 export const unary = defineKernel({
   name: 'unary',
-  wgsl: [wgsl.activations, wgsl.scalar_math, wgsl.unary],
+  wgsl: [wgsl.op_codes, wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
   workgroupSize: [WG, 1, 1],
@@ -53,7 +47,7 @@ export const unary = defineKernel({
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
 export const unaryBackward = defineKernel({
   name: 'unary_backward',
-  wgsl: [wgsl.scalar_math, wgsl.unary_backward],
+  wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
   workgroupSize: [WG, 1, 1],
@@ -64,7 +58,7 @@ export const unaryBackward = defineKernel({
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
 export const binary = defineKernel({
   name: 'binary',
-  wgsl: [wgsl.scalar_math, wgsl.binary],
+  wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.binary],
   bindings: { a: 'read', b: 'read', out: 'read_write' },
   dims: {
     n: 'u32',

@@ -4,6 +4,7 @@
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { opCodes, REDUCE_PASS_OPS } from './op_codes.js';
 import { wgsl } from './wgsl.gen.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';
@@ -20,12 +21,12 @@ const SHORT_ROW = 32;
 const MANY_OUTPUTS = 4096;
 
 /** `OP` override values of reduce.wgsl; mean is a sum divided by the length in the last pass. */
-const OP_CODE = { sum: 0, sumSquares: 1, max: 2, argmax: 3 } as const;
+const OP_CODE = opCodes(REDUCE_PASS_OPS);
 
 /** One pass of a reduction along the middle axis of [outer, len, inner], per chunk of the row. */
 export const reduce = defineKernel({
   name: 'reduce',
-  wgsl: [wgsl.reduce],
+  wgsl: [wgsl.op_codes, wgsl.reduce],
   bindings: { x: 'read', x_idx: 'read', out: 'read_write', out_idx: 'read_write' },
   dims: { outer: 'u32', len: 'u32', inner: 'u32', chunk: 'u32', chunks: 'u32', divisor: 'f32' },
   workgroupSize: [WG, 1, 1],

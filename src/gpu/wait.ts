@@ -1,12 +1,12 @@
 // Waiting for the GPU without taking a CPU from a software adapter. Dawn in Node resolves mapAsync
 // and onSubmittedWorkDone by ticking the device from setImmediate for as long as one is pending: a
-// busy loop on the main thread. Lavapipe runs its workgroups on the same CPUs, so on 2 CPUs that
-// loop cost W1's training step a whole core (188 ms of CPU a step, 96 ms with a sleep first) and
-// 17% of its wall time. So where it applies, a wait first sleeps (a timer, no polling) for most of
-// what the same number of dispatches took last time, and only then awaits Dawn's promise.
+// busy loop on the main thread. Lavapipe runs its workgroups on the same CPUs, so on a small host
+// that loop takes a whole core from the work it waits for (measured: bench/RESULTS.md,
+// "Measurements behind the kernel design"). So where it applies, a wait first sleeps (a timer, no
+// polling) for most of what the same number of dispatches took last time, then awaits Dawn's promise.
 
-/** Shorter waits go straight to Dawn: a timer oversleeps by ~1 ms, which costs them more than the
- *  poll loop does (W3's 7 ms steps got 1–2 ms slower with a nap). */
+/** Shorter waits go straight to Dawn: a timer oversleeps by about a millisecond, which costs a
+ *  short step more than the poll loop does. */
 const MIN_NAP_MS = 15;
 /** The share of the estimate slept; the rest is polled, which measures the work again. */
 const NAP_SHARE = 0.85;

@@ -67,7 +67,8 @@ function flatten(data: Nested): number[] {
 }
 
 /** A tensor with every element equal to `value`, filled on the GPU: zeros (not −0) by a buffer
- *  clear, which costs no kernel launch (~100 µs each on lavapipe), other values by the fill kernel. */
+ *  clear, which saves a kernel launch (the dearest part of a small op on a software adapter),
+ *  other values by the fill kernel. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   if (opts.dtype === 'int32') return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
   const t = Tensor.empty(shape, 'float32');

@@ -16,7 +16,7 @@ const CHUNK = WG * 16;
 /** Rows up to this length get one invocation each: a 256-wide workgroup would mostly idle. */
 const SHORT_ROW = 32;
 /** From this many outputs, one invocation per output fills the GPU by itself, and workgroups cost
- *  far more than invocations (on lavapipe ~100 µs each). With inner > 1 neighbouring invocations
+ *  far more than invocations (on lavapipe, a fixed cost each). With inner > 1 neighbouring invocations
  *  read neighbouring addresses, so any row length walks coalesced; with inner = 1 only up to CHUNK. */
 const MANY_OUTPUTS = 4096;
 

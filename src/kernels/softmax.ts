@@ -28,9 +28,9 @@ declare module '../gpu/device.js' {
 
 /** Long rows (classes, vocabulary) get a workgroup each on a GPU; short or very many rows an
  *  invocation each, as a 128-wide workgroup would mostly idle. On a software adapter every row up
- *  to LONG_ROW gets an invocation: there a workgroup costs ~12 µs however little it does (2048 rows
- *  of 65, W2's loss: 23.9 ms as workgroups, 0.82 ms as invocations on lavapipe). Both grids fold
- *  into y past 65535 workgroups. */
+ *  to LONG_ROW gets an invocation: there each workgroup has a fixed cost however little it does,
+ *  which dwarfs a row's work (figures: bench/RESULTS.md, "Measurements behind the kernel design").
+ *  Both grids fold into y past 65535 workgroups. */
 function perThread(g: Gpu, rows: number, len: number): boolean {
   const forced = g.tuning.softmaxRowVariant;
   if (forced) return forced === 'invocation';

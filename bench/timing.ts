@@ -1,12 +1,15 @@
 // Timing of whole steps (a training step, an inference forward) that end with a read-back, so
 // each run includes all its GPU work. Warm-up first (pipeline compilation, pools, optimizer
-// state), then as many runs as fit a time budget, at least 3: median and min in ms.
+// state), then as many runs as fit a time budget, at least 3: median and min in ms, and CPU ms.
 
 export interface StepTiming {
   medianMs: number;
   minMs: number;
   runs: number;
   warmup: number;
+  /** CPU time of this process (JS, and a software adapter's worker threads) per timed run, mean:
+   *  what a step costs the host, barely moved by other load, unlike wall time. */
+  cpuMs: number;
 }
 
 export interface MeasureOptions {
@@ -38,10 +41,12 @@ export async function measureSteps(step: () => Promise<unknown>, opts: MeasureOp
   }
   const runs = Math.max(minRuns, Math.min(maxRuns, Math.round(budgetMs / Math.max(once, 1e-3))));
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
     await step();
     times.push(performance.now() - t0);
   }
-  return { medianMs: median(times), minMs: Math.min(...times), runs, warmup };
+  const cpu = process.cpuUsage(cpu0);
+  return { medianMs: median(times), minMs: Math.min(...times), runs, warmup, cpuMs: (cpu.user + cpu.system) / 1e3 / runs };
 }

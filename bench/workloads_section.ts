@@ -68,6 +68,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
       shape: shapeOf(wl),
       'ms (median)': t.medianMs,
       'ms (min)': t.minMs,
+      'CPU ms': t.cpuMs,
       'GFLOP/s': flops / (t.medianMs / 1e3) / 1e9,
       dispatches: c.dispatches,
       submits: c.submits,
@@ -113,7 +114,8 @@ export const workloadsSection: RunSection = {
     const h = await ctx.tfjs();
     ctx.note(
       'ms: wall time per step after warm-up, median and min over the runs (warm-up+timed, webrnn / tfjs-webgpu / tfjs-wasm), each step ' +
-        'ending with a read-back (loss or logits), so all its GPU work is included. GFLOP/s counts matmul FLOPs only (train = 3× forward). ' +
+        'ending with a read-back (loss or logits), so all its GPU work is included. CPU ms: webrnn\'s process CPU time per step (JS plus a software ' +
+        'adapter\'s threads), mean over the timed runs. GFLOP/s counts matmul FLOPs only (train = 3× forward). ' +
         '"vs tfjs" = tfjs median / webrnn median (> 1: webrnn is faster). dispatches/submits: webrnn per step; tfjs kernels: tf.profile kernel count per training step.',
     );
     if (!h) ctx.note('TensorFlow.js was skipped (--skip-tfjs or not installed).');

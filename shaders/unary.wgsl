@@ -1,6 +1,6 @@
-// unary.wgsl: out[i] = f(x[i]) for the op picked by the OP override (UNARY_* codes of the
-// op_codes prelude, generated from src/kernels/op_codes.ts). p0, p1 carry the op's scalars (pow exponent, clamp bounds, scale
-// factor, addend). One invocation per element; the flat index folds in gid.y (see grid1d).
+// unary.wgsl: out[i] = f(x[i]) for the op picked by the OP override (UNARY_* codes of the op_codes
+// prelude, from src/kernels/op_codes.ts). p0, p1 carry the op's scalars (pow exponent, clamp bounds,
+// scale factor, addend). One invocation per element; the flat index folds in gid.y (see grid1d).
 override OP: u32;
 override WG: u32 = 256;
 struct Dims { n: u32, p0: f32, p1: f32 }

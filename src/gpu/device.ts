@@ -1,5 +1,5 @@
-// Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. This is the
-// only file that knows which platform it runs on.
+// Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
+// picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
 export interface AdapterInfo {

@@ -1,5 +1,5 @@
-// Descriptor of reduce.wgsl and launchReduce(): sum, mean, max, argmax and sum of squares along one axis
-// (x viewed as [outer, len, inner]) or over all elements ([1, size, 1]). Long rows are reduced in
+// Descriptor of reduce.wgsl and launchReduce(): sum, mean, max, argmax and sum of squares along one
+// axis (x viewed as [outer, len, inner]) or over all elements ([1, size, 1]). Long rows are reduced in
 // passes: each pass turns chunks of `CHUNK` elements into partials until one value per row is left.
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';

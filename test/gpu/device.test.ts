@@ -1,3 +1,5 @@
+// The device and tensor basics through the public API: one default device, tensors from data and
+// fills, views, disposal and bad input, and the buffer pool and tidy() scopes.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { adapterInfo, counters, init, memory, ones, rand, randn, tensor, tidy, zeros, keep, full } from 'webrnn';
 

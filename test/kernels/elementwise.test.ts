@@ -1,4 +1,4 @@
-// GPU element-wise kernels (launchUnary, unary_backward, launchBinary, sum_to_shape) vs their float64 twins
+// GPU element-wise kernels (unary, unary_backward, binary, sum_to_shape) vs their float64 twins
 // over a table of shapes, NaN/Inf inputs, the grid's gid.y folding, and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, tensor, type Tensor } from 'webrnn';

@@ -6,10 +6,8 @@ struct Dims { n: u32, clr: f32, weight_decay: f32, eps: f32 }
 @group(0) @binding(2) var<storage, read_write> state_sum: array<f32>;  // [n] starts at initial_accumulator_value
 @group(0) @binding(3) var<uniform> dims: Dims;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   let p = param[i];
   var g = grad[i];
   if (dims.weight_decay != 0.0) { g += dims.weight_decay * p; }

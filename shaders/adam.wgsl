@@ -21,10 +21,8 @@ struct Dims {
 
 override DECOUPLED: bool = false;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   var p = param[i];
   var g = grad[i];
   if (DECOUPLED) {

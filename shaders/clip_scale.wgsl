@@ -5,10 +5,8 @@ struct Dims { n: u32, max_norm: f32 }
 @group(0) @binding(1) var<storage, read>       norm: array<f32>;  // [1]
 @group(0) @binding(2) var<uniform> dims: Dims;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   let coef = dims.max_norm / (norm[0] + 1e-6);
   // Not min(): min(NaN, 1) may return 1 and would hide a NaN norm. Exactly 1 leaves t untouched.
   let c = select(coef, 1.0, coef >= 1.0);

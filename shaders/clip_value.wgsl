@@ -5,10 +5,8 @@ struct Dims { n: u32, lo: f32, hi: f32 }
 @group(0) @binding(0) var<storage, read_write> t: array<f32>;  // [n]
 @group(0) @binding(1) var<uniform> dims: Dims;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   let x = t[i];
   if (x < dims.lo) { t[i] = dims.lo; } else if (x > dims.hi) { t[i] = dims.hi; }
 }

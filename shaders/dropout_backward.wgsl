@@ -6,9 +6,7 @@ struct Dims { n: u32, scale: f32 }
 @group(0) @binding(2) var<storage, read_write> dx:   array<f32>;  // [n]
 @group(0) @binding(3) var<uniform> dims: Dims;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   dx[i] = dy[i] * mask[i] * dims.scale;
 }

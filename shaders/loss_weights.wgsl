@@ -6,10 +6,8 @@ struct Dims { n: u32, ignore_index: i32, has_ignore: u32, has_mask: u32 }
 @group(0) @binding(2) var<storage, read_write> w:       array<f32>;  // [N]
 @group(0) @binding(3) var<uniform> dims: Dims;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   var v = 1.0;
   if (dims.has_mask == 1u) { v = mask[i]; }
   if (dims.has_ignore == 1u && targets[i] == dims.ignore_index) { v = 0.0; }

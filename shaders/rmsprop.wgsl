@@ -12,10 +12,8 @@ struct Dims { n: u32, lr: f32, alpha: f32, one_minus_alpha: f32, eps: f32, weigh
 override MOMENTUM: bool = false;
 override CENTERED: bool = false;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   let p = param[i];
   var g = grad[i];
   if (dims.weight_decay != 0.0) { g += dims.weight_decay * p; }

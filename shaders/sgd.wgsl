@@ -10,10 +10,8 @@ struct Dims { n: u32, lr: f32, momentum: f32, one_minus_dampening: f32, weight_d
 override MOMENTUM: bool = false;
 override NESTEROV: bool = false;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i >= dims.n) { return; }
+// Entry point: per_element.wgsl.
+fn element(i: u32) {
   let p = param[i];
   var d = grad[i];
   // Skipped when zero, as PyTorch does, so an Inf parameter does not turn 0·Inf into NaN.

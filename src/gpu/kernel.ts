@@ -19,7 +19,7 @@ export interface KernelSpec<B extends string, D extends string> {
   /** Must match the shader's @workgroup_size (or the override it reads). */
   workgroupSize: readonly [number, number, number];
   /** Number of workgroups along x, y, z for the given dims and overrides. */
-  dispatch: (dims: Readonly<Record<D, number>>, overrides: Overrides) => [number, number, number];
+  dispatch: (dims: Readonly<Record<NoInfer<D>, number>>, overrides: Overrides) => [number, number, number];
   /** Default values of the shader's `override` constants. */
   overrides?: Overrides;
 }
@@ -119,3 +119,10 @@ export function packDims(kernel: Kernel, dims: Record<string, number>, out: Data
     }
   });
 }
+
+/** Descriptor parts of the kernels whose entry point is the per_element.wgsl prelude: workgroups
+ *  of 256, one invocation per element of dims.n. */
+export const perElement = {
+  workgroupSize: [256, 1, 1] as const,
+  dispatch: ({ n }: { readonly n: number }): [number, number, number] => grid1d(n, 256),
+};

@@ -2,7 +2,7 @@
 // sums of squares, then one reduction of the partials), scaling to a maximum norm read from the
 // GPU, and clamping by value. All tensors are float32; scaling and clamping work in place.
 import { recorder } from '../gpu/encoder.js';
-import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
+import { ceilDiv, defineKernel, grid1d, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -23,21 +23,19 @@ export const clipNorm = defineKernel({
 /** t *= min(1, maxNorm / (norm + 1e-6)), norm read from a [1] GPU tensor. */
 export const clipScale = defineKernel({
   name: 'clip_scale',
-  wgsl: [wgsl.clip_scale],
+  wgsl: [wgsl.per_element, wgsl.clip_scale],
   bindings: { t: 'read_write', norm: 'read' },
   dims: { n: 'u32', max_norm: 'f32' },
-  workgroupSize: [256, 1, 1],
-  dispatch: ({ n }) => grid1d(n, 256),
+  ...perElement,
 });
 
 /** t = clamp(t, lo, hi), NaN kept. */
 export const clipValue = defineKernel({
   name: 'clip_value',
-  wgsl: [wgsl.clip_value],
+  wgsl: [wgsl.per_element, wgsl.clip_value],
   bindings: { t: 'read_write' },
   dims: { n: 'u32', lo: 'f32', hi: 'f32' },
-  workgroupSize: [256, 1, 1],
-  dispatch: ({ n }) => grid1d(n, 256),
+  ...perElement,
 });
 
 /** Global L2 norm of all tensors, computed on the GPU: returns a [1] tensor (no readback). */

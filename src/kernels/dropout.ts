@@ -2,7 +2,7 @@
 // (seed, offset + i), so it is reproducible, needs no state on the GPU, and the CPU twin makes the
 // same bits. The forward returns the 0/1 mask (float32) that the backward multiplies by.
 import { recorder } from '../gpu/encoder.js';
-import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
+import { ceilDiv, defineKernel, grid1d, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
@@ -23,11 +23,10 @@ export const dropout = defineKernel({
 /** dx = dy·mask/(1 − p). */
 export const dropoutBackward = defineKernel({
   name: 'dropout_backward',
-  wgsl: [wgsl.dropout_backward],
+  wgsl: [wgsl.per_element, wgsl.dropout_backward],
   bindings: { dy: 'read', mask: 'read', dx: 'read_write' },
   dims: { n: 'u32', scale: 'f32' },
-  workgroupSize: [256, 1, 1],
-  dispatch: ({ n }) => grid1d(n, 256),
+  ...perElement,
 });
 
 /** y = x·mask/(1−p), mask_i = (philoxUniform(seed, offset + i) >= p); returns y and the mask (float 0/1) for the backward. p in [0, 1). */

@@ -1,16 +1,15 @@
 // Descriptor of loss_weights.wgsl: row weights for losses with a mask and/or an ignore index.
 import { recorder } from '../gpu/encoder.js';
-import { defineKernel, grid1d } from '../gpu/kernel.js';
+import { defineKernel, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
 export const lossWeights = defineKernel({
   name: 'loss_weights',
-  wgsl: [wgsl.loss_weights],
+  wgsl: [wgsl.per_element, wgsl.loss_weights],
   bindings: { targets: 'read', mask: 'read', w: 'read_write' },
   dims: { n: 'u32', ignore_index: 'i32', has_ignore: 'u32', has_mask: 'u32' },
-  workgroupSize: [256, 1, 1],
-  dispatch: ({ n }) => grid1d(n, 256),
+  ...perElement,
 });
 
 /** w [N]: mask (or 1), zeroed where targets == ignoreIndex. At least one of targets/mask is given;

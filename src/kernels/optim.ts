@@ -3,56 +3,50 @@
 // element, with hyper-parameters and step-dependent factors in the Dims uniform: no readback.
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
-import { defineKernel, grid1d } from '../gpu/kernel.js';
+import { defineKernel, perElement } from '../gpu/kernel.js';
 import { keep } from '../tensor/scope.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { wgsl } from './wgsl.gen.js';
 
-const WG = 256;
-
 /** In-place SGD step with optional momentum, dampening, nesterov and weight decay (torch.optim.SGD). */
 export const sgd = defineKernel({
   name: 'sgd',
-  wgsl: [wgsl.sgd],
+  wgsl: [wgsl.per_element, wgsl.sgd],
   bindings: { param: 'read_write', grad: 'read', buf: 'read_write' },
   dims: { n: 'u32', lr: 'f32', momentum: 'f32', one_minus_dampening: 'f32', weight_decay: 'f32', first_step: 'u32' },
-  workgroupSize: [WG, 1, 1],
-  dispatch: ({ n }) => grid1d(n, WG),
+  ...perElement,
   overrides: { MOMENTUM: false, NESTEROV: false },
 });
 
 /** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED. */
 export const adam = defineKernel({
   name: 'adam',
-  wgsl: [wgsl.adam],
+  wgsl: [wgsl.per_element, wgsl.adam],
   bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write' },
   dims: {
     n: 'u32', weight_decay: 'f32', decay_scale: 'f32', beta1: 'f32', one_minus_beta1: 'f32',
     beta2: 'f32', one_minus_beta2: 'f32', eps: 'f32', step_size: 'f32', bc2_sqrt: 'f32',
   },
-  workgroupSize: [WG, 1, 1],
-  dispatch: ({ n }) => grid1d(n, WG),
+  ...perElement,
   overrides: { DECOUPLED: false },
 });
 
 /** In-place Adagrad step (torch.optim.Adagrad). */
 export const adagrad = defineKernel({
   name: 'adagrad',
-  wgsl: [wgsl.adagrad],
+  wgsl: [wgsl.per_element, wgsl.adagrad],
   bindings: { param: 'read_write', grad: 'read', state_sum: 'read_write' },
   dims: { n: 'u32', clr: 'f32', weight_decay: 'f32', eps: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  dispatch: ({ n }) => grid1d(n, WG),
+  ...perElement,
 });
 
 /** In-place RMSprop step, optionally centered and with momentum (torch.optim.RMSprop). */
 export const rmsprop = defineKernel({
   name: 'rmsprop',
-  wgsl: [wgsl.rmsprop],
+  wgsl: [wgsl.per_element, wgsl.rmsprop],
   bindings: { param: 'read_write', grad: 'read', square_avg: 'read_write', buf: 'read_write', grad_avg: 'read_write' },
   dims: { n: 'u32', lr: 'f32', alpha: 'f32', one_minus_alpha: 'f32', eps: 'f32', weight_decay: 'f32', momentum: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  dispatch: ({ n }) => grid1d(n, WG),
+  ...perElement,
   overrides: { MOMENTUM: false, CENTERED: false },
 });
 

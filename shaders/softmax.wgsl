@@ -1,6 +1,7 @@
 // softmax.wgsl: softmax, or log-softmax with LOG, along the middle axis of x viewed as
 // [outer, len, inner]. With m the row max: y = e^(x−m) / Σ e^(x−m), log y = (x−m) − log Σ e^(x−m),
-// so no exponent overflows. A workgroup per row (tree max, tree sum) or, with PER_THREAD, an invocation.
+// so no exponent overflows. A workgroup per row (tree max, tree sum: row_reduce.wgsl) or, with
+// PER_THREAD, an invocation.
 struct Dims { outer: u32, len: u32, inner: u32 }
 @group(0) @binding(0) var<storage, read>       x: array<f32>;  // [outer, len, inner]
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;  // [outer, len, inner]
@@ -8,20 +9,6 @@ struct Dims { outer: u32, len: u32, inner: u32 }
 
 override LOG: bool = false;
 override PER_THREAD: bool = false; // short rows: a whole workgroup per row would mostly idle
-const WG = 128u;
-
-// By bits: the compiler may fold `x != x` away when it assumes finite math.
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-
-// Max that keeps NaN, so a row holding a NaN comes out all NaN (as in the twin).
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || b <= a) { return a; }
-  return b;
-}
-
-// -Inf from a runtime value: a constant expression that evaluates to Inf fails shader creation.
-var<private> neg_inf_bits: u32 = 0xff800000u;
-var<workgroup> tree: array<f32, WG>;
 
 // Row r = (o, i) starts at o * len * inner + i; its element k is `inner` further per step of k.
 fn row_base(r: u32) -> u32 { return (r / dims.inner) * dims.len * dims.inner + r % dims.inner; }
@@ -46,23 +33,6 @@ fn write_row(base: u32, first: u32, step: u32, m: f32, s: f32) {
     let z = x[at] - m;
     y[at] = select(exp(z) / s, z - log_s, LOG);
   }
-}
-
-// Combines every invocation's v (max or sum) and returns the result to all of them.
-fn tree_reduce(v: f32, t: u32, is_max: bool) -> f32 {
-  tree[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let a = tree[t];
-      let b = tree[t + s];
-      tree[t] = select(a + b, max_nan(a, b), is_max);
-    }
-    workgroupBarrier();
-  }
-  let r = tree[0];
-  workgroupBarrier(); // everyone has read tree[0] before the next reduction overwrites it
-  return r;
 }
 
 @compute @workgroup_size(WG)

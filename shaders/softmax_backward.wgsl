@@ -1,6 +1,7 @@
 // softmax_backward.wgsl: input gradient of softmax (or of log-softmax with LOG) along the middle
 // axis of [outer, len, inner], from the forward output y. softmax: dx = y ⊙ (dy − Σ dy⊙y);
-// log-softmax: dx = dy − e^y · Σ dy (e^y is the softmax). A workgroup per row, or with PER_THREAD an invocation.
+// log-softmax: dx = dy − e^y · Σ dy (e^y is the softmax). A workgroup per row (tree sum:
+// row_reduce.wgsl), or with PER_THREAD an invocation.
 struct Dims { outer: u32, len: u32, inner: u32 }
 @group(0) @binding(0) var<storage, read>       y:  array<f32>;  // [outer, len, inner] forward output
 @group(0) @binding(1) var<storage, read>       dy: array<f32>;  // [outer, len, inner]
@@ -9,9 +10,6 @@ struct Dims { outer: u32, len: u32, inner: u32 }
 
 override LOG: bool = false;
 override PER_THREAD: bool = false; // short rows: a whole workgroup per row would mostly idle
-const WG = 128u;
-
-var<workgroup> tree: array<f32, WG>;
 
 // Row r = (o, i) starts at o * len * inner + i; its element k is `inner` further per step of k.
 fn row_base(r: u32) -> u32 { return (r / dims.inner) * dims.len * dims.inner + r % dims.inner; }
@@ -50,11 +48,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let r = wid.x + wid.y * groups.x;
   if (r >= rows) { return; }
   let base = row_base(r);
-  tree[t] = part_total(base, t, WG);
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { tree[t] += tree[t + s]; }
-    workgroupBarrier();
-  }
-  write_row(base, t, WG, tree[0]);
+  write_row(base, t, WG, tree_reduce(part_total(base, t, WG), t, false));
 }

@@ -1,7 +1,7 @@
 // softmax_xent.wgsl: fused softmax cross-entropy with class indices, loss and gradient in one
 // pass. logits [n, c], targets [n]: loss[r] = logsumexp(x_r) − x_r[t_r], dlogits[r] = softmax(x_r)
 // − onehot(t_r); both 0 where t_r == ignore_index, NaN where t_r is out of [0, c). A workgroup a row
-// (tree max, tree sum), or with PER_THREAD one invocation a row.
+// (tree max, tree sum: row_reduce.wgsl), or with PER_THREAD one invocation a row.
 struct Dims { n: u32, c: u32, ignore_index: i32, has_ignore: u32 }
 @group(0) @binding(0) var<storage, read>       logits:  array<f32>;  // [n, c]
 @group(0) @binding(1) var<storage, read>       targets: array<i32>;  // [n]
@@ -10,20 +10,9 @@ struct Dims { n: u32, c: u32, ignore_index: i32, has_ignore: u32 }
 @group(0) @binding(4) var<uniform> dims: Dims;
 
 override PER_THREAD: bool = false; // few classes: a whole workgroup per row would mostly idle
-const WG = 128u;
 
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-
-// Max that keeps NaN, so a row holding a NaN gets a NaN loss and gradient (as in the twin).
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || b <= a) { return a; }
-  return b;
-}
-
-// Runtime values: a constant expression that evaluates to Inf or NaN fails shader creation.
-var<private> neg_inf_bits: u32 = 0xff800000u;
+// A runtime value: a constant expression that evaluates to NaN fails shader creation.
 var<private> nan_bits: u32 = 0x7fc00000u;
-var<workgroup> tree: array<f32, WG>;
 
 // The helpers below walk k = first, first + step, ... < c: this invocation's share of row r.
 fn part_max(r: u32, first: u32, step: u32) -> f32 {
@@ -55,22 +44,6 @@ fn write_row(r: u32, first: u32, step: u32, m: f32, s: f32) {
     if (ignored) { d = 0.0; } else if (valid) { d = exp(logits[at] - m) / s - select(0.0, 1.0, i32(k) == cls); }
     dlogits[at] = d;
   }
-}
-
-fn tree_reduce(v: f32, t: u32, is_max: bool) -> f32 {
-  tree[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let a = tree[t];
-      let b = tree[t + s];
-      tree[t] = select(a + b, max_nan(a, b), is_max);
-    }
-    workgroupBarrier();
-  }
-  let r = tree[0];
-  workgroupBarrier(); // everyone has read tree[0] before the next reduction overwrites it
-  return r;
 }
 
 @compute @workgroup_size(WG)

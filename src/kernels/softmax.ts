@@ -41,7 +41,7 @@ const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
 export const softmax = defineKernel({
   name: 'softmax',
-  wgsl: [wgsl.softmax],
+  wgsl: [wgsl.row_reduce, wgsl.softmax],
   bindings: { x: 'read', y: 'read_write' },
   dims: { outer: 'u32', len: 'u32', inner: 'u32' },
   workgroupSize: [WG, 1, 1],
@@ -52,7 +52,7 @@ export const softmax = defineKernel({
 /** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
 export const softmaxBackward = defineKernel({
   name: 'softmax_backward',
-  wgsl: [wgsl.softmax_backward],
+  wgsl: [wgsl.row_reduce, wgsl.softmax_backward],
   bindings: { y: 'read', dy: 'read', dx: 'read_write' },
   dims: { outer: 'u32', len: 'u32', inner: 'u32' },
   workgroupSize: [WG, 1, 1],
@@ -63,7 +63,7 @@ export const softmaxBackward = defineKernel({
 /** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */
 export const softmaxXent = defineKernel({
   name: 'softmax_xent',
-  wgsl: [wgsl.softmax_xent],
+  wgsl: [wgsl.row_reduce, wgsl.softmax_xent],
   bindings: { logits: 'read', targets: 'read', loss: 'read_write', dlogits: 'read_write' },
   dims: { n: 'u32', c: 'u32', ignore_index: 'i32', has_ignore: 'u32' },
   workgroupSize: [WG, 1, 1],

@@ -1,7 +1,7 @@
 // Pooled storage buffers. Freed buffers go back to a free list by size class and are handed out
 // again, so a steady-state loop allocates nothing new. Reuse is safe inside one command encoder:
 // WebGPU orders every dispatch after the ones recorded before it.
-import { gpu, type Gpu } from './device.js';
+import { perDevice, type Gpu } from './device.js';
 
 const USAGE_STORAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST (constants not global in Node before init)
 
@@ -87,13 +87,7 @@ class BufferPool {
   }
 }
 
-const pools = new WeakMap<Gpu, BufferPool>();
-
 /** The buffer pool of a device (the default device when omitted). */
-export function pool(g: Gpu = gpu()): BufferPool {
-  let p = pools.get(g);
-  if (!p) pools.set(g, (p = new BufferPool(g)));
-  return p;
-}
+export const pool = perDevice((g) => new BufferPool(g));
 
 export type { BufferPool };

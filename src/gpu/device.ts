@@ -69,6 +69,16 @@ export function gpu(): Gpu {
   return defaultGpu;
 }
 
+/** A value kept per device and made on first use (for the default device when none is given). */
+export function perDevice<T>(make: (g: Gpu) => T): (g?: Gpu) => T {
+  const made = new WeakMap<Gpu, T>();
+  return (g = gpu()) => {
+    let v = made.get(g);
+    if (v === undefined) made.set(g, (v = make(g)));
+    return v;
+  };
+}
+
 /** What the default device runs on. */
 export function adapterInfo(): AdapterInfo {
   return gpu().info;

@@ -2,7 +2,7 @@
 // Each dispatch's dims go into a uniform arena (one slot per dispatch, bound at a dynamic offset)
 // that is written with one writeBuffer just before the submit, so a whole training step is one
 // submit with no CPU wait inside.
-import { gpu, throwPendingErrors, type Gpu } from './device.js';
+import { perDevice, throwPendingErrors, type Gpu } from './device.js';
 import { compile, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
 import { GpuWaiter } from './wait.js';
 
@@ -248,13 +248,7 @@ class Recorder {
   }
 }
 
-const recorders = new WeakMap<Gpu, Recorder>();
-
 /** The command recorder of a device (the default device when omitted). */
-export function recorder(g: Gpu = gpu()): Recorder {
-  let r = recorders.get(g);
-  if (!r) recorders.set(g, (r = new Recorder(g)));
-  return r;
-}
+export const recorder = perDevice((g) => new Recorder(g));
 
 export type { Recorder };

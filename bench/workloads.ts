@@ -37,13 +37,15 @@ export const FULL_WORKLOADS: Workload[] = [
 
 /** Tiny versions of the same five for the CI smoke run (--quick). Sizes are shared where they
  *  can be, so tfjs compiles fewer shader variants (its programs are keyed by shape). */
-export const QUICK_WORKLOADS: Workload[] = [
-  w('W1', 'seq-MNIST LSTM (tiny)', { cell: 'lstm', batch: 4, steps: 6, input: 8, hidden: 8, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false }),
-  w('W2', 'char-LM 2×LSTM (tiny)', { cell: 'lstm', batch: 4, steps: 6, input: 8, hidden: 8, layers: 2, outputs: 8, head: 'every', loss: 'crossEntropy', oneHot: true }),
-  w('W3', 'binary-add LSTM (tiny)', { cell: 'lstm', batch: 4, steps: 6, input: 2, hidden: 8, layers: 1, outputs: 1, head: 'every', loss: 'sigmoidMse', oneHot: false }),
-  w('W4', 'seq-MNIST GRU (tiny)', { cell: 'gru', batch: 4, steps: 6, input: 8, hidden: 8, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false }),
-  w('W5', 'long-sequence LSTM (tiny)', { cell: 'lstm', batch: 4, steps: 24, input: 8, hidden: 8, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false }),
-];
+export const QUICK_WORKLOADS: Workload[] = FULL_WORKLOADS.map((wl) => ({
+  ...wl,
+  title: `${wl.title} (tiny)`,
+  batch: 4,
+  steps: wl.id === 'W5' ? 24 : 6, // W5 stays the long one
+  input: Math.min(wl.input, 8),
+  hidden: 8,
+  outputs: wl.oneHot ? 8 : wl.outputs, // the char-LM predicts its own 8-symbol input
+}));
 
 export const GATES: Record<Cell, number> = { lstm: 4, gru: 3 };
 

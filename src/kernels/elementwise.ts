@@ -31,7 +31,11 @@ export const MAX_RANK = 6;
 // Every kernel here is one invocation per element with an override workgroup size, so tests can
 // shrink WG to reach the gid.y folding of grid1d with small tensors.
 const WG = 256;
-const grid = (n: number, o: Overrides): [number, number, number] => grid1d(n, Number(o.WG ?? WG));
+const flat = {
+  workgroupSize: [WG, 1, 1] as const,
+  overrides: { WG },
+  dispatch: ({ n }: { readonly n: number }, o: Overrides) => grid1d(n, Number(o.WG ?? WG)),
+};
 
 /** unary.wgsl: one unary op per element, picked by the OP override. */
 export const unary = defineKernel({
@@ -39,9 +43,7 @@ export const unary = defineKernel({
   wgsl: [wgsl.op_codes, wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  overrides: { WG },
-  dispatch: ({ n }, o) => grid(n, o),
+  ...flat,
 });
 
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
@@ -50,9 +52,7 @@ export const unaryBackward = defineKernel({
   wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  overrides: { WG },
-  dispatch: ({ n }, o) => grid(n, o),
+  ...flat,
 });
 
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
@@ -66,9 +66,7 @@ export const binary = defineKernel({
     sa0: 'u32', sa1: 'u32', sa2: 'u32', sa3: 'u32', sa4: 'u32', sa5: 'u32',
     sb0: 'u32', sb1: 'u32', sb2: 'u32', sb3: 'u32', sb4: 'u32', sb5: 'u32',
   },
-  workgroupSize: [WG, 1, 1],
-  overrides: { WG },
-  dispatch: ({ n }, o) => grid(n, o),
+  ...flat,
 });
 
 /** sum_to_shape.wgsl: sums a broadcast result back to an input's shape. */
@@ -82,9 +80,7 @@ export const sumToShape = defineKernel({
     r0: 'u32', r1: 'u32', r2: 'u32', r3: 'u32', r4: 'u32', r5: 'u32',
     s0: 'u32', s1: 'u32', s2: 'u32', s3: 'u32', s4: 'u32', s5: 'u32',
   },
-  workgroupSize: [WG, 1, 1],
-  overrides: { WG },
-  dispatch: ({ n }, o) => grid(n, o),
+  ...flat,
 });
 /** The op's code, or undefined for names that are not ops (own keys only: not 'toString'). */
 const codeOf = (codes: Record<string, number>, op: string) => (Object.hasOwn(codes, op) ? codes[op] : undefined);

@@ -42,12 +42,8 @@ const BLOCKED_ROWS = 16;
 
 export type MatmulVariant = 'simple' | 'blocked';
 
-declare module '../gpu/device.js' {
-  interface Tuning {
-    /** Every matmul takes this variant (unset: the adapter and the shape decide). */
-    matmulVariant?: MatmulVariant;
-  }
-}
+// Tests force a variant: every matmul takes it (unset: the adapter and the shape decide).
+declare module '../gpu/device.js' { interface Tuning { matmulVariant?: MatmulVariant } }
 
 /** Whether the blocked variant can run: it broadcasts across subgroups of at least 8 lanes. */
 export function blockedMatmulPossible(g: Gpu): boolean {

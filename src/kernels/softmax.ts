@@ -19,12 +19,8 @@ const LONG_ROW = 1024;
  *  whose max and sum are tree reductions. */
 export type RowVariant = 'invocation' | 'workgroup';
 
-declare module '../gpu/device.js' {
-  interface Tuning {
-    /** Every softmax kernel covers its rows this way (unset: perThread decides). */
-    softmaxRowVariant?: RowVariant;
-  }
-}
+// Tests force a variant: every softmax kernel covers its rows this way (unset: perThread decides).
+declare module '../gpu/device.js' { interface Tuning { softmaxRowVariant?: RowVariant } }
 
 /** Long rows (classes, vocabulary) get a workgroup each on a GPU; short or very many rows an
  *  invocation each, as a 128-wide workgroup would mostly idle. On a software adapter every row up
@@ -38,15 +34,20 @@ function perThread(g: Gpu, rows: number, len: number): boolean {
 }
 const rowGrid = (rows: number, ov: Overrides): [number, number, number] => grid1d(rows, ov.PER_THREAD ? WG : 1);
 
+/** Descriptor parts of softmax and its backward: rows along the middle axis of [outer, len, inner]. */
+const alongAxis = {
+  dims: { outer: 'u32', len: 'u32', inner: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  overrides: { LOG: false, PER_THREAD: false },
+  dispatch: ({ outer, inner }: { readonly outer: number; readonly inner: number }, ov: Overrides) => rowGrid(outer * inner, ov),
+} as const;
+
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
 export const softmax = defineKernel({
   name: 'softmax',
   wgsl: [wgsl.row_reduce, wgsl.softmax],
   bindings: { x: 'read', y: 'read_write' },
-  dims: { outer: 'u32', len: 'u32', inner: 'u32' },
-  workgroupSize: [WG, 1, 1],
-  overrides: { LOG: false, PER_THREAD: false },
-  dispatch: ({ outer, inner }, ov) => rowGrid(outer * inner, ov),
+  ...alongAxis,
 });
 
 /** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
@@ -54,10 +55,7 @@ export const softmaxBackward = defineKernel({
   name: 'softmax_backward',
   wgsl: [wgsl.row_reduce, wgsl.softmax_backward],
   bindings: { y: 'read', dy: 'read', dx: 'read_write' },
-  dims: { outer: 'u32', len: 'u32', inner: 'u32' },
-  workgroupSize: [WG, 1, 1],
-  overrides: { LOG: false, PER_THREAD: false },
-  dispatch: ({ outer, inner }, ov) => rowGrid(outer * inner, ov),
+  ...alongAxis,
 });
 
 /** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */

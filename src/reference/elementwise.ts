@@ -2,6 +2,7 @@
 // float64 loops over row-major data, the spec for NaN/Inf too. Shapes are NumPy-style; a
 // broadcast input repeats along its size-1 (or missing leading) dims.
 import type { BinaryOp, UnaryGradOp, UnaryOp, UnaryParams } from '../kernels/elementwise.js';
+import { coords } from './shape.js';
 
 /** x^e with the kernel's rules: integer e keeps the sign of negative x; other e is NaN for x < 0. */
 export function powScalarRef(x: number, e: number): number {
@@ -90,15 +91,6 @@ export function broadcastShapesRef(a: readonly number[], b: readonly number[]): 
   });
 }
 
-/** Row-major multi-index of flat index `i` in `shape`. */
-function coords(i: number, shape: readonly number[]): number[] {
-  const c = Array<number>(shape.length).fill(0);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    c[k] = i % shape[k]!;
-    i = Math.floor(i / shape[k]!);
-  }
-  return c;
-}
 
 /** Flat index in `shape` (right-aligned to `c`) of coordinates `c`, with size-1 dims repeating. */
 function broadcastIndex(c: readonly number[], shape: readonly number[]): number {

@@ -6,7 +6,7 @@ type Data = ArrayLike<number>;
 const sizeOf = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 /** Row-major multi-index of flat index `i` in `shape`. */
-function coords(i: number, shape: readonly number[]): number[] {
+export function coords(i: number, shape: readonly number[]): number[] {
   const c = Array<number>(shape.length).fill(0);
   for (let k = shape.length - 1; k >= 0; k--) {
     c[k] = i % shape[k]!;

@@ -1,23 +1,16 @@
 // Training checkpoints: resuming from a checkpoint equals an uninterrupted run (bit for bit), the
 // file is plain safetensors with the documented names and metadata, the write is atomic, and a
 // file that does not fit is refused before the model or the optimizer changes.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { clipGradNorm, counters, crossEntropy, init, loadSafetensors, memory, nn, optim, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
+import { describe, expect, test } from 'vitest';
+import { clipGradNorm, counters, crossEntropy, loadSafetensors, memory, nn, optim, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
 import { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { ints, uniform } from '../util/rng.js';
+import { useTempDir } from '../util/temp_dir.js';
 
-let dir: string;
-beforeAll(async () => {
-  await init();
-  dir = await mkdtemp(join(tmpdir(), 'webrnn-checkpoint-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('webrnn-checkpoint-');
 
 const [T, B, I, H, C] = [5, 4, 3, 6, 3];
 
@@ -74,7 +67,7 @@ test('save after 3 steps, load into a fresh model and optimizer, 3 more steps = 
   const first = new Net(1);
   const firstOpt = makeOpt(first);
   trainSteps(first, firstOpt, 0, 3);
-  const path = join(dir, 'resume.safetensors');
+  const path = join(dir(), 'resume.safetensors');
   const bytes = await saveCheckpoint(path, { model: first, optimizer: firstOpt, extra: { epoch: 1, note: 'ü', nextBatch: 3 } });
   first.dispose();
   firstOpt.dispose();
@@ -101,9 +94,9 @@ test('the file is plain safetensors: model.<name>, optim.<i>.<name>, JSON metada
   const net = new Net(4);
   const opt = makeOpt(net);
   trainSteps(net, opt, 0, 2);
-  const path = join(dir, 'layout.safetensors');
+  const path = join(dir(), 'layout.safetensors');
   const bytes = await saveCheckpoint(path, { model: net, optimizer: opt, step: 17 });
-  expect((await readdir(dir)).filter((f) => f.startsWith('layout'))).toEqual(['layout.safetensors']);
+  expect((await readdir(dir())).filter((f) => f.startsWith('layout'))).toEqual(['layout.safetensors']);
   const file = decodeSafetensors(bytes);
   const params = [...net.namedParameters()];
   const names = [
@@ -197,7 +190,7 @@ describe('a checkpoint that does not fit is refused; model and optimizer stay un
     expect(memory().liveBuffers).toBe(mem.liveBuffers);
     expect(counters().dispatches).toBe(dispatches);
     expect(await snapshot(target, targetOpt)).toEqual(before);
-    await expect(loadCheckpoint(join(dir, 'does-not-exist'), { model: target })).rejects.toThrow(/ENOENT/);
+    await expect(loadCheckpoint(join(dir(), 'does-not-exist'), { model: target })).rejects.toThrow(/ENOENT/);
     for (const x of [src, srcOpt, wider, widerOpt, sgd, target, targetOpt]) x.dispose();
   });
 });

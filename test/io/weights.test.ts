@@ -1,25 +1,18 @@
 // saveSafetensors/loadSafetensors on the GPU: round trips through bytes, Blobs and files, the
 // atomic write (no temp file left, old file intact when the write fails), and corrupt files that
 // throw before any tensor is made.
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import * as realFs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { counters, init, memory, tensor, type Tensor } from 'webrnn';
+import { describe, expect, test } from 'vitest';
+import { counters, memory, tensor, type Tensor } from 'webrnn';
 import { writeFileAtomic, type FileSystem } from '../../src/io/fs.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { loadSafetensors, loadSafetensorsFile, saveSafetensors } from '../../src/io/weights.js';
 import { uniform } from '../util/rng.js';
+import { useTempDir } from '../util/temp_dir.js';
 
-let dir: string;
-beforeAll(async () => {
-  await init();
-  dir = await mkdtemp(join(tmpdir(), 'webrnn-weights-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('webrnn-weights-');
 
 const W = Float32Array.from(uniform(12, 5));
 const IDS = Int32Array.of(-2147483648, -7, 0, 2147483647);
@@ -108,12 +101,12 @@ describe('round trip', () => {
 
 describe('files', () => {
   test('save writes the file atomically (no temp file left) and load reads it back', async () => {
-    const path = join(dir, 'model.safetensors');
+    const path = join(dir(), 'model.safetensors');
     const rec = record();
     const bytes = await saveSafetensors(rec, path);
     expect(Buffer.from(await readFile(path)).equals(Buffer.from(bytes))).toBe(true);
     await saveSafetensors({ only: rec.step! }, path); // overwrite
-    expect(await readdir(dir)).toEqual(['model.safetensors']);
+    expect(await readdir(dir())).toEqual(['model.safetensors']);
     const loaded = await loadSafetensors(path);
     expect(await contents(loaded)).toEqual({ only: { dtype: 'float32', shape: [], values: [42] } });
     disposeAll(loaded);
@@ -139,22 +132,22 @@ describe('files', () => {
   }
 
   test.each(['rename', 'write'] as const)('a write whose %s fails leaves the old file intact and no temp file', async (step) => {
-    const path = join(dir, `old-${step}.safetensors`);
+    const path = join(dir(), `old-${step}.safetensors`);
     const old = new Uint8Array([1, 2, 3, 4, 5]);
     await writeFile(path, old);
     await expect(writeFileAtomic(path, new Uint8Array(100).fill(9), faulty(step))).rejects.toThrow(/simulated/);
     expect(Array.from(await readFile(path))).toEqual([1, 2, 3, 4, 5]);
-    expect(await readdir(dir)).toEqual([`old-${step}.safetensors`]);
+    expect(await readdir(dir())).toEqual([`old-${step}.safetensors`]);
     await rm(path);
   });
 
   test('saving over a folder fails on the real rename and leaves the folder and no temp file', async () => {
-    const target = join(dir, 'taken');
+    const target = join(dir(), 'taken');
     await mkdir(target);
     await writeFile(join(target, 'keep.txt'), 'x');
     const rec = { a: tensor([1, 2]) };
     await expect(saveSafetensors(rec, target)).rejects.toThrow();
-    expect(await readdir(dir)).toEqual(['taken']);
+    expect(await readdir(dir())).toEqual(['taken']);
     expect(await readdir(target)).toEqual(['keep.txt']);
     disposeAll(rec);
     await rm(target, { recursive: true });
@@ -166,7 +159,7 @@ describe('bad input', () => {
     const rec = record();
     const good = await saveSafetensors(rec);
     disposeAll(rec);
-    const path = join(dir, 'corrupt.safetensors');
+    const path = join(dir(), 'corrupt.safetensors');
     await writeFile(path, good.subarray(0, good.length - 3));
     const before = memory().liveBuffers;
     await expect(loadSafetensors(good.subarray(0, good.length - 1))).rejects.toThrow(/webrnn: safetensors: .*'vocab.ids' ends at byte 68.*67 bytes/);
@@ -174,7 +167,7 @@ describe('bad input', () => {
     const flipped = good.slice();
     flipped[8 + 2] = 0xff; // inside the JSON header
     await expect(loadSafetensors(flipped)).rejects.toThrow(/webrnn: safetensors: the header/);
-    await expect(loadSafetensors(join(dir, 'missing.safetensors'))).rejects.toThrow(/ENOENT/);
+    await expect(loadSafetensors(join(dir(), 'missing.safetensors'))).rejects.toThrow(/ENOENT/);
     expect(memory().liveBuffers).toBe(before);
     await rm(path);
   });

@@ -1,6 +1,7 @@
-// Build script. `node build.mjs --gen` only embeds shaders/*.wgsl into src/kernels/wgsl.gen.ts;
-// `node build.mjs` also bundles the library for the browser and for Node, the demo pages, and the
-// Node programs beside the library (the `webrnn` demo command, the benchmark).
+// Build script. `node build.mjs --gen` only writes src/kernels/wgsl.gen.ts (shaders/*.wgsl and the
+// op-code prelude from src/kernels/op_codes.ts); `node build.mjs` also bundles the library for the
+// browser and for Node, the demo pages, and the Node programs beside the library (the `webrnn` demo
+// command, the benchmark).
 import { build, transformSync } from 'esbuild';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';

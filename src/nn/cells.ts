@@ -12,8 +12,6 @@ export interface CellOptions {
   seed?: number;
 }
 
-const fmt = (t: Tensor) => shapeStr(t.shape);
-
 abstract class CellBase extends Module {
   private readonly w: DirectionWeights;
 
@@ -30,12 +28,12 @@ abstract class CellBase extends Module {
   protected step(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
     const name = this.constructor.name;
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
-      throw new Error(`webrnn: nn.${name}: input ${fmt(x)} must be [B, ${this.inputSize}]`);
+      throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} must be [B, ${this.inputSize}]`);
     }
     const B = x.shape[0]!;
     const H = this.hiddenSize;
     for (const [what, s] of [['h', h], ['c', c]] as const) {
-      if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`webrnn: nn.${name}: ${what} ${fmt(s)} must be [${B}, ${H}]`);
+      if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`webrnn: nn.${name}: ${what} ${shapeStr(s.shape)} must be [${B}, ${H}]`);
     }
     const lengths = tensor(new Int32Array(B).fill(1), [B]);
     const x3 = x.reshape([1, B, this.inputSize]);

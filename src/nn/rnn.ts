@@ -29,8 +29,6 @@ export interface SequenceOptions {
   lengths?: ArrayLike<number>;
 }
 
-const fmt = (t: Tensor) => shapeStr(t.shape);
-
 /** Registers one direction's parameters `weight_ih{sfx}` [G·H, in], `weight_hh{sfx}` [G·H, H] and
  *  (with bias) `bias_ih{sfx}`, `bias_hh{sfx}` [G·H], drawn U(−1/√H, 1/√H) from consecutive sub-seeds. */
 export function registerDirection(
@@ -97,16 +95,16 @@ export abstract class RNNBase extends Module {
   /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
     const name = this.constructor.name;
-    if (x.rank !== 3) throw new Error(`webrnn: nn.${name}: input must be 3-D [${this.batchFirst ? 'B, T' : 'T, B'}, ${this.inputSize}], got ${fmt(x)}`);
+    if (x.rank !== 3) throw new Error(`webrnn: nn.${name}: input must be 3-D [${this.batchFirst ? 'B, T' : 'T, B'}, ${this.inputSize}], got ${shapeStr(x.shape)}`);
     if (x.dtype !== 'float32') throw new Error(`webrnn: nn.${name}: input must be float32, got ${x.dtype}`);
-    if (x.shape[2] !== this.inputSize) throw new Error(`webrnn: nn.${name}: input ${fmt(x)} has feature size ${x.shape[2]}, expected inputSize ${this.inputSize}`);
+    if (x.shape[2] !== this.inputSize) throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} has feature size ${x.shape[2]}, expected inputSize ${this.inputSize}`);
     const [T, B] = (this.batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [number, number];
-    if (T < 1 || B < 1) throw new Error(`webrnn: nn.${name}: input ${fmt(x)} has no time steps or no batch`);
+    if (T < 1 || B < 1) throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} has no time steps or no batch`);
     const LD = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
     for (const [what, s] of [['h0', h0], ['c0', c0]] as const) {
       if (s && (s.rank !== 3 || s.shape[0] !== LD || s.shape[1] !== B || s.shape[2] !== H)) {
-        throw new Error(`webrnn: nn.${name}: ${what} ${fmt(s)} must be [numLayers·D, B, H] = [${LD}, ${B}, ${H}]`);
+        throw new Error(`webrnn: nn.${name}: ${what} ${shapeStr(s.shape)} must be [numLayers·D, B, H] = [${LD}, ${B}, ${H}]`);
       }
     }
     const lengths = this.lengthsTensor(opts.lengths, T, B);

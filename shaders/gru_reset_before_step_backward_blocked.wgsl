@@ -1,0 +1,131 @@
+// gru_reset_before_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of the
+// reset-before GRU, both phases of gru_reset_before_step_backward.wgsl / …_backward_reset.wgsl
+// (same results and twins), register-blocked: one invocation handles units 4q .. 4q+3 (x: quad q)
+// of ROWS batch rows (y: row block), direction d (z). PHASE 1 runs phase A, 2 phase B (count = 1);
+// 0 runs both with a storage barrier between them and after (count > 1: the workgroup holds every
+// unit of its rows). Needs subgroups of ≥ 8 invocations and H % 8 == 0. After broadcast.wgsl and
+// step_backward_blocked.wgsl (the recurrent gradient of phase A, store4).
+const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
+override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
+// Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
+override WG_X: u32 = 32;
+override PHASE: u32 = 0u; // 1: phase A (dz, dn, dh_carry = dh⊙z); 2: phase B (dr, dh_carry += du⊙r); 0: both
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+@group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;           // [D, 3H, H]
+@group(0) @binding(1) var<storage, read> lengths: array<i32>;          // [B], each in 1..T
+@group(0) @binding(2) var<storage, read> gates: array<vec4f>;          // [D, T, B, 4H] r, z, n, u saved by the forward
+@group(0) @binding(3) var<storage, read> h_state: array<vec4f>;        // [D, T+1, B, H]
+@group(0) @binding(4) var<storage, read> dy: array<vec4f>;             // [T, B, D·H] time order
+@group(0) @binding(5) var<storage, read_write> dh_carry: array<vec4f>; // [D, B, H] dhN, then dh⊙z + du⊙r
+@group(0) @binding(6) var<storage, read_write> dgates_hh: array<f32>;  // [D, T, B, 3H] step order: dr_pre, dz_pre, dn_pre
+@group(0) @binding(7) var<storage, read_write> dxproj: array<vec4f>;   // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
+@group(0) @binding(8) var<uniform> dims: Dims;
+
+// acc[r] = Σ_{k < H} dn_pre[s, b0 + r, k]·W_hn[k, 4q .. 4q+3]: add_recurrent_grad's loop over the n
+// rows of step s itself (phase A of this step wrote them), for phase B.
+fn add_reset_grad(acc: ptr<function, array<vec4f, RB>>, s: u32, q: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let H4 = H / 4u;
+  let B = dims.batch;
+  let first = (d * dims.steps + s) * B; // first row of step s
+  for (var n0 = 2u * H; n0 < 3u * H; n0 += 8u) {
+    let w = (d * 3u * H + n0) * H4 + q; // W_hh[n0, 4q .. 4q+3]; row n0 + kk is kk·H4 further
+    let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
+    let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
+    for (var r = 0u; r < RB; r++) {
+      if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
+        let dg = dgates_hh[(first + b0 + r) * 3u * H + n0 + lane]; // dgates_hh[s, b0 + r, n0 + lane]
+        (*acc)[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+      }
+    }
+  }
+}
+
+// Phase A of step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+ROWS−1, direction d.
+fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let H4 = H / 4u;
+  let q = min(q_raw, H4 - 1u);
+  var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
+  if (s + 1u < T) { add_recurrent_grad(&acc, s, q, b0, d, lane, 3u * H, 2u * H); } // the r and z rows of step s+1
+  if (q_raw >= H4) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let len = u32(lengths[b]);
+    let dg_at = ((d * T + s) * B + b) * 3u * H + 4u * q; // float index of gate r, unit 4q
+    if (s >= len) {
+      // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero, and so is dxproj
+      // at the padding position s.
+      let pad = ((s * B + b) * D + d) * 3u * H4 + q;
+      for (var k = 0u; k < 3u; k++) {
+        store4(dg_at + k * H, vec4f());
+        dxproj[pad + k * H4] = vec4f();
+      }
+      continue;
+    }
+    let c_at = (d * B + b) * H4 + q;
+    // The recurrent sum only counts while step s+1 is active for this row.
+    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < len);
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
+    let g4 = ((d * T + s) * B + b) * H + q; // vec4 index of gate r in the 4H-wide saved row
+    let z = gates[g4 + H4];
+    let n = gates[g4 + 2u * H4];
+    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², dσ = σ(1 − σ)
+    let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
+    let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
+    store4(dg_at + H, dz_pre);
+    store4(dg_at + 2u * H, dn_pre);
+    let x4 = ((tpos * B + b) * D + d) * 3u * H4 + q;
+    dxproj[x4 + H4] = dz_pre;
+    dxproj[x4 + 2u * H4] = dn_pre;
+    dh_carry[c_at] = dh * z;
+  }
+}
+
+// Phase B of step s: du = W_hnᵀ·dn_pre (from phase A, every unit), dr_pre = du⊙h_prev⊙r(1 − r),
+// dh_carry += du⊙r. Inactive rows store nothing.
+fn reset_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let H4 = H / 4u;
+  let q = min(q_raw, H4 - 1u);
+  var acc: array<vec4f, RB>; // du of units 4q .. 4q+3, row b0 + r
+  add_reset_grad(&acc, s, q, b0, d, lane);
+  if (q_raw >= H4) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let len = u32(lengths[b]);
+    if (s >= len) { continue; }
+    let rg = gates[((d * T + s) * B + b) * H + q];
+    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    let dr_pre = acc[r] * h_prev * rg * (1.0 - rg); // u = r·h_prev, dσ = σ(1 − σ)
+    let tpos = select(s, len - 1u - s, d == 1u);
+    store4(((d * T + s) * B + b) * 3u * H + 4u * q, dr_pre);
+    dxproj[((tpos * B + b) * dims.dirs + d) * 3u * H4 + q] = dr_pre;
+    let c_at = (d * B + b) * H4 + q;
+    dh_carry[c_at] = dh_carry[c_at] + acc[r] * rg;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  let q = wid.x * WG_X + lid.x;
+  let b0 = wid.y * ROWS;
+  for (var i = 0u; i < dims.count; i++) {
+    if (PHASE != 2u) { backward_phase(dims.step - i, q, b0, wid.z, lane_id % 8u); }
+    if (PHASE == 0u) { storageBarrier(); } // phase B reads dn_pre of every unit of these rows
+    if (PHASE != 1u) { reset_phase(dims.step - i, q, b0, wid.z, lane_id % 8u); }
+    storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
+  }
+}

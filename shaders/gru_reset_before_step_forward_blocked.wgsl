@@ -1,0 +1,126 @@
+// gru_reset_before_step_forward_blocked.wgsl: `count` forward steps (s = step, step+1, …) of the
+// reset-before GRU, both phases of gru_reset_before_step_gates.wgsl / …_step_forward.wgsl (same
+// results and twins), register-blocked: one invocation handles unit j (x) of ROWS batch rows
+// (y: row block), direction d (z). PHASE 1 or 2 runs one phase (count = 1); PHASE 0 runs both with
+// a storage barrier between them and after, which is enough when the workgroup holds every unit of
+// its rows (count > 1, the whole-sequence launch): rows never depend on other rows. Needs subgroups
+// of ≥ 8 invocations and H % 8 == 0. Why and how: see lstm_step_forward_blocked.wgsl.
+const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
+override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
+// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
+override WG_X: u32 = 64;
+override PHASE: u32 = 0u; // 1: gates r, z, u; 2: n, h, y; 0: both
+struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
+@group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 3H, H] as vec4 along H
+@group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
+@group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
+@group(0) @binding(4) var<storage, read_write> gates: array<f32>;   // [D, T, B, 4H] r, z, n, u
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
+@group(0) @binding(6) var<uniform> dims: Dims;
+
+// Phase 1 of step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d:
+// r = σ(x_r + W_hr·h_prev), z = σ(x_z + W_hz·h_prev), u = r⊙h_prev.
+fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let j = min(j_raw, H - 1u);
+  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let H4 = H / 4u;
+  let w_at = (d * 3u * H + j) * H4; // row j of gate r; gate z is H·H4 vec4 further
+  var acc: array<vec2f, RB>; // W_hr·h_prev, W_hz·h_prev of row b0 + r
+  for (var k0 = 0u; k0 < H; k0 += 8u) {
+    let q = w_at + k0 / 4u;
+    // Rows: gates r, z; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
+    let w_lo = transpose(mat2x4f(w_hh[q], w_hh[q + H * H4]));
+    let w_hi = transpose(mat2x4f(w_hh[q + 1u], w_hh[q + H * H4 + 1u]));
+    for (var r = 0u; r < RB; r++) {
+      if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
+        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+      }
+    }
+  }
+  if (j_raw >= H) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let g_at = ((d * T + s) * B + b) * 4u * H + j;
+    let len = u32(lengths[b]);
+    if (s >= len) { // past this sequence's end: r, z, u are zero (phase 2 carries the state)
+      gates[g_at] = 0.0;
+      gates[g_at + H] = 0.0;
+      gates[g_at + 3u * H] = 0.0;
+      continue;
+    }
+    let tpos = select(s, len - 1u - s, d == 1u); // the reverse direction starts at the sequence's end
+    let x_at = (tpos * B + b) * D * 3u * H + d * 3u * H + j;
+    let rg = sigmoid(xproj[x_at] + acc[r].x);
+    gates[g_at] = rg;
+    gates[g_at + H] = sigmoid(xproj[x_at + H] + acc[r].y);
+    gates[g_at + 3u * H] = rg * h_state[(slot + b) * H + j];
+  }
+}
+
+// Phase 2 of step s: n = tanh(x_n + W_hn·u), h = (1 − z)⊙n + z⊙h_prev; u of every unit from phase 1.
+fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+  let H = dims.hidden;
+  let B = dims.batch;
+  let T = dims.steps;
+  let D = dims.dirs;
+  let j = min(j_raw, H - 1u);
+  let slot = (d * (T + 1u) + s) * B;
+  let H4 = H / 4u;
+  let w_at = (d * 3u * H + 2u * H + j) * H4; // row 2H + j: gate n
+  var acc: array<f32, RB>; // W_hn·u of row b0 + r
+  for (var k0 = 0u; k0 < H; k0 += 8u) {
+    let w_lo = w_hh[w_at + k0 / 4u];
+    let w_hi = w_hh[w_at + k0 / 4u + 1u];
+    for (var r = 0u; r < RB; r++) {
+      if (r < ROWS && b0 + r < B) {
+        let uv = gates[((d * T + s) * B + b0 + r) * 4u * H + 3u * H + k0 + lane]; // u[b0 + r, k0 + lane]
+        acc[r] += dot(w_lo, bcast_lo(uv)) + dot(w_hi, bcast_hi(uv));
+      }
+    }
+  }
+  if (j_raw >= H) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let prev = (slot + b) * H; // state slot s
+    let next = prev + B * H;   // state slot s + 1
+    let g_at = ((d * T + s) * B + b) * 4u * H + j;
+    let len = u32(lengths[b]);
+    if (s >= len) {
+      // Past this sequence's end: carry the state through; y at the padding position s is 0.
+      h_state[next + j] = h_state[prev + j];
+      gates[g_at + 2u * H] = 0.0;
+      y[(s * B + b) * D * H + d * H + j] = 0.0;
+      continue;
+    }
+    let tpos = select(s, len - 1u - s, d == 1u);
+    let n = tanh_safe(xproj[(tpos * B + b) * D * 3u * H + d * 3u * H + 2u * H + j] + acc[r]);
+    let z = gates[g_at + H];
+    let h = (1.0 - z) * n + z * h_state[prev + j];
+    h_state[next + j] = h;
+    gates[g_at + 2u * H] = n;
+    y[(tpos * B + b) * D * H + d * H + j] = h;
+  }
+}
+
+@compute @workgroup_size(WG_X)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(subgroup_invocation_id) lane_id: u32) {
+  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
+  // clamped indices and store nothing.
+  let j = wid.x * WG_X + lid.x;
+  let b0 = wid.y * ROWS;
+  for (var i = 0u; i < dims.count; i++) {
+    if (PHASE != 2u) { gates_phase(dims.step + i, j, b0, wid.z, lane_id % 8u); }
+    if (PHASE == 0u) { storageBarrier(); } // phase 2 reads u of every unit of these rows
+    if (PHASE != 1u) { forward_phase(dims.step + i, j, b0, wid.z, lane_id % 8u); }
+    storageBarrier(); // step s+1 reads h of every unit of these rows
+  }
+}

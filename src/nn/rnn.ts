@@ -182,7 +182,7 @@ export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
 /** The GRU cell kind for the `resetAfter` option. */
 export function gruKind(resetAfter: boolean | undefined, where: string): CellKind {
   if (resetAfter === undefined || resetAfter === true) return 'gru';
-  if (resetAfter === false) throw new Error(`webrnn: ${where}: resetAfter: false is not available yet`);
+  if (resetAfter === false) return 'gru_reset_before';
   throw new Error(`webrnn: ${where}: resetAfter = ${String(resetAfter)} must be true or false`);
 }
 

@@ -16,6 +16,7 @@ const CASES: LayerCase[] = [
   { ...base, mode: 'lstm', bidirectional: true, batchFirst: true, B: 5, H: 24, T: 3, lengths: [3, 1, 2, 3, 3], h0: false },
   { ...base, mode: 'lstm', bias: false, B: 17, H: 40, T: 2 },
   { ...base, mode: 'gru', bidirectional: true, lengths: [5, 2, 1, 5, 3, 4, 5, 5, 2] },
+  { ...base, mode: 'gru_reset_before', layers: 2, bidirectional: true, B: 8, H: 8, T: 4, lengths: [4, 1, 3, 4, 2, 4, 4, 1] },
   { ...base, mode: 'rnn_tanh', layers: 2 },
 ];
 

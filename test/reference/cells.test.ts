@@ -48,6 +48,14 @@ const PLAIN: Record<CellKind, PlainStep> = {
       c,
     };
   },
+  gru_reset_before: (x, h, c, W) => {
+    const H = h.length;
+    const r = units(H).map((j) => sig(x[j]! + mv(W, h, j)));
+    const z = units(H).map((j) => sig(x[H + j]! + mv(W, h, H + j)));
+    const u = h.map((v, j) => r[j]! * v);
+    const n = units(H).map((j) => Math.tanh(x[2 * H + j]! + mv(W, u, 2 * H + j)));
+    return { h: units(H).map((j) => (1 - z[j]!) * n[j]! + z[j]! * h[j]!), c };
+  },
 };
 
 /** y, hN, cN by running each sequence and direction alone over its own length. */

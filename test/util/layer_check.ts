@@ -30,6 +30,7 @@ export const LAYERS: Record<CellKind, (o: LayerOptions) => nn.RNNBase> = {
   rnn_relu: (o) => new nn.RNN({ ...o, nonlinearity: 'relu' }),
   lstm: (o) => new nn.LSTM(o),
   gru: (o) => new nn.GRU(o),
+  gru_reset_before: (o) => new nn.GRU({ ...o, resetAfter: false }),
 };
 
 export type AnyCell = nn.RNNCell | nn.LSTMCell | nn.GRUCell;
@@ -39,6 +40,7 @@ export const CELL_MODULES: Record<CellKind, (I: number, H: number, o: { bias?: b
   rnn_relu: (I, H, o) => new nn.RNNCell(I, H, { ...o, nonlinearity: 'relu' }),
   lstm: (I, H, o) => new nn.LSTMCell(I, H, o),
   gru: (I, H, o) => new nn.GRUCell(I, H, o),
+  gru_reset_before: (I, H, o) => new nn.GRUCell(I, H, { ...o, resetAfter: false }),
 };
 
 export function makeLayer(c: LayerCase, seed: number): nn.RNNBase {

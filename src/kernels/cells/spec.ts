@@ -6,7 +6,7 @@
 import { ceilDiv, type Access, type Kernel, type Overrides } from '../../gpu/kernel.js';
 
 /** The cell kinds, named as PyTorch's RNN modes (plus the reset-before GRU of Keras and ONNX). */
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before';
 
 /** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps. */
 export type StepTensorName =

@@ -2,6 +2,7 @@
 // kernel tests look a kind up in.
 import type { CellKind } from '../../kernels/cells/spec.js';
 import { gruTwin } from './gru.js';
+import { gruResetBeforeTwin } from './gru_reset_before.js';
 import { lstmTwin } from './lstm.js';
 import { rnnReluTwin, rnnTanhTwin } from './rnn.js';
 import type { CellTwin } from './sequence.js';
@@ -11,6 +12,7 @@ export const TWINS: Readonly<Record<CellKind, CellTwin>> = {
   rnn_relu: rnnReluTwin,
   lstm: lstmTwin,
   gru: gruTwin,
+  gru_reset_before: gruResetBeforeTwin,
 };
 
 export * from './sequence.js';

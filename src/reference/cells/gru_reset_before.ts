@@ -2,8 +2,9 @@
 // phase, and its textbook step for the layer reference. Gate order r, z, n: r = σ(x_r + W_hr·h),
 // z = σ(x_z + W_hz·h), n = tanh(x_n + W_hn·(r⊙h)), h' = (1 − z)⊙n + z⊙h; xproj = W_ih·x + b_ih + b_hh.
 // Layout and carry rules as every cell's (see cells/sequence.ts); saved gates (r, z, n, u = r⊙h_prev).
-import { addRecurrent, affine, sigmoid } from './cells/affine.js';
-import type { Arr, CellTwin, StepDims } from './cells/sequence.js';
+import { gruResetBefore } from '../../kernels/cells/gru_reset_before.js';
+import { addRecurrent, affine, sigmoid } from './affine.js';
+import type { Arr, CellTwin, StepDims } from './sequence.js';
 
 /** The row offsets a step twin needs for (direction d, row bi) at step s. */
 function at({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims, d: number, bi: number, len: number) {
@@ -135,9 +136,9 @@ interface ResetBeforeCache {
   u: Float64Array; // r⊙h_prev
 }
 
-/** The step twins by phase, and the textbook step (the kernels' spec is gruResetBefore in
- *  src/kernels/gru_reset_before.ts; registering the kind adds `spec`). */
-export const gruResetBeforeTwin: Omit<CellTwin, 'spec'> = {
+/** The step twins by phase, and the textbook step. */
+export const gruResetBeforeTwin: CellTwin = {
+  spec: gruResetBefore,
   forward: [gruResetBeforeStepGatesRef, gruResetBeforeStepForwardRef],
   backward: [gruResetBeforeStepBackwardRef, gruResetBeforeStepBackwardResetRef],
   layer: {

@@ -3,10 +3,9 @@
 // W_hn multiplies u = r⊙h_prev, which mixes units, so a step is two phases each way: forward
 // gates (r, z, u) then forward (n, h); backward (dz, dn) then backward_reset (du, dr). Saved gates
 // [D, T, B, 4H] = (r, z, n, u).
-import { defineKernel } from '../gpu/kernel.js';
-import type { CellSpec } from './cells/spec.js';
-import { blockedKernelBase, stepKernelBase } from './cells/spec.js';
-import { wgsl } from './wgsl.gen.js';
+import { defineKernel } from '../../gpu/kernel.js';
+import { wgsl } from '../wgsl.gen.js';
+import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 
 /** Forward phase 1: r, z = σ(xproj + W_hr|hz·h_prev) and u = r⊙h_prev into gates[step]. */
 export const gruResetBeforeStepGates = defineKernel({
@@ -63,9 +62,8 @@ export const gruResetBeforeStepBackwardBlocked = defineKernel({
   overrides: { ...backwardBase.overrides, PHASE: 0 },
 });
 
-/** The reset-before GRU's spec, all but its kind: CellKind does not list 'gru_reset_before' yet
- *  (registering it in spec.ts, CELLS and TWINS is the merge's step). */
-export const gruResetBefore: Omit<CellSpec, 'kind'> = {
+export const gruResetBefore: CellSpec = {
+  kind: 'gru_reset_before',
   gates: 3,
   saved: 4,
   cellState: false,

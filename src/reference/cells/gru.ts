@@ -3,92 +3,59 @@
 // Gate order r, z, n (PyTorch); xproj holds W_ih·x + b_ih only, b_hh is added to the recurrent part.
 import { gru } from '../../kernels/cells/gru.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
+import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward GRU step over both directions; saves (r, z, n, hh_n) for the backward. */
-export function gruStepForwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const prev = ((d * (T + 1) + s) * B + bi) * H;
-        const next = prev + B * H;
-        const gAt = ((d * T + s) * B + bi) * 4 * H;
-        const len = b.lengths[bi]!;
-        if (s >= len) {
-          // Carry the state through; y at the padding position s is 0.
-          b.h_state[next + j] = b.h_state[prev + j]!;
-          for (let k = 0; k < 4; k++) b.gates[gAt + k * H + j] = 0;
-          b.y[(s * B + bi) * D * H + d * H + j] = 0;
-          continue;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        const xAt = (tpos * B + bi) * D * 3 * H + d * 3 * H;
-        // hh_k = W_hh[k·H + j]·h_prev + b_hh[k·H + j]
-        const hh = [0, 1, 2].map((k) => {
-          let acc = b.b_hh[d * 3 * H + k * H + j]!;
-          for (let i = 0; i < H; i++) acc += b.w_hh[(d * 3 * H + k * H + j) * H + i]! * b.h_state[prev + i]!;
-          return acc;
-        });
-        const r = sigmoid(b.xproj[xAt + j]! + hh[0]!);
-        const z = sigmoid(b.xproj[xAt + H + j]! + hh[1]!);
-        const n = Math.tanh(b.xproj[xAt + 2 * H + j]! + r * hh[2]!);
-        const h = (1 - z) * n + z * b.h_state[prev + j]!;
-        b.h_state[next + j] = h;
-        [r, z, n, hh[2]!].forEach((v, k) => (b.gates[gAt + k * H + j] = v));
-        b.y[(tpos * B + bi) * D * H + d * H + j] = h;
+export function gruStepForwardRef(b: StepBuffers, dims: StepDims): void {
+  const H = dims.hidden;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 3, 4);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // Carry the state through; y at the padding position is 0.
+        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+        for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
+        b.y[o.y + j] = 0;
+        continue;
       }
+      // hh_k = W_hh[k·H + j]·h_prev + b_hh[k·H + j]
+      const hh = [0, 1, 2].map((k) => b.b_hh[d * 3 * H + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev));
+      const r = sigmoid(b.xproj[o.x + j]! + hh[0]!);
+      const z = sigmoid(b.xproj[o.x + H + j]! + hh[1]!);
+      const n = Math.tanh(b.xproj[o.x + 2 * H + j]! + r * hh[2]!);
+      const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
+      b.h_state[o.next + j] = h;
+      [r, z, n, hh[2]!].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
+      b.y[o.y + j] = h;
     }
-  }
+  });
 }
 
 /** One backward GRU step; dh_carry holds dhN until the sequence's last step, then dH_{s}⊙z_{s}. */
-export function gruStepBackwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const len = b.lengths[bi]!;
-        const gAt = ((d * T + s) * B + bi) * 4 * H; // saved gates: 4H per row
-        const dAt = ((d * T + s) * B + bi) * 3 * H; // dgates_hh: 3H per row
-        if (s >= len) {
-          // This step's rows are zero, and so is dxproj at the padding position s.
-          for (let k = 0; k < 3; k++) {
-            b.dgates_hh[dAt + k * H + j] = 0;
-            b.dxproj[(s * B + bi) * D * 3 * H + d * 3 * H + k * H + j] = 0;
-          }
-          continue;
-        }
-        const cAt = d * B * H + bi * H + j;
-        // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z.
-        let rec = b.dh_carry[cAt]!;
-        if (s + 1 < T && s + 1 < len) {
-          const nAt = ((d * T + s + 1) * B + bi) * 3 * H;
-          for (let k = 0; k < 3 * H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * 3 * H + k) * H + j]!;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        const dH = b.dy[(tpos * B + bi) * D * H + d * H + j]! + rec;
-        const [r, z, n, hhn] = [0, 1, 2, 3].map((k) => b.gates[gAt + k * H + j]!) as [number, number, number, number];
-        const hPrev = b.h_state[((d * (T + 1) + s) * B + bi) * H + j]!;
-        // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n)
-        const dnPre = dH * (1 - z) * (1 - n * n);
-        const dzPre = dH * (hPrev - n) * z * (1 - z);
-        const drPre = dnPre * hhn * r * (1 - r);
-        const xAt = (tpos * B + bi) * D * 3 * H + d * 3 * H;
-        b.dgates_hh[dAt + j] = drPre;
-        b.dgates_hh[dAt + H + j] = dzPre;
-        b.dgates_hh[dAt + 2 * H + j] = dnPre * r; // hh_n enters n through r⊙hh_n
-        b.dxproj[xAt + j] = drPre;
-        b.dxproj[xAt + H + j] = dzPre;
-        b.dxproj[xAt + 2 * H + j] = dnPre;
-        b.dh_carry[cAt] = dH * z;
+export function gruStepBackwardRef(b: StepBuffers, dims: StepDims): void {
+  const H = dims.hidden;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 3, 4);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // This step's rows are zero, and so is dxproj at the padding position.
+        for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
+        continue;
       }
+      // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z.
+      const dH = b.dy[o.y + j]! + b.dh_carry[o.carry + j]! + recurrentGradRef(b, dims, o, len, 3, 3 * H, j);
+      const [r, z, n, hhn] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
+      const hPrev = b.h_state[o.prev + j]!;
+      // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n)
+      const dnPre = dH * (1 - z) * (1 - n * n);
+      const dzPre = dH * (hPrev - n) * z * (1 - z);
+      const drPre = dnPre * hhn * r * (1 - r);
+      [drPre, dzPre, dnPre * r].forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = v)); // hh_n enters n through r⊙hh_n
+      [drPre, dzPre, dnPre].forEach((v, k) => (b.dxproj[o.x + k * H + j] = v));
+      b.dh_carry[o.carry + j] = dH * z;
     }
-  }
+  });
 }
 
 interface GruCache {

@@ -4,27 +4,8 @@
 // Layout and carry rules as every cell's (see cells/sequence.ts); saved gates (r, z, n, u = r⊙h_prev).
 import { gruResetBefore } from '../../kernels/cells/gru_reset_before.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
+import { eachRow, rowAt } from './rows.js';
 import type { Arr, CellTwin, StepDims } from './sequence.js';
-
-/** The row offsets a step twin needs for (direction d, row bi) at step s. */
-function at({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims, d: number, bi: number, len: number) {
-  const tpos = d === 0 ? s : len - 1 - s;
-  return {
-    tpos,
-    prev: ((d * (T + 1) + s) * B + bi) * H, // state slot s; slot s+1 is B·H further
-    gates: ((d * T + s) * B + bi) * 4 * H,
-    dgates: ((d * T + s) * B + bi) * 3 * H,
-    x: (tpos * B + bi) * D * 3 * H + d * 3 * H, // xproj / dxproj row at tpos
-    pad: (s * B + bi) * D * 3 * H + d * 3 * H, // xproj / dxproj row at the padding position s
-    y: (tpos * B + bi) * D * H + d * H,
-    carry: (d * B + bi) * H,
-  };
-}
-
-/** Calls f(d, bi, len) for every direction and batch row. */
-function eachRow({ batch: B, dirs: D }: StepDims, lengths: Arr, f: (d: number, bi: number, len: number) => void): void {
-  for (let d = 0; d < D; d++) for (let bi = 0; bi < B; bi++) f(d, bi, lengths[bi]!);
-}
 
 /** Forward phase 1: gates r, z and u = r⊙h_prev of step s (zeros past a sequence's end). */
 export function gruResetBeforeStepGatesRef(
@@ -33,16 +14,16 @@ export function gruResetBeforeStepGatesRef(
 ): void {
   const { hidden: H, step: s } = dims;
   eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = at(dims, d, bi, len);
+    const o = rowAt(dims, d, bi, len, 3, 4);
     for (let j = 0; j < H; j++) {
       const [r, z] = s >= len ? [0, 0] : [0, 1].map((k) => {
         let acc = b.xproj[o.x + k * H + j]!;
         for (let i = 0; i < H; i++) acc += b.w_hh[(d * 3 * H + k * H + j) * H + i]! * b.h_state[o.prev + i]!;
         return sigmoid(acc);
       }) as [number, number];
-      b.gates[o.gates + j] = r;
-      b.gates[o.gates + H + j] = z;
-      b.gates[o.gates + 3 * H + j] = s >= len ? 0 : r * b.h_state[o.prev + j]!;
+      b.gates[o.saved + j] = r;
+      b.gates[o.saved + H + j] = z;
+      b.gates[o.saved + 3 * H + j] = s >= len ? 0 : r * b.h_state[o.prev + j]!;
     }
   });
 }
@@ -52,24 +33,24 @@ export function gruResetBeforeStepForwardRef(
   b: { xproj: Arr; w_hh: Arr; lengths: Arr; h_state: Float64Array; gates: Float64Array; y: Float64Array },
   dims: StepDims,
 ): void {
-  const { batch: B, hidden: H, dirs: D, step: s } = dims;
+  const { batch: B, hidden: H, step: s } = dims;
   eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = at(dims, d, bi, len);
+    const o = rowAt(dims, d, bi, len, 3, 4);
     for (let j = 0; j < H; j++) {
       const next = o.prev + B * H + j;
       if (s >= len) {
         b.h_state[next] = b.h_state[o.prev + j]!;
-        b.gates[o.gates + 2 * H + j] = 0;
-        b.y[(s * B + bi) * D * H + d * H + j] = 0;
+        b.gates[o.saved + 2 * H + j] = 0;
+        b.y[o.y + j] = 0;
         continue;
       }
       let a = b.xproj[o.x + 2 * H + j]!;
-      for (let i = 0; i < H; i++) a += b.w_hh[(d * 3 * H + 2 * H + j) * H + i]! * b.gates[o.gates + 3 * H + i]!;
+      for (let i = 0; i < H; i++) a += b.w_hh[(d * 3 * H + 2 * H + j) * H + i]! * b.gates[o.saved + 3 * H + i]!;
       const n = Math.tanh(a);
-      const z = b.gates[o.gates + H + j]!;
+      const z = b.gates[o.saved + H + j]!;
       const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
       b.h_state[next] = h;
-      b.gates[o.gates + 2 * H + j] = n;
+      b.gates[o.saved + 2 * H + j] = n;
       b.y[o.y + j] = h;
     }
   });
@@ -83,10 +64,10 @@ export function gruResetBeforeStepBackwardRef(
 ): void {
   const { batch: B, hidden: H, step: s } = dims;
   eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = at(dims, d, bi, len);
+    const o = rowAt(dims, d, bi, len, 3, 4);
     for (let j = 0; j < H; j++) {
       if (s >= len) {
-        for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.pad + k * H + j] = 0;
+        for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
         continue;
       }
       let rec = b.dh_carry[o.carry + j]!;
@@ -95,8 +76,8 @@ export function gruResetBeforeStepBackwardRef(
         for (let k = 0; k < 2 * H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * 3 * H + k) * H + j]!;
       }
       const dh = b.dy[o.y + j]! + rec;
-      const z = b.gates[o.gates + H + j]!;
-      const n = b.gates[o.gates + 2 * H + j]!;
+      const z = b.gates[o.saved + H + j]!;
+      const n = b.gates[o.saved + 2 * H + j]!;
       const hPrev = b.h_state[o.prev + j]!;
       const dnPre = dh * (1 - z) * (1 - n * n);
       const dzPre = dh * (hPrev - n) * z * (1 - z);
@@ -116,11 +97,11 @@ export function gruResetBeforeStepBackwardResetRef(
   const { hidden: H, step: s } = dims;
   eachRow(dims, b.lengths, (d, bi, len) => {
     if (s >= len) return;
-    const o = at(dims, d, bi, len);
+    const o = rowAt(dims, d, bi, len, 3, 4);
     for (let j = 0; j < H; j++) {
       let du = 0;
       for (let k = 0; k < H; k++) du += b.dgates_hh[o.dgates + 2 * H + k]! * b.w_hh[(d * 3 * H + 2 * H + k) * H + j]!;
-      const r = b.gates[o.gates + j]!;
+      const r = b.gates[o.saved + j]!;
       const drPre = du * b.h_state[o.prev + j]! * r * (1 - r);
       b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = drPre;
       b.dh_carry[o.carry + j] = b.dh_carry[o.carry + j]! + du * r;

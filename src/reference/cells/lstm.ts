@@ -3,98 +3,59 @@
 // Gate order i, f, g, o (PyTorch); xproj already holds b_ih + b_hh.
 import { lstm } from '../../kernels/cells/lstm.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
+import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward LSTM step over both directions: gates, c and h of step `step`, y at its time position. */
-export function lstmStepForwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const prev = ((d * (T + 1) + s) * B + bi) * H; // state slot s
-        const next = prev + B * H; // state slot s + 1
-        const gAt = ((d * T + s) * B + bi) * 4 * H;
-        const len = b.lengths[bi]!;
-        if (s >= len) {
-          // Past this sequence's end: carry the state through; y at the padding position s is 0.
-          b.h_state[next + j] = b.h_state[prev + j]!;
-          b.c_state[next + j] = b.c_state[prev + j]!;
-          for (let k = 0; k < 4; k++) b.gates[gAt + k * H + j] = 0;
-          b.y[(s * B + bi) * D * H + d * H + j] = 0;
-          continue;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        const xAt = (tpos * B + bi) * D * 4 * H + d * 4 * H;
-        const wAt = d * 4 * H * H;
-        const pre = [0, 1, 2, 3].map((k) => {
-          let acc = b.xproj[xAt + k * H + j]!;
-          for (let i = 0; i < H; i++) acc += b.w_hh[wAt + (k * H + j) * H + i]! * b.h_state[prev + i]!;
-          return acc;
-        });
-        const ig = sigmoid(pre[0]!);
-        const fg = sigmoid(pre[1]!);
-        const gg = Math.tanh(pre[2]!);
-        const og = sigmoid(pre[3]!);
-        const c = fg * b.c_state[prev + j]! + ig * gg;
-        const h = og * Math.tanh(c);
-        b.c_state[next + j] = c;
-        b.h_state[next + j] = h;
-        [ig, fg, gg, og].forEach((v, k) => (b.gates[gAt + k * H + j] = v));
-        b.y[(tpos * B + bi) * D * H + d * H + j] = h;
+export function lstmStepForwardRef(b: StepBuffers, dims: StepDims): void {
+  const H = dims.hidden;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 4, 4);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // Past this sequence's end: carry the state through; y at the padding position is 0.
+        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+        b.c_state[o.next + j] = b.c_state[o.prev + j]!;
+        for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
+        b.y[o.y + j] = 0;
+        continue;
       }
+      const pre = (k: number) => b.xproj[o.x + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev);
+      const [ig, fg, gg, og] = [sigmoid(pre(0)), sigmoid(pre(1)), Math.tanh(pre(2)), sigmoid(pre(3))];
+      const c = fg * b.c_state[o.prev + j]! + ig * gg;
+      const h = og * Math.tanh(c);
+      b.c_state[o.next + j] = c;
+      b.h_state[o.next + j] = h;
+      [ig, fg, gg, og].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
+      b.y[o.y + j] = h;
     }
-  }
+  });
 }
 
 /** One backward LSTM step: gate gradients of step `step` from dy, the carries and step s+1's dgates_hh. */
-export function lstmStepBackwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const len = b.lengths[bi]!;
-        const gAt = ((d * T + s) * B + bi) * 4 * H;
-        if (s >= len) {
-          // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
-          // dxproj at the padding position s.
-          for (let k = 0; k < 4; k++) {
-            b.dgates_hh[gAt + k * H + j] = 0;
-            b.dxproj[(s * B + bi) * D * 4 * H + d * 4 * H + k * H + j] = 0;
-          }
-          continue;
-        }
-        const cAt = d * B * H + bi * H + j;
-        let rec: number;
-        if (s + 1 < T && s + 1 < len) {
-          // dh_prev of step s+1 = Σ_k dgates_hh[s+1, k]·W_hh[k, j]
-          const nAt = ((d * T + s + 1) * B + bi) * 4 * H;
-          rec = 0;
-          for (let k = 0; k < 4 * H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * 4 * H + k) * H + j]!;
-        } else {
-          rec = b.dh_carry[cAt]!;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        const dH = b.dy[(tpos * B + bi) * D * H + d * H + j]! + rec;
-        const [ig, fg, gg, og] = [0, 1, 2, 3].map((k) => b.gates[gAt + k * H + j]!) as [number, number, number, number];
-        const cSlot = ((d * (T + 1) + s) * B + bi) * H + j;
-        const cPrev = b.c_state[cSlot]!;
-        const tc = Math.tanh(b.c_state[cSlot + B * H]!);
-        // h = o·tanh(c), c = f·c_prev + i·g; d tanh(x) = 1 − tanh²(x), dσ = σ(1 − σ)
-        const dc = b.dc_carry[cAt]! + dH * og * (1 - tc * tc);
-        const dpre = [dc * gg * ig * (1 - ig), dc * cPrev * fg * (1 - fg), dc * ig * (1 - gg * gg), dH * tc * og * (1 - og)];
-        const xAt = (tpos * B + bi) * D * 4 * H + d * 4 * H;
-        dpre.forEach((v, k) => {
-          b.dgates_hh[gAt + k * H + j] = v;
-          b.dxproj[xAt + k * H + j] = v;
-        });
-        b.dc_carry[cAt] = dc * fg;
+export function lstmStepBackwardRef(b: StepBuffers, dims: StepDims): void {
+  const { hidden: H, steps: T, step: s } = dims;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 4, 4);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
+        // dxproj at the padding position.
+        for (let k = 0; k < 4; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
+        continue;
       }
+      const next = s + 1 < T && s + 1 < len;
+      const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 4, 4 * H, j) : b.dh_carry[o.carry + j]!);
+      const [ig, fg, gg, og] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
+      const cPrev = b.c_state[o.prev + j]!;
+      const tc = Math.tanh(b.c_state[o.next + j]!);
+      // h = o·tanh(c), c = f·c_prev + i·g; d tanh(x) = 1 − tanh²(x), dσ = σ(1 − σ)
+      const dc = b.dc_carry[o.carry + j]! + dH * og * (1 - tc * tc);
+      const dpre = [dc * gg * ig * (1 - ig), dc * cPrev * fg * (1 - fg), dc * ig * (1 - gg * gg), dH * tc * og * (1 - og)];
+      dpre.forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = v));
+      b.dc_carry[o.carry + j] = dc * fg;
     }
-  }
+  });
 }
 
 interface LstmCache {

@@ -3,76 +3,50 @@
 // h = act(xproj + W_hh·h_prev) with act = tanh or relu; xproj already holds b_ih + b_hh.
 import { rnnRelu, rnnTanh } from '../../kernels/cells/rnn.js';
 import { addRecurrent, affine } from './affine.js';
+import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
 import type { CellTwin, LayerStepRef, StepBuffers, StepDims } from './sequence.js';
 
 export type Nonlinearity = 'tanh' | 'relu';
 
 /** One forward RNN step over both directions (nothing saved: h itself gives act'). */
-export function rnnStepForwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-  act: Nonlinearity = 'tanh',
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const prev = ((d * (T + 1) + s) * B + bi) * H;
-        const next = prev + B * H;
-        const len = b.lengths[bi]!;
-        if (s >= len) {
-          // Carry the state through; y at the padding position s is 0.
-          b.h_state[next + j] = b.h_state[prev + j]!;
-          b.y[(s * B + bi) * D * H + d * H + j] = 0;
-          continue;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        let acc = b.xproj[(tpos * B + bi) * D * H + d * H + j]!;
-        for (let i = 0; i < H; i++) acc += b.w_hh[(d * H + j) * H + i]! * b.h_state[prev + i]!;
-        // relu as `x <= 0 ? 0 : x` keeps NaN (max(x, 0) need not), like the kernel's select.
-        const h = act === 'relu' ? (acc <= 0 ? 0 : acc) : Math.tanh(acc);
-        b.h_state[next + j] = h;
-        b.y[(tpos * B + bi) * D * H + d * H + j] = h;
+export function rnnStepForwardRef(b: StepBuffers, dims: StepDims, act: Nonlinearity = 'tanh'): void {
+  const H = dims.hidden;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 1, 0);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // Carry the state through; y at the padding position is 0.
+        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+        b.y[o.y + j] = 0;
+        continue;
       }
+      const a = b.xproj[o.x + j]! + rowDot(b.w_hh, o, H, j, b.h_state, o.prev);
+      // relu as `x <= 0 ? 0 : x` keeps NaN (max(x, 0) need not), like the kernel's select.
+      const h = act === 'relu' ? (a <= 0 ? 0 : a) : Math.tanh(a);
+      b.h_state[o.next + j] = h;
+      b.y[o.y + j] = h;
     }
-  }
+  });
 }
 
 /** One backward RNN step: dpre = dH·act'(h), with dH = dy + the recurrent gradient or the carry. */
-export function rnnStepBackwardRef(
-  b: StepBuffers,
-  { batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims,
-  act: Nonlinearity = 'tanh',
-): void {
-  for (let d = 0; d < D; d++) {
-    for (let bi = 0; bi < B; bi++) {
-      for (let j = 0; j < H; j++) {
-        const len = b.lengths[bi]!;
-        const gAt = ((d * T + s) * B + bi) * H;
-        if (s >= len) {
-          // This step's row is zero, and so is dxproj at the padding position s.
-          b.dgates_hh[gAt + j] = 0;
-          b.dxproj[(s * B + bi) * D * H + d * H + j] = 0;
-          continue;
-        }
-        let rec: number;
-        if (s + 1 < T && s + 1 < len) {
-          const nAt = ((d * T + s + 1) * B + bi) * H;
-          rec = 0;
-          for (let k = 0; k < H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * H + k) * H + j]!;
-        } else {
-          rec = b.dh_carry[d * B * H + bi * H + j]!;
-        }
-        const tpos = d === 0 ? s : len - 1 - s;
-        const yAt = (tpos * B + bi) * D * H + d * H + j;
-        const dH = b.dy[yAt]! + rec;
-        const h = b.h_state[((d * (T + 1) + s + 1) * B + bi) * H + j]!;
-        // tanh' = 1 − h²; relu' = 1 where h > 0 (0 at the kink, like PyTorch)
-        const dpre = act === 'relu' ? (h > 0 ? dH : 0) : dH * (1 - h * h);
-        b.dgates_hh[gAt + j] = dpre;
-        b.dxproj[yAt] = dpre; // G = 1: xproj and y share the [T, B, D·H] layout
+export function rnnStepBackwardRef(b: StepBuffers, dims: StepDims, act: Nonlinearity = 'tanh'): void {
+  const { hidden: H, steps: T, step: s } = dims;
+  eachRow(dims, b.lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, 1, 0);
+    for (let j = 0; j < H; j++) {
+      if (!o.live) {
+        // This step's row is zero, and so is dxproj at the padding position.
+        b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = 0;
+        continue;
       }
+      const next = s + 1 < T && s + 1 < len;
+      const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 1, H, j) : b.dh_carry[o.carry + j]!);
+      const h = b.h_state[o.next + j]!;
+      // tanh' = 1 − h²; relu' = 1 where h > 0 (0 at the kink, like PyTorch)
+      b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = act === 'relu' ? (h > 0 ? dH : 0) : dH * (1 - h * h);
     }
-  }
+  });
 }
 
 /** Textbook step: h = act(xi + W_hh·h_prev + b_hh); the cache is h (act' is read off it). */

@@ -21,27 +21,6 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(7) var<storage, read_write> dxproj: array<vec4f>;   // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
 @group(0) @binding(8) var<uniform> dims: Dims;
 
-// acc[r] = Σ_{k < H} dn_pre[s, b0 + r, k]·W_hn[k, 4q .. 4q+3]: add_recurrent_grad's loop over the n
-// rows of step s itself (phase A of this step wrote them), for phase B.
-fn add_reset_grad(acc: ptr<function, array<vec4f, RB>>, s: u32, q: u32, b0: u32, d: u32, lane: u32) {
-  let H = dims.hidden;
-  let H4 = H / 4u;
-  let B = dims.batch;
-  let first = (d * dims.steps + s) * B; // first row of step s
-  for (var n0 = 2u * H; n0 < 3u * H; n0 += 8u) {
-    let w = (d * 3u * H + n0) * H4 + q; // W_hh[n0, 4q .. 4q+3]; row n0 + kk is kk·H4 further
-    let w_lo = mat4x4f(w_hh[w], w_hh[w + H4], w_hh[w + 2u * H4], w_hh[w + 3u * H4]);
-    let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
-    for (var r = 0u; r < RB; r++) {
-      if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-        let dg = dgates_hh[(first + b0 + r) * 3u * H + n0 + lane]; // dgates_hh[s, b0 + r, n0 + lane]
-        (*acc)[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
-      }
-    }
-  }
-}
-
-// Phase A of step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+ROWS−1, direction d.
 fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
@@ -50,7 +29,7 @@ fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H4 = H / 4u;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
-  if (s + 1u < T) { add_recurrent_grad(&acc, s, q, b0, d, lane, 3u * H, 2u * H); } // the r and z rows of step s+1
+  if (s + 1u < T) { add_recurrent_grad(&acc, s + 1u, q, b0, d, lane, 3u * H, 0u, 2u * H); } // the r and z rows of step s+1
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;
@@ -97,7 +76,7 @@ fn reset_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H4 = H / 4u;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // du of units 4q .. 4q+3, row b0 + r
-  add_reset_grad(&acc, s, q, b0, d, lane);
+  add_recurrent_grad(&acc, s, q, b0, d, lane, 3u * H, 2u * H, 3u * H); // du = W_hnᵀ·dn_pre of this step
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;

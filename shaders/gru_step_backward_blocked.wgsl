@@ -28,7 +28,7 @@ fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let G = 3u * H;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
-  if (s + 1u < T) { add_recurrent_grad(&acc, s, q, b0, d, lane, G, G); }
+  if (s + 1u < T) { add_recurrent_grad(&acc, s + 1u, q, b0, d, lane, G, 0u, G); }
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;

@@ -1,9 +1,11 @@
 // Tuning.poisonBuffers: every buffer the pool hands out reads back as NaN (all bits set) until
-// something writes it, in order with the commands around it; zeros, fills and uploads still win.
+// something writes it, in order with the commands around it; zeros, fills and uploads still win,
+// and allclose tells those bits from a NaN the twin wants.
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { full, init, ones, randn, tensor, zeros } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { firstMismatch, TOL } from '../util/allclose.js';
 
 /** The raw 32-bit patterns of a tensor's elements. */
 async function bits(t: Tensor): Promise<number[]> {
@@ -80,5 +82,14 @@ describe('poisoned', () => {
       expect(Array.from(await t.data())).toEqual(want);
       t.dispose();
     }
+  });
+
+  test('allclose tells a poisoned element from a NaN the twin wants', async () => {
+    gpu().tuning.poisonBuffers = true;
+    const t = Tensor.empty([2]);
+    const got = (await t.data()) as Float32Array;
+    expect(firstMismatch(got, [NaN, NaN], TOL.elementwise)).toMatch(/at 0: never written/);
+    expect(firstMismatch(Float32Array.from([NaN, 0 / 0]), [NaN, NaN], TOL.elementwise)).toBeNull();
+    t.dispose();
   });
 });

@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: { alias: { webrnn: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     globalSetup: ['./test/util/global-setup.ts'],
+    setupFiles: ['./test/util/poison-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // One GPU device per worker; lavapipe is heavy, so keep the worker count low.

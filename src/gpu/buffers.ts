@@ -1,7 +1,9 @@
 // Pooled storage buffers. Freed buffers go back to a free list by size class and are handed out
 // again, so a steady-state loop allocates nothing new. Reuse is safe inside one command encoder:
-// WebGPU orders every dispatch after the ones recorded before it.
+// WebGPU orders every dispatch after the ones recorded before it. With Tuning.poisonBuffers set,
+// every buffer handed out is first filled with NaN on that same command stream.
 import { perDevice, type Gpu } from './device.js';
+import { recorder } from './encoder.js';
 
 const USAGE_STORAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST (constants not global in Node before init)
 
@@ -55,6 +57,9 @@ class BufferPool {
     }
     this.live.add(buf);
     this.liveBytes += size;
+    // Recycled buffers hold their last user's values and new ones zeros, either of which can pass
+    // for a kernel's output; NaN cannot.
+    if (this.g.tuning.poisonBuffers) recorder(this.g).poison(buf);
     return buf;
   }
 

@@ -46,6 +46,9 @@ class Recorder {
   private nextBufferId = 0;
   /** Buffers to destroy once the pending work is submitted (upload staging). */
   private afterSubmit: GPUBuffer[] = [];
+  /** All 0xFF bytes, on the GPU and on the CPU: what poison() copies or writes; grown on demand. */
+  private poisonSource: GPUBuffer | null = null;
+  private poisonBytes = new Uint8Array(0);
   counters: Counters = { dispatches: 0, submits: 0, readbacks: 0, byKernel: new Map() };
   /** Dispatches recorded since the last wait for the GPU began, and the waiter that sleeps first. */
   private unwaited = 0;
@@ -179,6 +182,27 @@ class Recorder {
     if (bytes === 0) return;
     this.endPass();
     this.ensureEncoder().clearBuffer(dst, offset, bytes);
+  }
+
+  /** Fills a whole buffer with 0xFF bytes (NaN as float32, -1 as int32), ordered after every
+   *  command recorded so far: Tuning.poisonBuffers, so an element no kernel writes shows up. A
+   *  clear only writes zeros and the fill kernel's f32 value cannot carry this NaN's bits, so it
+   *  is a write or a copy from a standing 0xFF buffer, taking the same path as an upload would:
+   *  the queue's own write while nothing is pending, so poisoning adds no staging buffers. */
+  poison(dst: GPUBuffer): void {
+    let src = this.poisonSource;
+    if (!src || src.size < dst.size) {
+      // The old source may still be read by recorded copies: destroy it only after the submit.
+      if (src) this.afterSubmit.push(src);
+      const size = Math.min(Math.max(dst.size, 2 * (src?.size ?? 0), 1 << 16), this.g.limits.maxBufferSize);
+      src = this.g.device.createBuffer({ label: 'poison', size, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+      new Uint8Array(src.getMappedRange()).fill(0xff);
+      src.unmap();
+      this.poisonSource = src;
+      this.poisonBytes = new Uint8Array(size).fill(0xff);
+    }
+    if (this.encoder) this.copy(src, 0, dst, 0, dst.size);
+    else this.g.device.queue.writeBuffer(dst, 0, this.poisonBytes, 0, dst.size);
   }
 
   /** Writes CPU data into a buffer, ordered after every command recorded so far. */

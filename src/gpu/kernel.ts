@@ -107,11 +107,16 @@ export function compile(g: Gpu, kernel: Kernel, overrides: Overrides = {}): Comp
 export function packDims(kernel: Kernel, dims: Record<string, number>, out: DataView, offset: number): void {
   kernel.dimNames.forEach((name, i) => {
     const v = dims[name];
-    if (v === undefined || Number.isNaN(v)) throw new Error(`webrnn: kernel ${kernel.name}: dim '${name}' is missing`);
+    if (v === undefined) throw new Error(`webrnn: kernel ${kernel.name}: dim '${name}' is missing`);
     const t = kernel.dims[name];
+    // Any number is an f32 (NaN and ±Inf included: fills and clamps take them); integers must fit.
     if (t === 'f32') out.setFloat32(offset + 4 * i, v, true);
-    else if (t === 'i32') out.setInt32(offset + 4 * i, v, true);
-    else {
+    else if (t === 'i32') {
+      if (v < -0x80000000 || v > 0x7fffffff || !Number.isInteger(v)) {
+        throw new Error(`webrnn: kernel ${kernel.name}: dim '${name}' = ${v} is not an i32`);
+      }
+      out.setInt32(offset + 4 * i, v, true);
+    } else {
       if (v < 0 || v > 0xffffffff || !Number.isInteger(v)) {
         throw new Error(`webrnn: kernel ${kernel.name}: dim '${name}' = ${v} is not a u32`);
       }

@@ -1,5 +1,6 @@
-// Descriptor of fill.wgsl: writes one value into every element (float32 bit pattern; int32
-// tensors are filled through the same kernel with the value's bits).
+// Descriptor of fill.wgsl: writes one float32 value (NaN and ±Inf included) into every element.
+// int32 tensors are not filled here: an f32 dim cannot carry every int32's bits (those that read
+// as NaN lose their payload), so full() uploads them.
 import { defineKernel, grid1d } from '../gpu/kernel.js';
 import { wgsl } from './wgsl.gen.js';
 

@@ -19,15 +19,22 @@ export function reductionTol(n: number, scale = 1): Tolerance {
   return { rtol: Math.max(1e-5, e), atol: Math.max(1e-6, e * scale) };
 }
 
+/** The bits Tuning.poisonBuffers fills buffers with: a NaN that arithmetic never makes (its NaNs
+ *  are a quieted input or the default 0x7fc00000 / 0xffc00000), so a GPU value with these bits was
+ *  never written, even where the twin wants a NaN. */
+const POISON_BITS = 0xffffffff;
+
 /** Index and description of the first mismatch, or null when all elements agree. */
 export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
   if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  const bits = got instanceof Float32Array ? new Uint32Array(got.buffer, got.byteOffset, got.length) : null;
   let worst = -1;
   let worstErr = 0;
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
     if (Number.isNaN(w) || Number.isNaN(g)) {
+      if (bits?.[i] === POISON_BITS) return `at ${i}: never written (the buffer pool's NaN poison), want ${w}`;
       if (Number.isNaN(w) !== Number.isNaN(g)) return `at ${i}: got ${g}, want ${w}`;
       continue;
     }

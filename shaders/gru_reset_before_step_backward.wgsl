@@ -13,10 +13,7 @@
 @group(0) @binding(7) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
 @group(0) @binding(8) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let dg_at = step_row(p, p.s, 3u * H) + p.j;
   let x_at = seq_row(p, 3u * H) + p.j; // the padding position s when inactive

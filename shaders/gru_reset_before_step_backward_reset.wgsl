@@ -11,10 +11,7 @@
 @group(0) @binding(6) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·3H] time order: this phase dr_pre
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   if (!p.live) { return; }
   let H = dims.hidden;
   let dg_at = step_row(p, p.s, 3u * H);

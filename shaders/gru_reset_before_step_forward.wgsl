@@ -10,10 +10,7 @@
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(6) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let prev = state_row(p, p.s) + p.j;
   let next = state_row(p, p.s + 1u) + p.j;

@@ -9,10 +9,7 @@
 @group(0) @binding(4) var<storage, read_write> gates: array<f32>; // [D, T, B, 4H] r, z, n, u (this phase: r, z, u)
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let g_at = step_row(p, p.s, 4u * H) + p.j;
   if (!p.live) {

@@ -13,10 +13,7 @@
 @group(0) @binding(8) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·4H] time order, same values
 @group(0) @binding(9) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let j = p.j;
   let g_at = step_row(p, p.s, 4u * H) + j;

@@ -11,10 +11,7 @@
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let j = p.j;
   let prev = state_row(p, p.s);

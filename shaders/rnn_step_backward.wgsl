@@ -12,10 +12,7 @@ override RELU: bool = false;
 @group(0) @binding(6) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·H] time order, same values
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (!in_grid(gid)) { return; }
-  let p = place(gid);
+fn cell_step(p: Place) {
   let H = dims.hidden;
   let g_at = step_row(p, p.s, H) + p.j;
   let at = seq_row(p, H) + p.j;

@@ -1,6 +1,7 @@
 // step.wgsl: prelude of the simple step kernels (one invocation per unit, batch row and direction):
-// their uniform, where an invocation sits, and the indices of the layout every cell shares. Each
-// kernel declares `dims` and `lengths` itself (their binding numbers differ).
+// their uniform, their entry point, where an invocation sits, and the indices of the layout every
+// cell shares. Each kernel declares `dims` and `lengths` (their binding numbers differ) and
+// defines `fn cell_step(p: Place)`, what one invocation does.
 struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 
 // Unit j of batch row b, direction d, at processing step s (the same for both directions). The
@@ -10,9 +11,10 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32 }
 // (both directions cover 0 .. len−1 while active), when inactive.
 struct Place { j: u32, b: u32, d: u32, s: u32, len: u32, tpos: u32, live: bool }
 
-// Whether the invocation is inside the grid's H × B × D (the grid is rounded up to whole workgroups).
-fn in_grid(gid: vec3u) -> bool {
-  return gid.x < dims.hidden && gid.y < dims.batch && gid.z < dims.dirs;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  // The grid is rounded up to whole workgroups: invocations past H, B or D do nothing.
+  if (gid.x < dims.hidden && gid.y < dims.batch && gid.z < dims.dirs) { cell_step(place(gid)); }
 }
 
 fn place(gid: vec3u) -> Place {

@@ -5,12 +5,8 @@
 // 0 runs both with a storage barrier between them and after (count > 1: the workgroup holds every
 // unit of its rows). Needs subgroups of ≥ 8 invocations and H % 8 == 0. After broadcast.wgsl and
 // step_backward_blocked.wgsl (the recurrent gradient of phase A, store4).
-const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
-override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
-// Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
-override WG_X: u32 = 32;
 override PHASE: u32 = 0u; // 1: phase A (dz, dn, dh_carry = dh⊙z); 2: phase B (dr, dh_carry += du⊙r); 0: both
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+const FORWARD = false;
 @group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;           // [D, 3H, H]
 @group(0) @binding(1) var<storage, read> lengths: array<i32>;          // [B], each in 1..T
 @group(0) @binding(2) var<storage, read> gates: array<vec4f>;          // [D, T, B, 4H] r, z, n, u saved by the forward
@@ -94,17 +90,9 @@ fn reset_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   }
 }
 
-@compute @workgroup_size(WG_X)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
-  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
-  // clamped indices and store nothing.
-  let q = wid.x * WG_X + lid.x;
-  let b0 = wid.y * ROWS;
-  for (var i = 0u; i < dims.count; i++) {
-    if (PHASE != 2u) { backward_phase(dims.step - i, q, b0, wid.z, lane_id % 8u); }
-    if (PHASE == 0u) { storageBarrier(); } // phase B reads dn_pre of every unit of these rows
-    if (PHASE != 1u) { reset_phase(dims.step - i, q, b0, wid.z, lane_id % 8u); }
-    storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
-  }
+// Both phases or one (PHASE); with both, phase B reads dn_pre of every unit of these rows.
+fn blocked_step(s: u32, q: u32, b0: u32, d: u32, lane: u32) {
+  if (PHASE != 2u) { backward_phase(s, q, b0, d, lane); }
+  if (PHASE == 0u) { storageBarrier(); }
+  if (PHASE != 1u) { reset_phase(s, q, b0, d, lane); }
 }

@@ -5,12 +5,8 @@
 // a storage barrier between them and after, which is enough when the workgroup holds every unit of
 // its rows (count > 1, the whole-sequence launch): rows never depend on other rows. Needs subgroups
 // of ≥ 8 invocations and H % 8 == 0. Why and how: see lstm_step_forward_blocked.wgsl.
-const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
-override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
-// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
-override WG_X: u32 = 64;
 override PHASE: u32 = 0u; // 1: gates r, z, u; 2: n, h, y; 0: both
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
 @group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 3H, H] as vec4 along H
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
@@ -110,17 +106,9 @@ fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   }
 }
 
-@compute @workgroup_size(WG_X)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
-  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
-  // clamped indices and store nothing.
-  let j = wid.x * WG_X + lid.x;
-  let b0 = wid.y * ROWS;
-  for (var i = 0u; i < dims.count; i++) {
-    if (PHASE != 2u) { gates_phase(dims.step + i, j, b0, wid.z, lane_id % 8u); }
-    if (PHASE == 0u) { storageBarrier(); } // phase 2 reads u of every unit of these rows
-    if (PHASE != 1u) { forward_phase(dims.step + i, j, b0, wid.z, lane_id % 8u); }
-    storageBarrier(); // step s+1 reads h of every unit of these rows
-  }
+// Both phases or one (PHASE); with both, phase 2 reads u of every unit of these rows.
+fn blocked_step(s: u32, j: u32, b0: u32, d: u32, lane: u32) {
+  if (PHASE != 2u) { gates_phase(s, j, b0, d, lane); }
+  if (PHASE == 0u) { storageBarrier(); }
+  if (PHASE != 1u) { forward_phase(s, j, b0, d, lane); }
 }

@@ -3,11 +3,7 @@
 // (x: quad q) of ROWS batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
 // every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. Preludes:
 // broadcast.wgsl, step_backward_blocked.wgsl (the recurrent gradient).
-const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
-override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
-// Unit quads per workgroup: a multiple of 8 fitted to H/4 by the launcher.
-override WG_X: u32 = 32;
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+const FORWARD = false;
 @group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;           // [D, 3H, H]
 @group(0) @binding(1) var<storage, read> lengths: array<i32>;          // [B], each in 1..T
 @group(0) @binding(2) var<storage, read> gates: array<vec4f>;          // [D, T, B, 4H] r, z, n, hh_n saved by the forward
@@ -19,7 +15,7 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(8) var<uniform> dims: Dims;
 
 // BPTT step s for unit quad q_raw (clamped to q < H/4) of rows b0 .. b0+ROWS−1, direction d.
-fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
+fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
@@ -69,16 +65,5 @@ fn gru_step_backward(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     dxproj[x4 + H4] = dz_pre;
     dxproj[x4 + 2u * H4] = dn_pre;
     dh_carry[c_at] = dh * z;
-  }
-}
-
-@compute @workgroup_size(WG_X)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
-  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
-  // clamped indices and store nothing.
-  for (var i = 0u; i < dims.count; i++) {
-    gru_step_backward(dims.step - i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
-    storageBarrier(); // step s−1 reads dgates_hh[s] of every unit of these rows
   }
 }

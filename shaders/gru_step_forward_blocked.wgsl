@@ -3,11 +3,7 @@
 // gates r, z, n of unit j (x) for ROWS batch rows (y: row block), direction d (z); with count > 1 the
 // workgroup holds every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0.
 // Why and how: see lstm_step_forward_blocked.wgsl.
-const RB = 32u; // most batch rows an invocation (why: see lstm_step_forward_blocked.wgsl)
-override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
-// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
-override WG_X: u32 = 64;
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
 @group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 3H, H] as vec4 along H
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
@@ -18,7 +14,7 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(7) var<uniform> dims: Dims;
 
 // Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d.
-fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
@@ -72,16 +68,5 @@ fn gru_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     gates[g_at + 2u * H + j] = n;
     gates[g_at + 3u * H + j] = hh.z; // hh_n: the backward needs it for dr
     y[(tpos * B + b) * D * H + d * H + j] = h;
-  }
-}
-
-@compute @workgroup_size(WG_X)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
-  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
-  // clamped indices and store nothing.
-  for (var i = 0u; i < dims.count; i++) {
-    gru_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
-    storageBarrier(); // step s+1 reads the h of every unit of these rows
   }
 }

@@ -12,11 +12,7 @@
 // in bench/RESULTS.md). The launcher picks ROWS (8, 16 or 32) to leave every CPU thread a
 // workgroup; rows past ROWS or B are skipped by uniform branches, so the row loop still unrolls
 // and the accumulators stay registers.
-const RB = 32u; // most batch rows an invocation
-override ROWS: u32 = 32u; // batch rows an invocation, ≤ RB
-// Units per workgroup: a multiple of 8 fitted to H by the launcher (lanes past H still run).
-override WG_X: u32 = 64;
-struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: u32 }
+const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 4H, H] as vec4 along H
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
@@ -27,7 +23,7 @@ struct Dims { batch: u32, hidden: u32, steps: u32, step: u32, dirs: u32, count: 
 @group(0) @binding(7) var<uniform> dims: Dims;
 
 // Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d.
-fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
@@ -83,16 +79,5 @@ fn lstm_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     gates[g_at + 2u * H + j] = gg;
     gates[g_at + 3u * H + j] = og;
     y[(tpos * B + b) * D * H + d * H + j] = h;
-  }
-}
-
-@compute @workgroup_size(WG_X)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(subgroup_invocation_id) lane_id: u32) {
-  // No early return: subgroupBroadcast and the barrier need every lane. Lanes past H or B work on
-  // clamped indices and store nothing.
-  for (var i = 0u; i < dims.count; i++) {
-    lstm_step(dims.step + i, wid.x * WG_X + lid.x, wid.y * ROWS, wid.z, lane_id % 8u);
-    storageBarrier(); // step s+1 reads the h of every unit of these rows
   }
 }

@@ -74,12 +74,11 @@ function split(t: Tensor, parts: number, shape: number[]): Tensor[] {
 
 /** Column sums as ones[1, T·B]·X: the matmul streams X once with vector loads (faster than an
  *  axis-0 reduction on CPU adapters). X is [T·B, D·GH] or [D, T·B, GH]; returns one [GH] a direction. */
-function columnSums(x: Tensor, rows: number, D: number, GH: number): Tensor[] {
-  const ones = full([1, rows], 1);
+function columnSums(ones: Tensor, x: Tensor, D: number, GH: number): Tensor[] {
   const prod = mm(ones, x);
   const flat = prod.view([D * GH]);
   const parts = split(flat, D, [GH]);
-  for (const t of [ones, prod, flat]) t.dispose();
+  for (const t of [prod, flat]) t.dispose();
   return parts;
 }
 
@@ -164,9 +163,11 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     let dbIh: Tensor[] = [];
     let dbHh: Tensor[] = [];
     if (s.hasBias) {
-      dbIh = columnSums(dxp2, T * B, D, GH);
+      const ones = full([1, T * B], 1);
+      dbIh = columnSums(ones, dxp2, D, GH);
       // A bound b_hh enters through the recurrent product; a folded one the same sum as b_ih.
-      dbHh = cell.hhBias === 'bind' ? columnSums(dg3, T * B, D, GH) : dbIh.map((t) => copyRange(t, 0, [GH]));
+      dbHh = cell.hhBias === 'bind' ? columnSums(ones, dg3, D, GH) : dbIh.map((t) => copyRange(t, 0, [GH]));
+      ones.dispose();
     }
     const dWihs = split(dWih, D, [GH, I]);
     const dWhhs = split(dWhh, D, [GH, H]);

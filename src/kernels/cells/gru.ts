@@ -30,7 +30,7 @@ export const gruStepBackward = defineKernel({
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = defineKernel({
   name: 'gru_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.gru_step_forward_blocked],
   bindings: gruStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -38,7 +38,7 @@ export const gruStepForwardBlocked = defineKernel({
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = defineKernel({
   name: 'gru_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,
   ...blockedKernelBase(4),
 });

@@ -46,7 +46,7 @@ const forwardBase = blockedKernelBase(1);
 /** Both forward phases, register-blocked (up to 32 rows an invocation); PHASE 1, 2 or 0 (both). */
 export const gruResetBeforeStepForwardBlocked = defineKernel({
   name: 'gru_reset_before_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.gru_reset_before_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.gru_reset_before_step_forward_blocked],
   bindings: gruResetBeforeStepForward.bindings,
   ...forwardBase,
   overrides: { ...forwardBase.overrides, PHASE: 0 },
@@ -56,7 +56,7 @@ const backwardBase = blockedKernelBase(4);
 /** Both backward phases, register-blocked (4 units × up to 32 rows an invocation); PHASE 1 (A), 2 (B) or 0 (both). */
 export const gruResetBeforeStepBackwardBlocked = defineKernel({
   name: 'gru_reset_before_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_backward_blocked, wgsl.gru_reset_before_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_backward_blocked, wgsl.gru_reset_before_step_backward_blocked],
   bindings: gruResetBeforeStepBackward.bindings,
   ...backwardBase,
   overrides: { ...backwardBase.overrides, PHASE: 0 },

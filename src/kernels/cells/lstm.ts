@@ -30,7 +30,7 @@ export const lstmStepBackward = defineKernel({
 /** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = defineKernel({
   name: 'lstm_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -38,7 +38,7 @@ export const lstmStepForwardBlocked = defineKernel({
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = defineKernel({
   name: 'lstm_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
   bindings: lstmStepBackward.bindings,
   ...blockedKernelBase(4),
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what webrnn needs on a fresh Debian/Ubuntu machine without a GPU: a software Vulkan
 # driver (Mesa lavapipe, 25.x from bookworm-backports on Debian 12), Chromium for the browser
-# tests (with --browser), and the npm packages from the lockfile.
+# tier of the tests (which `npm test` runs; --no-browser skips it), and the npm packages from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 
-want_browser=0
-for a in "$@"; do [ "$a" = "--browser" ] && want_browser=1; done
+want_browser=1
+for a in "$@"; do [ "$a" = "--no-browser" ] && want_browser=0; done
 
 mesa_version() { dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true; }
 

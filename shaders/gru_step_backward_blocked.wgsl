@@ -19,7 +19,6 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let H4 = H / 4u;
   let G = 3u * H;
   let q = min(q_raw, H4 - 1u);
@@ -27,32 +26,31 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   if (s + 1u < T) { add_recurrent_grad(&acc, s + 1u, q, b0, d, lane, G, 0u, G); }
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let len = u32(lengths[b]);
-    let dg_at = ((d * T + s) * B + b) * G + 4u * q; // float index of gate r, unit 4q
-    if (s >= len) {
+    if (b0 + r >= B) { break; }
+    // Indices of unit 4q: floats for dgates_hh (bound as f32), vec4s for the rest.
+    let p = place(4u * q, b0 + r, d, s);
+    let dg_at = step_row(p, s, G) + 4u * q; // gate r
+    let x4 = seq_row(p, G) / 4u + q;
+    if (!p.live) {
       // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero, and so is dxproj
-      // at the padding position s.
-      let pad = ((s * B + b) * D + d) * 3u * H4 + q;
+      // at the padding position.
       for (var k = 0u; k < 3u; k++) {
         store4(dg_at + k * H, vec4f());
-        dxproj[pad + k * H4] = vec4f();
+        dxproj[x4 + k * H4] = vec4f();
       }
       continue;
     }
-    let c_at = (d * B + b) * H4 + q;
+    let c_at = carry_row(p) / 4u + q;
     // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z; the
-    // recurrent sum only counts while step s+1 is active for this row.
-    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < len);
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
-    let g4 = ((d * T + s) * B + b) * H + q; // vec4 index of gate r in the 4H-wide saved row
+    // recurrent sum only counts while step s+1 is live for this row.
+    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < p.len);
+    let dh = dy[seq_row(p, H) / 4u + q] + rec;
+    let g4 = step_row(p, s, 4u * H) / 4u + q; // gate r in the 4H-wide saved row
     let rg = gates[g4];
     let z = gates[g4 + H4];
     let n = gates[g4 + 2u * H4];
     let hh_n = gates[g4 + 3u * H4];
-    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    let h_prev = h_state[state_row(p, s) / 4u + q];
     // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², dσ = σ(1 − σ)
     let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
     let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
@@ -60,7 +58,6 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     store4(dg_at, dr_pre);
     store4(dg_at + H, dz_pre);
     store4(dg_at + 2u * H, dn_pre * rg); // hh_n enters n through r⊙hh_n
-    let x4 = ((tpos * B + b) * D + d) * 3u * H4 + q;
     dxproj[x4] = dr_pre;
     dxproj[x4 + H4] = dz_pre;
     dxproj[x4 + 2u * H4] = dn_pre;

@@ -18,7 +18,6 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let j = min(j_raw, H - 1u);
   let slot = (d * (T + 1u) + s) * B; // first row of state slot s
   let H4 = H / 4u;
@@ -41,32 +40,30 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let bias = d * 3u * H + j;
   let bh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let prev = (slot + b) * H; // state slot s
-    let next = prev + B * H;   // state slot s + 1
-    let g_at = ((d * T + s) * B + b) * 4u * H;
-    let len = u32(lengths[b]);
-    if (s >= len) {
-      // Past this sequence's end: carry the state through; y at the padding position s is 0.
-      h_state[next + j] = h_state[prev + j];
-      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
-      y[(s * B + b) * D * H + d * H + j] = 0.0;
+    if (b0 + r >= B) { break; }
+    let p = place(j, b0 + r, d, s);
+    let prev = state_row(p, s) + j;
+    let next = state_row(p, s + 1u) + j;
+    let g_at = step_row(p, s, 4u * H) + j;
+    let y_at = seq_row(p, H) + j;
+    if (!p.live) {
+      // Past this sequence's end: carry the state through; y at the padding position is 0.
+      h_state[next] = h_state[prev];
+      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+      y[y_at] = 0.0;
       continue;
     }
-    // The reverse direction starts at each sequence's own end.
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let x_at = (tpos * B + b) * D * 3u * H + d * 3u * H + j;
+    let x_at = seq_row(p, 3u * H) + j;
     let hh = acc[r] + bh;
     let rg = sigmoid(xproj[x_at] + hh.x);
     let z = sigmoid(xproj[x_at + H] + hh.y);
     let n = tanh_safe(xproj[x_at + 2u * H] + rg * hh.z);
-    let h = (1.0 - z) * n + z * h_state[prev + j];
-    h_state[next + j] = h;
-    gates[g_at + j] = rg;
-    gates[g_at + H + j] = z;
-    gates[g_at + 2u * H + j] = n;
-    gates[g_at + 3u * H + j] = hh.z; // hh_n: the backward needs it for dr
-    y[(tpos * B + b) * D * H + d * H + j] = h;
+    let h = (1.0 - z) * n + z * h_state[prev];
+    h_state[next] = h;
+    gates[g_at] = rg;
+    gates[g_at + H] = z;
+    gates[g_at + 2u * H] = n;
+    gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+    y[y_at] = h;
   }
 }

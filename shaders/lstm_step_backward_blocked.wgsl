@@ -21,7 +21,6 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let H4 = H / 4u;
   let G = 4u * H;
   let q = min(q_raw, H4 - 1u);
@@ -29,33 +28,31 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   if (s + 1u < T) { add_recurrent_grad(&acc, s + 1u, q, b0, d, lane, G, 0u, G); }
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let len = u32(lengths[b]);
-    let g_at = ((d * T + s) * B + b) * G + 4u * q; // float index of gate i, unit 4q
-    if (s >= len) {
+    if (b0 + r >= B) { break; }
+    // Indices of unit 4q: floats for dgates_hh (bound as f32), vec4s for the rest.
+    let p = place(4u * q, b0 + r, d, s);
+    let g_at = step_row(p, s, G) + 4u * q; // gate i
+    let x4 = seq_row(p, G) / 4u + q;
+    if (!p.live) {
       // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
-      // dxproj at the padding position s.
-      let pad = ((s * B + b) * D + d) * 4u * H4 + q;
+      // dxproj at the padding position.
       for (var k = 0u; k < 4u; k++) {
         store4(g_at + k * H, vec4f());
-        dxproj[pad + k * H4] = vec4f();
+        dxproj[x4 + k * H4] = vec4f();
       }
       continue;
     }
-    let c_at = (d * B + b) * H4 + q;
+    let c_at = carry_row(p) / 4u + q;
     // Step s+1 is inactive for this row (or s = T−1): the carry holds dhN instead.
-    let rec = select(dh_carry[c_at], acc[r], s + 1u < len);
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
+    let rec = select(dh_carry[c_at], acc[r], s + 1u < p.len);
+    let dh = dy[seq_row(p, H) / 4u + q] + rec;
     let g4 = g_at / 4u;
     let ig = gates[g4];
     let fg = gates[g4 + H4];
     let gg = gates[g4 + 2u * H4];
     let og = gates[g4 + 3u * H4];
-    let cs = ((d * (T + 1u) + s) * B + b) * H4 + q;
-    let c_prev = c_state[cs];
-    let c = c_state[cs + B * H4];
+    let c_prev = c_state[state_row(p, s) / 4u + q];
+    let c = c_state[state_row(p, s + 1u) / 4u + q];
     let tc = vec4f(tanh_safe(c.x), tanh_safe(c.y), tanh_safe(c.z), tanh_safe(c.w));
     // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; dσ = σ(1 − σ)
     let dc = dc_carry[c_at] + dh * og * (1.0 - tc * tc);
@@ -67,7 +64,6 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     store4(g_at + H, df);
     store4(g_at + 2u * H, dgg);
     store4(g_at + 3u * H, dog);
-    let x4 = ((tpos * B + b) * D + d) * 4u * H4 + q;
     dxproj[x4] = di;
     dxproj[x4 + H4] = df;
     dxproj[x4 + 2u * H4] = dgg;

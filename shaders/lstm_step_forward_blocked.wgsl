@@ -27,7 +27,6 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let j = min(j_raw, H - 1u);
   let slot = (d * (T + 1u) + s) * B; // first row of state slot s
   let H4 = H / 4u;
@@ -48,36 +47,34 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   }
   if (j_raw >= H) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let prev = (slot + b) * H; // state slot s
-    let next = prev + B * H;   // state slot s + 1
-    let g_at = ((d * T + s) * B + b) * 4u * H;
-    let len = u32(lengths[b]);
-    if (s >= len) {
-      // Past this sequence's end: carry the state through; y at the padding position s is 0.
-      h_state[next + j] = h_state[prev + j];
-      c_state[next + j] = c_state[prev + j];
-      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H + j] = 0.0; }
-      y[(s * B + b) * D * H + d * H + j] = 0.0;
+    if (b0 + r >= B) { break; }
+    let p = place(j, b0 + r, d, s);
+    let prev = state_row(p, s) + j;
+    let next = state_row(p, s + 1u) + j;
+    let g_at = step_row(p, s, 4u * H) + j;
+    let y_at = seq_row(p, H) + j;
+    if (!p.live) {
+      // Past this sequence's end: carry the state through; y at the padding position is 0.
+      h_state[next] = h_state[prev];
+      c_state[next] = c_state[prev];
+      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+      y[y_at] = 0.0;
       continue;
     }
-    // The reverse direction starts at each sequence's own end.
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let x_at = (tpos * B + b) * D * 4u * H + d * 4u * H + j;
+    let x_at = seq_row(p, 4u * H) + j;
     let pre = acc[r] + vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
     let ig = sigmoid(pre.x);
     let fg = sigmoid(pre.y);
     let gg = tanh_safe(pre.z);
     let og = sigmoid(pre.w);
-    let c = fg * c_state[prev + j] + ig * gg;
+    let c = fg * c_state[prev] + ig * gg;
     let h = og * tanh_safe(c);
-    c_state[next + j] = c;
-    h_state[next + j] = h;
-    gates[g_at + j] = ig;
-    gates[g_at + H + j] = fg;
-    gates[g_at + 2u * H + j] = gg;
-    gates[g_at + 3u * H + j] = og;
-    y[(tpos * B + b) * D * H + d * H + j] = h;
+    c_state[next] = c;
+    h_state[next] = h;
+    gates[g_at] = ig;
+    gates[g_at + H] = fg;
+    gates[g_at + 2u * H] = gg;
+    gates[g_at + 3u * H] = og;
+    y[y_at] = h;
   }
 }

@@ -8,7 +8,7 @@ import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = defineKernel({
   name: 'gru_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.gru_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
     h_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -19,7 +19,7 @@ export const gruStepForward = defineKernel({
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
 export const gruStepBackward = defineKernel({
   name: 'gru_step_backward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_backward, wgsl.gru_step_backward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dy: 'read',
     dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
@@ -30,7 +30,7 @@ export const gruStepBackward = defineKernel({
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = defineKernel({
   name: 'gru_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.gru_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.gru_step_forward_blocked],
   bindings: gruStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -38,7 +38,7 @@ export const gruStepForwardBlocked = defineKernel({
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = defineKernel({
   name: 'gru_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,
   ...blockedKernelBase(4),
 });

@@ -7,7 +7,7 @@ import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -19,7 +19,7 @@ export const lstmStepForward = defineKernel({
  *  dgates_hh[step+1]. Nine storage buffers: more than WebGPU's guaranteed 8 (the launcher checks). */
 export const lstmStepBackward = defineKernel({
   name: 'lstm_step_backward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_backward, wgsl.lstm_step_backward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', c_state: 'read', dy: 'read', dh_carry: 'read',
     dc_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
@@ -30,7 +30,7 @@ export const lstmStepBackward = defineKernel({
 /** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = defineKernel({
   name: 'lstm_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -38,7 +38,7 @@ export const lstmStepForwardBlocked = defineKernel({
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = defineKernel({
   name: 'lstm_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
   bindings: lstmStepBackward.bindings,
   ...blockedKernelBase(4),
 });

@@ -183,16 +183,18 @@ export function dirParams(cfg: RnnRefConfig, params: ParamsRef, layer: number, d
 }
 
 /** Forward pass of the whole stack; also returns what rnnBackwardRef needs (cache). */
-export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput): RnnRefOutput {
+/** The sizes both passes of the reference use, after checking the config, parameters and input. */
+export function layerRun(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput) {
   checkConfig(cfg);
   checkParams(cfg, params);
   const lengths = checkInput(cfg, input);
   const { seqLen: T, batch: B } = input;
-  const H = cfg.hiddenSize;
   const D = cfg.bidirectional ? 2 : 1;
-  const G = gateCount(cfg.mode);
-  const isLstm = hasCellState(cfg.mode);
-  const step = TWINS[cfg.mode].layer;
+  return { lengths, T, B, H: cfg.hiddenSize, D, G: gateCount(cfg.mode), isLstm: hasCellState(cfg.mode), step: TWINS[cfg.mode].layer };
+}
+
+export function rnnForwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput): RnnRefOutput {
+  const { lengths, T, B, H, D, G, isLstm, step } = layerRun(cfg, params, input);
   const hN = new Float64Array(cfg.numLayers * D * B * H);
   const cN = new Float64Array(isLstm ? hN.length : 0);
   const layers: LayerCacheRef[] = [];

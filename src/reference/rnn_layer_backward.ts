@@ -2,12 +2,9 @@
 // Same layouts as the forward; layers run top to bottom, each sequence's steps in reverse processing order.
 // Gradients accumulate with += (over steps, batch rows and, for a layer's input, both directions).
 import {
-  checkInput,
-  checkParams,
   dirParams,
-  gateCount,
-  hasCellState,
   layerInputSize,
+  layerRun,
   swapBatchTime,
   type DirParamsRef,
   type ParamsRef,
@@ -15,7 +12,6 @@ import {
   type RnnRefInput,
   type RnnRefOutput,
 } from './rnn_layer.js';
-import { TWINS } from './cells/index.js';
 
 export interface RnnRefGrads {
   dy: Float64Array;
@@ -46,14 +42,7 @@ function addInto(acc: Float64Array | undefined, v: Float64Array): void {
 
 /** BPTT: given dy (shape of y), dhN, dcN (optional, zeros), returns gradients of x, h0, c0 and every parameter (same names). */
 export function rnnBackwardRef(cfg: RnnRefConfig, params: ParamsRef, input: RnnRefInput, out: RnnRefOutput, grads: RnnRefGrads): RnnRefBackward {
-  checkParams(cfg, params);
-  const lengths = checkInput(cfg, input);
-  const { seqLen: T, batch: B } = input;
-  const H = cfg.hiddenSize;
-  const D = cfg.bidirectional ? 2 : 1;
-  const G = gateCount(cfg.mode);
-  const isLstm = hasCellState(cfg.mode);
-  const step = TWINS[cfg.mode].layer;
+  const { lengths, T, B, H, D, G, isLstm, step } = layerRun(cfg, params, input);
   const stateLen = cfg.numLayers * D * B * H;
   if (grads.dy.length !== T * B * D * H) throw new Error(`rnn backward: dy has ${grads.dy.length} values, expected the shape of y (${T * B * D * H} values)`);
   if (grads.dhN !== undefined && grads.dhN.length !== stateLen) throw new Error(`rnn backward: dhN has ${grads.dhN.length} values, expected [${cfg.numLayers * D}, ${B}, ${H}]`);

@@ -5,11 +5,11 @@
 import { gruResetBefore } from '../../kernels/cells/gru_reset_before.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
 import { eachRow, rowAt } from './rows.js';
-import type { Arr, CellTwin, StepDims } from './sequence.js';
+import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** Forward phase 1: gates r, z and u = r⊙h_prev of step s (zeros past a sequence's end). */
 export function gruResetBeforeStepGatesRef(
-  b: { xproj: Arr; w_hh: Arr; lengths: Arr; h_state: Arr; gates: Float64Array },
+  b: StepBuffers,
   dims: StepDims,
 ): void {
   const { hidden: H, step: s } = dims;
@@ -30,14 +30,14 @@ export function gruResetBeforeStepGatesRef(
 
 /** Forward phase 2: n = tanh(x_n + W_hn·u), h into state slot s+1 and y (carry and zeros past the end). */
 export function gruResetBeforeStepForwardRef(
-  b: { xproj: Arr; w_hh: Arr; lengths: Arr; h_state: Float64Array; gates: Float64Array; y: Float64Array },
+  b: StepBuffers,
   dims: StepDims,
 ): void {
-  const { batch: B, hidden: H, step: s } = dims;
+  const { hidden: H, step: s } = dims;
   eachRow(dims, b.lengths, (d, bi, len) => {
     const o = rowAt(dims, d, bi, len, 3, 4);
     for (let j = 0; j < H; j++) {
-      const next = o.prev + B * H + j;
+      const next = o.next + j;
       if (s >= len) {
         b.h_state[next] = b.h_state[o.prev + j]!;
         b.gates[o.saved + 2 * H + j] = 0;
@@ -59,7 +59,7 @@ export function gruResetBeforeStepForwardRef(
 /** Backward phase A of step s: dz_pre, dn_pre and dh_carry = dh⊙z, dh from dy, dh_carry and the
  *  r, z rows of dgates_hh[s+1] (zeros past a sequence's end, where dh_carry is left alone). */
 export function gruResetBeforeStepBackwardRef(
-  b: { w_hh: Arr; lengths: Arr; gates: Arr; h_state: Arr; dy: Arr; dh_carry: Float64Array; dgates_hh: Float64Array; dxproj: Float64Array },
+  b: StepBuffers,
   dims: StepDims,
 ): void {
   const { batch: B, hidden: H, step: s } = dims;
@@ -91,7 +91,7 @@ export function gruResetBeforeStepBackwardRef(
 /** Backward phase B of step s: du = W_hnᵀ·dn_pre, dr_pre = du⊙h_prev⊙r(1 − r), dh_carry += du⊙r
  *  (nothing past a sequence's end). */
 export function gruResetBeforeStepBackwardResetRef(
-  b: { w_hh: Arr; lengths: Arr; gates: Arr; h_state: Arr; dh_carry: Float64Array; dgates_hh: Float64Array; dxproj: Float64Array },
+  b: StepBuffers,
   dims: StepDims,
 ): void {
   const { hidden: H, step: s } = dims;

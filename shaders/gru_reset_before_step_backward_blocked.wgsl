@@ -21,42 +21,39 @@ fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let H4 = H / 4u;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // recurrent gradient of units 4q .. 4q+3, row b0 + r
   if (s + 1u < T) { add_recurrent_grad(&acc, s + 1u, q, b0, d, lane, 3u * H, 0u, 2u * H); } // the r and z rows of step s+1
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let len = u32(lengths[b]);
-    let dg_at = ((d * T + s) * B + b) * 3u * H + 4u * q; // float index of gate r, unit 4q
-    if (s >= len) {
+    if (b0 + r >= B) { break; }
+    // Indices of unit 4q: floats for dgates_hh (bound as f32), vec4s for the rest.
+    let p = place(4u * q, b0 + r, d, s);
+    let dg_at = step_row(p, s, 3u * H) + 4u * q; // gate r
+    let x4 = seq_row(p, 3u * H) / 4u + q;
+    if (!p.live) {
       // Inactive: dh_carry keeps carrying dhN down; this step's rows are zero, and so is dxproj
-      // at the padding position s.
-      let pad = ((s * B + b) * D + d) * 3u * H4 + q;
+      // at the padding position.
       for (var k = 0u; k < 3u; k++) {
         store4(dg_at + k * H, vec4f());
-        dxproj[pad + k * H4] = vec4f();
+        dxproj[x4 + k * H4] = vec4f();
       }
       continue;
     }
-    let c_at = (d * B + b) * H4 + q;
-    // The recurrent sum only counts while step s+1 is active for this row.
-    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < len);
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let dh = dy[((tpos * B + b) * D + d) * H4 + q] + rec;
-    let g4 = ((d * T + s) * B + b) * H + q; // vec4 index of gate r in the 4H-wide saved row
+    let c_at = carry_row(p) / 4u + q;
+    // The recurrent sum only counts while step s+1 is live for this row.
+    let rec = dh_carry[c_at] + select(vec4f(), acc[r], s + 1u < p.len);
+    let dh = dy[seq_row(p, H) / 4u + q] + rec;
+    let g4 = step_row(p, s, 4u * H) / 4u + q; // gate r in the 4H-wide saved row
     let z = gates[g4 + H4];
     let n = gates[g4 + 2u * H4];
-    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    let h_prev = h_state[state_row(p, s) / 4u + q];
     // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², dσ = σ(1 − σ)
     let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
     let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
     store4(dg_at + H, dz_pre);
     store4(dg_at + 2u * H, dn_pre);
-    let x4 = ((tpos * B + b) * D + d) * 3u * H4 + q;
     dxproj[x4 + H4] = dz_pre;
     dxproj[x4 + 2u * H4] = dn_pre;
     dh_carry[c_at] = dh * z;
@@ -68,24 +65,21 @@ fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
 fn reset_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
-  let T = dims.steps;
   let H4 = H / 4u;
   let q = min(q_raw, H4 - 1u);
   var acc: array<vec4f, RB>; // du of units 4q .. 4q+3, row b0 + r
   add_recurrent_grad(&acc, s, q, b0, d, lane, 3u * H, 2u * H, 3u * H); // du = W_hnᵀ·dn_pre of this step
   if (q_raw >= H4) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let len = u32(lengths[b]);
-    if (s >= len) { continue; }
-    let rg = gates[((d * T + s) * B + b) * H + q];
-    let h_prev = h_state[((d * (T + 1u) + s) * B + b) * H4 + q];
+    if (b0 + r >= B) { break; }
+    let p = place(4u * q, b0 + r, d, s);
+    if (!p.live) { continue; }
+    let rg = gates[step_row(p, s, 4u * H) / 4u + q];
+    let h_prev = h_state[state_row(p, s) / 4u + q];
     let dr_pre = acc[r] * h_prev * rg * (1.0 - rg); // u = r·h_prev, dσ = σ(1 − σ)
-    let tpos = select(s, len - 1u - s, d == 1u);
-    store4(((d * T + s) * B + b) * 3u * H + 4u * q, dr_pre);
-    dxproj[((tpos * B + b) * dims.dirs + d) * 3u * H4 + q] = dr_pre;
-    let c_at = (d * B + b) * H4 + q;
+    store4(step_row(p, s, 3u * H) + 4u * q, dr_pre);
+    dxproj[seq_row(p, 3u * H) / 4u + q] = dr_pre;
+    let c_at = carry_row(p) / 4u + q;
     dh_carry[c_at] = dh_carry[c_at] + acc[r] * rg;
   }
 }

@@ -21,7 +21,6 @@ fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let j = min(j_raw, H - 1u);
   let slot = (d * (T + 1u) + s) * B; // first row of state slot s
   let H4 = H / 4u;
@@ -41,22 +40,20 @@ fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   }
   if (j_raw >= H) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let g_at = ((d * T + s) * B + b) * 4u * H + j;
-    let len = u32(lengths[b]);
-    if (s >= len) { // past this sequence's end: r, z, u are zero (phase 2 carries the state)
+    if (b0 + r >= B) { break; }
+    let p = place(j, b0 + r, d, s);
+    let g_at = step_row(p, s, 4u * H) + j;
+    if (!p.live) { // past this sequence's end: r, z, u are zero (phase 2 carries the state)
       gates[g_at] = 0.0;
       gates[g_at + H] = 0.0;
       gates[g_at + 3u * H] = 0.0;
       continue;
     }
-    let tpos = select(s, len - 1u - s, d == 1u); // the reverse direction starts at the sequence's end
-    let x_at = (tpos * B + b) * D * 3u * H + d * 3u * H + j;
+    let x_at = seq_row(p, 3u * H) + j;
     let rg = sigmoid(xproj[x_at] + acc[r].x);
     gates[g_at] = rg;
     gates[g_at + H] = sigmoid(xproj[x_at + H] + acc[r].y);
-    gates[g_at + 3u * H] = rg * h_state[(slot + b) * H + j];
+    gates[g_at + 3u * H] = rg * h_state[state_row(p, s) + j];
   }
 }
 
@@ -65,9 +62,7 @@ fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
   let T = dims.steps;
-  let D = dims.dirs;
   let j = min(j_raw, H - 1u);
-  let slot = (d * (T + 1u) + s) * B;
   let H4 = H / 4u;
   let w_at = (d * 3u * H + 2u * H + j) * H4; // row 2H + j: gate n
   var acc: array<f32, RB>; // W_hn·u of row b0 + r
@@ -83,26 +78,25 @@ fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   }
   if (j_raw >= H) { return; }
   for (var r = 0u; r < ROWS; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let prev = (slot + b) * H; // state slot s
-    let next = prev + B * H;   // state slot s + 1
-    let g_at = ((d * T + s) * B + b) * 4u * H + j;
-    let len = u32(lengths[b]);
-    if (s >= len) {
-      // Past this sequence's end: carry the state through; y at the padding position s is 0.
-      h_state[next + j] = h_state[prev + j];
+    if (b0 + r >= B) { break; }
+    let p = place(j, b0 + r, d, s);
+    let prev = state_row(p, s) + j;
+    let next = state_row(p, s + 1u) + j;
+    let g_at = step_row(p, s, 4u * H) + j;
+    let y_at = seq_row(p, H) + j;
+    if (!p.live) {
+      // Past this sequence's end: carry the state through; y at the padding position is 0.
+      h_state[next] = h_state[prev];
       gates[g_at + 2u * H] = 0.0;
-      y[(s * B + b) * D * H + d * H + j] = 0.0;
+      y[y_at] = 0.0;
       continue;
     }
-    let tpos = select(s, len - 1u - s, d == 1u);
-    let n = tanh_safe(xproj[(tpos * B + b) * D * 3u * H + d * 3u * H + 2u * H + j] + acc[r]);
+    let n = tanh_safe(xproj[seq_row(p, 3u * H) + 2u * H + j] + acc[r]);
     let z = gates[g_at + H];
-    let h = (1.0 - z) * n + z * h_state[prev + j];
-    h_state[next + j] = h;
+    let h = (1.0 - z) * n + z * h_state[prev];
+    h_state[next] = h;
     gates[g_at + 2u * H] = n;
-    y[(tpos * B + b) * D * H + d * H + j] = h;
+    y[y_at] = h;
   }
 }
 

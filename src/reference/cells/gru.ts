@@ -3,58 +3,52 @@
 // Gate order r, z, n (PyTorch); xproj holds W_ih·x + b_ih only, b_hh is added to the recurrent part.
 import { gru } from '../../kernels/cells/gru.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
-import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
+import { eachUnit, recurrentGradRef, rowDot } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward GRU step over both directions; saves (r, z, n, hh_n) for the backward. */
 export function gruStepForwardRef(b: StepBuffers, dims: StepDims): void {
   const H = dims.hidden;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // Carry the state through; y at the padding position is 0.
-        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
-        for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
-        b.y[o.y + j] = 0;
-        continue;
-      }
-      // hh_k = W_hh[k·H + j]·h_prev + b_hh[k·H + j]
-      const hh = [0, 1, 2].map((k) => b.b_hh[d * 3 * H + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev));
-      const r = sigmoid(b.xproj[o.x + j]! + hh[0]!);
-      const z = sigmoid(b.xproj[o.x + H + j]! + hh[1]!);
-      const n = Math.tanh(b.xproj[o.x + 2 * H + j]! + r * hh[2]!);
-      const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
-      b.h_state[o.next + j] = h;
-      [r, z, n, hh[2]!].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
-      b.y[o.y + j] = h;
+  eachUnit(dims, b.lengths, 3, 4, (o, j, d) => {
+    if (!o.live) {
+      // Carry the state through; y at the padding position is 0.
+      b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+      for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
+      b.y[o.y + j] = 0;
+      return;
     }
+    // hh_k = W_hh[k·H + j]·h_prev + b_hh[k·H + j]
+    const hh = [0, 1, 2].map((k) => b.b_hh[d * 3 * H + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev));
+    const r = sigmoid(b.xproj[o.x + j]! + hh[0]!);
+    const z = sigmoid(b.xproj[o.x + H + j]! + hh[1]!);
+    const n = Math.tanh(b.xproj[o.x + 2 * H + j]! + r * hh[2]!);
+    const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
+    b.h_state[o.next + j] = h;
+    [r, z, n, hh[2]!].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
+    b.y[o.y + j] = h;
   });
 }
 
 /** One backward GRU step; dh_carry holds dhN until the sequence's last step, then dH_{s}⊙z_{s}. */
 export function gruStepBackwardRef(b: StepBuffers, dims: StepDims): void {
   const H = dims.hidden;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // This step's rows are zero, and so is dxproj at the padding position.
-        for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
-        continue;
-      }
-      // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z.
-      const dH = b.dy[o.y + j]! + b.dh_carry[o.carry + j]! + recurrentGradRef(b, dims, o, len, 3, 3 * H, j);
-      const [r, z, n, hhn] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
-      const hPrev = b.h_state[o.prev + j]!;
-      // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n)
-      const dnPre = dH * (1 - z) * (1 - n * n);
-      const dzPre = dH * (hPrev - n) * z * (1 - z);
-      const drPre = dnPre * hhn * r * (1 - r);
-      [drPre, dzPre, dnPre * r].forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = v)); // hh_n enters n through r⊙hh_n
-      [drPre, dzPre, dnPre].forEach((v, k) => (b.dxproj[o.x + k * H + j] = v));
-      b.dh_carry[o.carry + j] = dH * z;
+  eachUnit(dims, b.lengths, 3, 4, (o, j, _d, len) => {
+    if (!o.live) {
+      // This step's rows are zero, and so is dxproj at the padding position.
+      for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
+      return;
     }
+    // The carry is dhN before the sequence's last step, else step s+1's local term dH⊙z.
+    const dH = b.dy[o.y + j]! + b.dh_carry[o.carry + j]! + recurrentGradRef(b, dims, o, len, 3, 3 * H, j);
+    const [r, z, n, hhn] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
+    const hPrev = b.h_state[o.prev + j]!;
+    // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n)
+    const dnPre = dH * (1 - z) * (1 - n * n);
+    const dzPre = dH * (hPrev - n) * z * (1 - z);
+    const drPre = dnPre * hhn * r * (1 - r);
+    [drPre, dzPre, dnPre * r].forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = v)); // hh_n enters n through r⊙hh_n
+    [drPre, dzPre, dnPre].forEach((v, k) => (b.dxproj[o.x + k * H + j] = v));
+    b.dh_carry[o.carry + j] = dH * z;
   });
 }
 

@@ -4,7 +4,7 @@
 // Layout and carry rules as every cell's (see cells/sequence.ts); saved gates (r, z, n, u = r⊙h_prev).
 import { gruResetBefore } from '../../kernels/cells/gru_reset_before.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
-import { eachRow, rowAt } from './rows.js';
+import { eachUnit } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** Forward phase 1: gates r, z and u = r⊙h_prev of step s (zeros past a sequence's end). */
@@ -13,18 +13,15 @@ export function gruResetBeforeStepGatesRef(
   dims: StepDims,
 ): void {
   const { hidden: H, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      const [r, z] = s >= len ? [0, 0] : [0, 1].map((k) => {
-        let acc = b.xproj[o.x + k * H + j]!;
-        for (let i = 0; i < H; i++) acc += b.w_hh[(d * 3 * H + k * H + j) * H + i]! * b.h_state[o.prev + i]!;
-        return sigmoid(acc);
-      }) as [number, number];
-      b.gates[o.saved + j] = r;
-      b.gates[o.saved + H + j] = z;
-      b.gates[o.saved + 3 * H + j] = s >= len ? 0 : r * b.h_state[o.prev + j]!;
-    }
+  eachUnit(dims, b.lengths, 3, 4, (o, j, d, len) => {
+    const [r, z] = s >= len ? [0, 0] : [0, 1].map((k) => {
+      let acc = b.xproj[o.x + k * H + j]!;
+      for (let i = 0; i < H; i++) acc += b.w_hh[(d * 3 * H + k * H + j) * H + i]! * b.h_state[o.prev + i]!;
+      return sigmoid(acc);
+    }) as [number, number];
+    b.gates[o.saved + j] = r;
+    b.gates[o.saved + H + j] = z;
+    b.gates[o.saved + 3 * H + j] = s >= len ? 0 : r * b.h_state[o.prev + j]!;
   });
 }
 
@@ -34,25 +31,22 @@ export function gruResetBeforeStepForwardRef(
   dims: StepDims,
 ): void {
   const { hidden: H, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      const next = o.next + j;
-      if (s >= len) {
-        b.h_state[next] = b.h_state[o.prev + j]!;
-        b.gates[o.saved + 2 * H + j] = 0;
-        b.y[o.y + j] = 0;
-        continue;
-      }
-      let a = b.xproj[o.x + 2 * H + j]!;
-      for (let i = 0; i < H; i++) a += b.w_hh[(d * 3 * H + 2 * H + j) * H + i]! * b.gates[o.saved + 3 * H + i]!;
-      const n = Math.tanh(a);
-      const z = b.gates[o.saved + H + j]!;
-      const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
-      b.h_state[next] = h;
-      b.gates[o.saved + 2 * H + j] = n;
-      b.y[o.y + j] = h;
+  eachUnit(dims, b.lengths, 3, 4, (o, j, d, len) => {
+    const next = o.next + j;
+    if (s >= len) {
+      b.h_state[next] = b.h_state[o.prev + j]!;
+      b.gates[o.saved + 2 * H + j] = 0;
+      b.y[o.y + j] = 0;
+      return;
     }
+    let a = b.xproj[o.x + 2 * H + j]!;
+    for (let i = 0; i < H; i++) a += b.w_hh[(d * 3 * H + 2 * H + j) * H + i]! * b.gates[o.saved + 3 * H + i]!;
+    const n = Math.tanh(a);
+    const z = b.gates[o.saved + H + j]!;
+    const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
+    b.h_state[next] = h;
+    b.gates[o.saved + 2 * H + j] = n;
+    b.y[o.y + j] = h;
   });
 }
 
@@ -63,28 +57,25 @@ export function gruResetBeforeStepBackwardRef(
   dims: StepDims,
 ): void {
   const { batch: B, hidden: H, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      if (s >= len) {
-        for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
-        continue;
-      }
-      let rec = b.dh_carry[o.carry + j]!;
-      if (s + 1 < len) {
-        const nAt = o.dgates + B * 3 * H; // step s+1, same row
-        for (let k = 0; k < 2 * H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * 3 * H + k) * H + j]!;
-      }
-      const dh = b.dy[o.y + j]! + rec;
-      const z = b.gates[o.saved + H + j]!;
-      const n = b.gates[o.saved + 2 * H + j]!;
-      const hPrev = b.h_state[o.prev + j]!;
-      const dnPre = dh * (1 - z) * (1 - n * n);
-      const dzPre = dh * (hPrev - n) * z * (1 - z);
-      b.dgates_hh[o.dgates + H + j] = b.dxproj[o.x + H + j] = dzPre;
-      b.dgates_hh[o.dgates + 2 * H + j] = b.dxproj[o.x + 2 * H + j] = dnPre;
-      b.dh_carry[o.carry + j] = dh * z;
+  eachUnit(dims, b.lengths, 3, 4, (o, j, d, len) => {
+    if (s >= len) {
+      for (let k = 0; k < 3; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
+      return;
     }
+    let rec = b.dh_carry[o.carry + j]!;
+    if (s + 1 < len) {
+      const nAt = o.dgates + B * 3 * H; // step s+1, same row
+      for (let k = 0; k < 2 * H; k++) rec += b.dgates_hh[nAt + k]! * b.w_hh[(d * 3 * H + k) * H + j]!;
+    }
+    const dh = b.dy[o.y + j]! + rec;
+    const z = b.gates[o.saved + H + j]!;
+    const n = b.gates[o.saved + 2 * H + j]!;
+    const hPrev = b.h_state[o.prev + j]!;
+    const dnPre = dh * (1 - z) * (1 - n * n);
+    const dzPre = dh * (hPrev - n) * z * (1 - z);
+    b.dgates_hh[o.dgates + H + j] = b.dxproj[o.x + H + j] = dzPre;
+    b.dgates_hh[o.dgates + 2 * H + j] = b.dxproj[o.x + 2 * H + j] = dnPre;
+    b.dh_carry[o.carry + j] = dh * z;
   });
 }
 
@@ -94,18 +85,15 @@ export function gruResetBeforeStepBackwardResetRef(
   b: StepBuffers,
   dims: StepDims,
 ): void {
-  const { hidden: H, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    if (s >= len) return;
-    const o = rowAt(dims, d, bi, len, 3, 4);
-    for (let j = 0; j < H; j++) {
-      let du = 0;
-      for (let k = 0; k < H; k++) du += b.dgates_hh[o.dgates + 2 * H + k]! * b.w_hh[(d * 3 * H + 2 * H + k) * H + j]!;
-      const r = b.gates[o.saved + j]!;
-      const drPre = du * b.h_state[o.prev + j]! * r * (1 - r);
-      b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = drPre;
-      b.dh_carry[o.carry + j] = b.dh_carry[o.carry + j]! + du * r;
-    }
+  const H = dims.hidden;
+  eachUnit(dims, b.lengths, 3, 4, (o, j, d) => {
+    if (!o.live) return;
+    let du = 0;
+    for (let k = 0; k < H; k++) du += b.dgates_hh[o.dgates + 2 * H + k]! * b.w_hh[(d * 3 * H + 2 * H + k) * H + j]!;
+    const r = b.gates[o.saved + j]!;
+    const drPre = du * b.h_state[o.prev + j]! * r * (1 - r);
+    b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = drPre;
+    b.dh_carry[o.carry + j] = b.dh_carry[o.carry + j]! + du * r;
   });
 }
 

@@ -3,58 +3,52 @@
 // Gate order i, f, g, o (PyTorch); xproj already holds b_ih + b_hh.
 import { lstm } from '../../kernels/cells/lstm.js';
 import { addRecurrent, affine, sigmoid } from './affine.js';
-import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
+import { eachUnit, recurrentGradRef, rowDot } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward LSTM step over both directions: gates, c and h of step `step`, y at its time position. */
 export function lstmStepForwardRef(b: StepBuffers, dims: StepDims): void {
   const H = dims.hidden;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 4, 4);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // Past this sequence's end: carry the state through; y at the padding position is 0.
-        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
-        b.c_state[o.next + j] = b.c_state[o.prev + j]!;
-        for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
-        b.y[o.y + j] = 0;
-        continue;
-      }
-      const pre = (k: number) => b.xproj[o.x + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev);
-      const [ig, fg, gg, og] = [sigmoid(pre(0)), sigmoid(pre(1)), Math.tanh(pre(2)), sigmoid(pre(3))];
-      const c = fg * b.c_state[o.prev + j]! + ig * gg;
-      const h = og * Math.tanh(c);
-      b.c_state[o.next + j] = c;
-      b.h_state[o.next + j] = h;
-      [ig, fg, gg, og].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
-      b.y[o.y + j] = h;
+  eachUnit(dims, b.lengths, 4, 4, (o, j) => {
+    if (!o.live) {
+      // Past this sequence's end: carry the state through; y at the padding position is 0.
+      b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+      b.c_state[o.next + j] = b.c_state[o.prev + j]!;
+      for (let k = 0; k < 4; k++) b.gates[o.saved + k * H + j] = 0;
+      b.y[o.y + j] = 0;
+      return;
     }
+    const pre = (k: number) => b.xproj[o.x + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev);
+    const [ig, fg, gg, og] = [sigmoid(pre(0)), sigmoid(pre(1)), Math.tanh(pre(2)), sigmoid(pre(3))];
+    const c = fg * b.c_state[o.prev + j]! + ig * gg;
+    const h = og * Math.tanh(c);
+    b.c_state[o.next + j] = c;
+    b.h_state[o.next + j] = h;
+    [ig, fg, gg, og].forEach((v, k) => (b.gates[o.saved + k * H + j] = v));
+    b.y[o.y + j] = h;
   });
 }
 
 /** One backward LSTM step: gate gradients of step `step` from dy, the carries and step s+1's dgates_hh. */
 export function lstmStepBackwardRef(b: StepBuffers, dims: StepDims): void {
   const { hidden: H, steps: T, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 4, 4);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
-        // dxproj at the padding position.
-        for (let k = 0; k < 4; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
-        continue;
-      }
-      const next = s + 1 < T && s + 1 < len;
-      const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 4, 4 * H, j) : b.dh_carry[o.carry + j]!);
-      const [ig, fg, gg, og] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
-      const cPrev = b.c_state[o.prev + j]!;
-      const tc = Math.tanh(b.c_state[o.next + j]!);
-      // h = o·tanh(c), c = f·c_prev + i·g; d tanh(x) = 1 − tanh²(x), dσ = σ(1 − σ)
-      const dc = b.dc_carry[o.carry + j]! + dH * og * (1 - tc * tc);
-      const dpre = [dc * gg * ig * (1 - ig), dc * cPrev * fg * (1 - fg), dc * ig * (1 - gg * gg), dH * tc * og * (1 - og)];
-      dpre.forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = v));
-      b.dc_carry[o.carry + j] = dc * fg;
+  eachUnit(dims, b.lengths, 4, 4, (o, j, _d, len) => {
+    if (!o.live) {
+      // Inactive: the carries keep carrying dhN/dcN down; this step's rows are zero, and so is
+      // dxproj at the padding position.
+      for (let k = 0; k < 4; k++) b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = 0;
+      return;
     }
+    const next = s + 1 < T && s + 1 < len;
+    const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 4, 4 * H, j) : b.dh_carry[o.carry + j]!);
+    const [ig, fg, gg, og] = [0, 1, 2, 3].map((k) => b.gates[o.saved + k * H + j]!) as [number, number, number, number];
+    const cPrev = b.c_state[o.prev + j]!;
+    const tc = Math.tanh(b.c_state[o.next + j]!);
+    // h = o·tanh(c), c = f·c_prev + i·g; d tanh(x) = 1 − tanh²(x), dσ = σ(1 − σ)
+    const dc = b.dc_carry[o.carry + j]! + dH * og * (1 - tc * tc);
+    const dpre = [dc * gg * ig * (1 - ig), dc * cPrev * fg * (1 - fg), dc * ig * (1 - gg * gg), dH * tc * og * (1 - og)];
+    dpre.forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = b.dxproj[o.x + k * H + j] = v));
+    b.dc_carry[o.carry + j] = dc * fg;
   });
 }
 

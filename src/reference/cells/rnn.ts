@@ -3,7 +3,7 @@
 // h = act(xproj + W_hh·h_prev) with act = tanh or relu; xproj already holds b_ih + b_hh.
 import { rnnRelu, rnnTanh } from '../../kernels/cells/rnn.js';
 import { addRecurrent, affine } from './affine.js';
-import { eachRow, recurrentGradRef, rowAt, rowDot } from './rows.js';
+import { eachUnit, recurrentGradRef, rowDot } from './rows.js';
 import type { CellTwin, LayerStepRef, StepBuffers, StepDims } from './sequence.js';
 
 export type Nonlinearity = 'tanh' | 'relu';
@@ -11,41 +11,35 @@ export type Nonlinearity = 'tanh' | 'relu';
 /** One forward RNN step over both directions (nothing saved: h itself gives act'). */
 export function rnnStepForwardRef(b: StepBuffers, dims: StepDims, act: Nonlinearity = 'tanh'): void {
   const H = dims.hidden;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 1, 0);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // Carry the state through; y at the padding position is 0.
-        b.h_state[o.next + j] = b.h_state[o.prev + j]!;
-        b.y[o.y + j] = 0;
-        continue;
-      }
-      const a = b.xproj[o.x + j]! + rowDot(b.w_hh, o, H, j, b.h_state, o.prev);
-      // relu as `x <= 0 ? 0 : x` keeps NaN (max(x, 0) need not), like the kernel's select.
-      const h = act === 'relu' ? (a <= 0 ? 0 : a) : Math.tanh(a);
-      b.h_state[o.next + j] = h;
-      b.y[o.y + j] = h;
+  eachUnit(dims, b.lengths, 1, 0, (o, j) => {
+    if (!o.live) {
+      // Carry the state through; y at the padding position is 0.
+      b.h_state[o.next + j] = b.h_state[o.prev + j]!;
+      b.y[o.y + j] = 0;
+      return;
     }
+    const a = b.xproj[o.x + j]! + rowDot(b.w_hh, o, H, j, b.h_state, o.prev);
+    // relu as `x <= 0 ? 0 : x` keeps NaN (max(x, 0) need not), like the kernel's select.
+    const h = act === 'relu' ? (a <= 0 ? 0 : a) : Math.tanh(a);
+    b.h_state[o.next + j] = h;
+    b.y[o.y + j] = h;
   });
 }
 
 /** One backward RNN step: dpre = dH·act'(h), with dH = dy + the recurrent gradient or the carry. */
 export function rnnStepBackwardRef(b: StepBuffers, dims: StepDims, act: Nonlinearity = 'tanh'): void {
   const { hidden: H, steps: T, step: s } = dims;
-  eachRow(dims, b.lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, 1, 0);
-    for (let j = 0; j < H; j++) {
-      if (!o.live) {
-        // This step's row is zero, and so is dxproj at the padding position.
-        b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = 0;
-        continue;
-      }
-      const next = s + 1 < T && s + 1 < len;
-      const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 1, H, j) : b.dh_carry[o.carry + j]!);
-      const h = b.h_state[o.next + j]!;
-      // tanh' = 1 − h²; relu' = 1 where h > 0 (0 at the kink, like PyTorch)
-      b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = act === 'relu' ? (h > 0 ? dH : 0) : dH * (1 - h * h);
+  eachUnit(dims, b.lengths, 1, 0, (o, j, _d, len) => {
+    if (!o.live) {
+      // This step's row is zero, and so is dxproj at the padding position.
+      b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = 0;
+      return;
     }
+    const next = s + 1 < T && s + 1 < len;
+    const dH = b.dy[o.y + j]! + (next ? recurrentGradRef(b, dims, o, len, 1, H, j) : b.dh_carry[o.carry + j]!);
+    const h = b.h_state[o.next + j]!;
+    // tanh' = 1 − h²; relu' = 1 where h > 0 (0 at the kink, like PyTorch)
+    b.dgates_hh[o.dgates + j] = b.dxproj[o.x + j] = act === 'relu' ? (h > 0 ? dH : 0) : dH * (1 - h * h);
   });
 }
 

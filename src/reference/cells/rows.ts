@@ -27,6 +27,14 @@ export function eachRow({ batch: B, dirs: D }: StepDims, lengths: Arr, f: (d: nu
   for (let d = 0; d < D; d++) for (let bi = 0; bi < B; bi++) f(d, bi, lengths[bi]!);
 }
 
+/** Calls f(o, j, d, len) for every direction, batch row and unit j, with the row's offsets. */
+export function eachUnit(dims: StepDims, lengths: Arr, G: number, S: number, f: (o: RowAt, j: number, d: number, len: number) => void): void {
+  eachRow(dims, lengths, (d, bi, len) => {
+    const o = rowAt(dims, d, bi, len, G, S);
+    for (let j = 0; j < dims.hidden; j++) f(o, j, d, len);
+  });
+}
+
 /** Σ_k dgates_hh[s+1, k]·W_hh[k, j] over the first `rows` rows of W_hh (G·H wide): the gradient
  *  step s+1 sends to h at step s; 0 where step s+1 is not live for the row or s = T−1. */
 export function recurrentGradRef(b: { dgates_hh: Arr; w_hh: Arr }, dims: StepDims, o: RowAt, len: number, G: number, rows: number, j: number): number {

@@ -5,7 +5,7 @@ import type { Arr, StepDims } from './sequence.js';
 /** Offsets for direction d, batch row bi (length len) at step s, for a cell of G gates saving S
  *  values per unit. `live`: s < len. tpos: s forward, len−1−s reverse, and s (the padding
  *  position) once the row has ended; x, y are rows of xproj/dxproj and y/dy at tpos. */
-export function rowAt({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims, d: number, bi: number, len: number, G: number, S: number) {
+function rowAt({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims, d: number, bi: number, len: number, G: number, S: number) {
   const live = s < len;
   const tpos = !live || d === 0 ? s : len - 1 - s;
   return {
@@ -22,17 +22,15 @@ export function rowAt({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepD
 }
 export type RowAt = ReturnType<typeof rowAt>;
 
-/** Calls f(d, bi, len) for every direction and batch row. */
-export function eachRow({ batch: B, dirs: D }: StepDims, lengths: Arr, f: (d: number, bi: number, len: number) => void): void {
-  for (let d = 0; d < D; d++) for (let bi = 0; bi < B; bi++) f(d, bi, lengths[bi]!);
-}
-
 /** Calls f(o, j, d, len) for every direction, batch row and unit j, with the row's offsets. */
 export function eachUnit(dims: StepDims, lengths: Arr, G: number, S: number, f: (o: RowAt, j: number, d: number, len: number) => void): void {
-  eachRow(dims, lengths, (d, bi, len) => {
-    const o = rowAt(dims, d, bi, len, G, S);
-    for (let j = 0; j < dims.hidden; j++) f(o, j, d, len);
-  });
+  for (let d = 0; d < dims.dirs; d++) {
+    for (let bi = 0; bi < dims.batch; bi++) {
+      const len = lengths[bi]!;
+      const o = rowAt(dims, d, bi, len, G, S);
+      for (let j = 0; j < dims.hidden; j++) f(o, j, d, len);
+    }
+  }
 }
 
 /** Σ_k dgates_hh[s+1, k]·W_hh[k, j] over the first `rows` rows of W_hh (G·H wide): the gradient

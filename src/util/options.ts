@@ -23,7 +23,8 @@ const KINDS: Record<Kind, [(v: unknown) => boolean, string]> = {
   nonNegative: [(v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a finite number >= 0'],
   probability: [(v) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1)'],
   unitInterval: [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1]'],
-  seed: [(v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32, 'an integer in [0, 2^32)'],
+  // Generators use the seed modulo 2³², so any safe integer (negative too) is a seed.
+  seed: [(v) => Number.isSafeInteger(v), 'an integer'],
 };
 
 export type Spec = Readonly<Record<string, Rule>>;
@@ -37,6 +38,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   outputDim: 'embeddingDim',
   useBias: 'bias',
   epsilon: 'eps',
+  rho: 'alpha',
   decay: 'weightDecay',
   recurrentDropout: 'dropout',
   timeMajor: 'batchFirst (its inverse)',

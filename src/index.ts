@@ -2,7 +2,8 @@
 import './graph/methods.js';
 
 export { init, createDevice, adapterInfo, type AdapterInfo, type Gpu, type InitOptions } from './gpu/device.js';
-export { memory, counters, resetCounters, sync, flush, type MemoryInfo } from './gpu/memory.js';
+export { counters, resetCounters, sync, flush } from './gpu/memory.js';
+export { memory, checkLeaks, setLeakWarning, type MemoryInfo } from './tensor/live.js';
 export { Tensor, type DType, type Shape } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
 export { noGrad, type BackwardOptions } from './graph/tape.js';

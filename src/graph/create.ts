@@ -2,7 +2,7 @@
 import { recorder } from '../gpu/encoder.js';
 import { fill } from '../kernels/fill.js';
 import { Random } from '../util/random.js';
-import { checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { checkAllocation, checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -70,7 +70,12 @@ function flatten(data: Nested): number[] {
  *  clear, which saves a kernel launch (the dearest part of a small op on a software adapter),
  *  other values by the fill kernel. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  if (opts.dtype === 'int32') return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  checkAllocation(shape);
+  if (opts.dtype === 'int32') {
+    // As PyTorch, a value the dtype cannot hold is refused, not truncated or wrapped.
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new Error(`webrnn: full(): value ${value} is not an int32`);
+    return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  }
   const t = Tensor.empty(shape, 'float32');
   t.requiresGrad = opts.requiresGrad ?? false;
   if (Object.is(value, 0)) recorder(t.storage.g).clear(t.buffer, 0, t.size * 4);
@@ -96,6 +101,7 @@ const rng = (seed?: number) => (seed === undefined ? globalRandom : new Random(s
 
 /** Standard normal values (mean 0, std 1, times `std` plus `mean` when given). */
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const v = new Float32Array(sizeOf(shape));
   for (let i = 0; i < v.length; i++) v[i] = (opts.mean ?? 0) + (opts.std ?? 1) * r.normal();
@@ -104,6 +110,7 @@ export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?:
 
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const lo = opts.low ?? 0;
   const hi = opts.high ?? 1;

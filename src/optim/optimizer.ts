@@ -2,7 +2,7 @@
 // and state dicts so training can stop and resume exactly. Updates are GPU kernels, no readback.
 import { zeros } from '../graph/create.js';
 import { keep } from '../tensor/scope.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { checkOperands, shapeStr, type Tensor } from '../tensor/tensor.js';
 import { recorder } from '../gpu/encoder.js';
 
 /** Saved optimizer state: hyper-parameters, step count, each parameter's own step count (as
@@ -63,6 +63,8 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
+    // Refused before any update is recorded: a tensor of a lost device would void the submit.
+    checkOperands(this.params.flatMap((p) => (p.grad ? [p, p.grad] : [p])), `${this.constructor.name}.step`);
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (!p.grad) return;

@@ -9,6 +9,7 @@ import { CELLS, type CellKind } from '../kernels/cells/index.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
+import { initialRecurrentState, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -160,6 +161,14 @@ export class RNN extends RNNBase {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
   }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
+  }
 }
 
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
@@ -170,6 +179,14 @@ export class LSTM extends RNNBase {
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
     const { y, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
     return [y, [hN, cN!]];
+  }
+  /** Zeros [h, c], each [numLayers, B, H], for step(). */
+  initialState(batch: number): [Tensor, Tensor] {
+    return initialRecurrentState(this, batch) as [Tensor, Tensor];
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], [h, c] → [y [B, H], [h', c']]. */
+  step(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    return stepRecurrent(this, x, state) as [Tensor, [Tensor, Tensor]];
   }
 }
 
@@ -194,5 +211,13 @@ export class GRU extends RNNBase {
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
+  }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
   }
 }

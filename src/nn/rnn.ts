@@ -9,7 +9,7 @@ import { CELLS, type CellKind } from '../kernels/cells/index.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
-import { initialRecurrentState, stepRecurrent } from './step.js';
+import { initialRecurrentState, releaseStepBuffers, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -134,6 +134,12 @@ export abstract class RNNBase extends Module {
     const y = this.batchFirst ? ops.transpose(input, 0, 1) : input;
     const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
+  }
+
+  /** Frees the parameters and what step() keeps. */
+  override dispose(): void {
+    releaseStepBuffers(this);
+    super.dispose();
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {

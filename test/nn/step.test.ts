@@ -62,6 +62,21 @@ describe.each(KINDS)('%s: T steps equal forward() over the sequence', (kind) => 
   });
 });
 
+test.each(['lstm', 'gru', 'gru_reset_before'] as CellKind[])('%s without biases: steps equal forward()', async (kind) => {
+  const [T, B, I, H] = [3, 2, 4, 8];
+  const layer = LAYERS[kind]({ inputSize: I, hiddenSize: H, numLayers: 2, bias: false, seed: 4 }).eval() as Stepper;
+  const x = tensor(f32(uniform(T * B * I, 9)), [T, B, I]);
+  const [yWant] = noGrad(() => layer.forward(x));
+  let s = layer.initialState(B);
+  const ys: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const [y, next] = noGrad(() => layer.step(ops.select(x, 0, t), s));
+    ys.push(...(await dataOf(y)));
+    s = next;
+  }
+  expectAllClose(ys, await dataOf(yWant), TOL_STEP);
+});
+
 describe('initialState and errors', () => {
   test('initialState is zeros [numLayers, B, H] (LSTM: h and c); a step from it equals forward() with no state', async () => {
     const lstm = make('lstm', { I: 3, H: 4, layers: 2 }).eval();

@@ -29,7 +29,7 @@ export interface Timing {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Workload ids to run (W1..W5); null runs all. */
+  /** Workload ids to run (W1..W6); null runs W1..W5 (W6 is opt-in, for GPUs). */
   only: string[] | null;
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;

@@ -7,8 +7,8 @@ import { ops } from '../graph/ops/index.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS } from '../kernels/cells/index.js';
 import { keep } from '../tensor/scope.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
-import type { RNNBase } from './rnn.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkState, lstmPair, type RNNBase } from './rnn.js';
 
 /** A layer's state: h [numLayers, B, H] (RNN, GRU), or [h, c] (LSTM). */
 export type RecurrentState = Tensor | [Tensor, Tensor];
@@ -56,22 +56,17 @@ export function stepRecurrent(layer: RNNBase, x: Tensor, state: RecurrentState):
   if (layer.training && layer.dropout > 0 && layer.numLayers > 1) {
     throw new Error(`webrnn: ${name}.step: dropout = ${layer.dropout} between layers in training mode; call eval() to step (or run forward())`);
   }
-  if (x.rank !== 2 || x.shape[1] !== layer.inputSize || x.dtype !== 'float32') {
-    throw new Error(`webrnn: ${name}.step: x ${x.dtype} ${shapeStr(x.shape)} must be float32 [B, ${layer.inputSize}]`);
+  if (!(x instanceof Tensor) || x.rank !== 2 || x.shape[1] !== layer.inputSize || x.dtype !== 'float32') {
+    const got = x instanceof Tensor ? `${x.dtype} ${shapeStr(x.shape)}` : String(x);
+    throw new Error(`webrnn: ${name}.step: x ${got} must be float32 [B, ${layer.inputSize}]`);
   }
   const B = x.shape[0]!;
   const L = layer.numLayers;
   const H = layer.hiddenSize;
   const cellState = CELLS[layer.kind].cellState;
-  if (cellState !== Array.isArray(state)) {
-    throw new Error(`webrnn: ${name}.step: the state must be ${cellState ? '[h, c]' : 'h'} (as ${name}.forward returns it)`);
-  }
-  const [h, c] = Array.isArray(state) ? state : [state, null];
-  for (const [what, s] of [['h', h], ['c', c]] as const) {
-    if (s && (s.rank !== 3 || s.shape[0] !== L || s.shape[1] !== B || s.shape[2] !== H)) {
-      throw new Error(`webrnn: ${name}.step: state ${what} ${shapeStr(s.shape)} must be [numLayers, B, H] = [${L}, ${B}, ${H}]`);
-    }
-  }
+  const [h, c] = (cellState ? lstmPair(`${name}.step`, state) : [state, null]) as [Tensor, Tensor | null];
+  checkState(`${name}.step`, 'h', h, [L, B, H], '[numLayers, B, H]');
+  if (cellState) checkState(`${name}.step`, 'c', c, [L, B, H], '[numLayers, B, H]');
   const lengths = lengthsOfOne(layer, B);
   const hs: Tensor[] = [];
   const cs: Tensor[] = [];

@@ -126,11 +126,11 @@ describe('initialState and errors', () => {
     const x = tensor(f32(uniform(6, 1)), [2, 3]);
     expect(() => drop.step(x, drop.initialState(2))).toThrow(/webrnn: nn.LSTM.step: dropout = 0.5 between layers in training mode/);
     const lstm = make('lstm', { I: 3, H: 4, layers: 2 });
-    expect(() => lstm.step(x, lstm.initialState(3))).toThrow(/state h \[2, 3, 4\] must be \[numLayers, B, H\] = \[2, 2, 4\]/);
+    expect(() => lstm.step(x, lstm.initialState(3))).toThrow(/nn.LSTM.step: h \[2, 3, 4\] must be \[numLayers, B, H\] = \[2, 2, 4\]/);
     expect(() => lstm.step(tensor(f32(uniform(8, 1)), [2, 4]), lstm.initialState(2))).toThrow(/x float32 \[2, 4\] must be float32 \[B, 3\]/);
-    expect(() => lstm.step(x, (lstm.initialState(2) as [Tensor, Tensor])[0])).toThrow(/the state must be \[h, c\]/);
+    expect(() => lstm.step(x, (lstm.initialState(2) as [Tensor, Tensor])[0])).toThrow(/nn.LSTM.step: state must be the pair \[h, c\]/);
     const rnn = make('rnn_tanh', { I: 3, H: 4, layers: 1 });
-    expect(() => rnn.step(x, [rnn.initialState(2) as Tensor, rnn.initialState(2) as Tensor])).toThrow(/nn.RNN.step: the state must be h/);
+    expect(() => rnn.step(x, [rnn.initialState(2) as Tensor, rnn.initialState(2) as Tensor])).toThrow(/nn.RNN.step: h must be a Tensor \[numLayers, B, H\]/);
     expect(() => rnn.initialState(0)).toThrow(/webrnn: nn.RNN.initialState: batch = 0 must be a positive integer/);
   });
 });

@@ -11,6 +11,7 @@ import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
+import { initialRecurrentState, releaseStepBuffers, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -164,6 +165,12 @@ export abstract class RNNBase extends Module {
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
   }
 
+  /** Frees the parameters and what step() keeps. */
+  override dispose(): void {
+    releaseStepBuffers(this);
+    super.dispose();
+  }
+
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {
     const name = this.constructor.name;
     if (lengths === undefined) return tensor(new Int32Array(B).fill(T), [B]);
@@ -207,6 +214,14 @@ export class RNN extends RNNBase {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
   }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
+  }
 }
 
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
@@ -221,6 +236,14 @@ export class LSTM extends RNNBase {
     const [h0, c0] = lstmPair('nn.LSTM', state);
     const { y, hN, cN } = this.run(x, h0 as Tensor | null, c0 as Tensor | null, opts);
     return [y, [hN, cN!]];
+  }
+  /** Zeros [h, c], each [numLayers, B, H], for step(). */
+  initialState(batch: number): [Tensor, Tensor] {
+    return initialRecurrentState(this, batch) as [Tensor, Tensor];
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], [h, c] → [y [B, H], [h', c']]. */
+  step(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    return stepRecurrent(this, x, state) as [Tensor, [Tensor, Tensor]];
   }
 }
 
@@ -250,5 +273,13 @@ export class GRU extends RNNBase {
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
+  }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
   }
 }

@@ -1,0 +1,3 @@
+// TF.js / Keras layers models in and out: loadLayersModel and saveLayersModel.
+export { loadLayersModel, type LayersModelArtifacts, type LayersModelSource, type NamedBlob } from './load.js';
+export { LayersModel, type ForwardOptions } from './model.js';

@@ -3,7 +3,6 @@
 // runs it. Shapes are Keras's, batch first, with null for a size only known at run time.
 import { ops } from '../../graph/ops/index.js';
 import { Module } from '../../nn/module.js';
-import { tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fail, type LayerConfig } from './format.js';
 
@@ -72,8 +71,17 @@ export function reader(cfg: LayerConfig, where: string) {
   };
 }
 
+/** Runs `f` with a `t` that collects the intermediates it wraps, then frees them. (Not tidy():
+ *  that would also free the views the tape saves for backward.) */
+function compose(f: (t: (x: Tensor) => Tensor) => Tensor): Tensor {
+  const made: Tensor[] = [];
+  const y = f((x) => (made.push(x), x));
+  for (const m of made) m.dispose();
+  return y;
+}
+
 /** Keras activation names webrnn computes exactly, as differentiable compositions of its ops
- *  (the formulas TF.js uses; tidy frees the intermediates, the tape keeps what backward needs). */
+ *  (the formulas TF.js uses). */
 const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   linear: (x) => ops.reshape(x, x.shape),
   relu: (x) => ops.relu(x),
@@ -81,17 +89,17 @@ const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   tanh: (x) => ops.tanh(x),
   sigmoid: (x) => ops.sigmoid(x),
   // TF.js and Keras 2: clip(0.2·x + 0.5, 0, 1).
-  hard_sigmoid: (x) => tidy(() => ops.clamp(ops.add(ops.mul(x, 0.2), 0.5), 0, 1)),
+  hard_sigmoid: (x) => compose((t) => ops.clamp(t(ops.add(t(ops.mul(x, 0.2)), 0.5)), 0, 1)),
   softmax: (x) => ops.softmax(x, -1),
-  softsign: (x) => tidy(() => ops.div(x, ops.add(ops.abs(x), 1))),
-  swish: (x) => tidy(() => ops.mul(x, ops.sigmoid(x))),
+  softsign: (x) => compose((t) => ops.div(x, t(ops.add(t(ops.abs(x)), 1)))),
+  swish: (x) => compose((t) => ops.mul(x, t(ops.sigmoid(x)))),
   elu: (x) => elu(x, 1),
   // SELU's constants (Klambauer et al. 2017), as TF.js writes them.
-  selu: (x) => tidy(() => ops.mul(elu(x, 1.6732632423543772848170429916717), 1.0507009873554804934193349852946)),
+  selu: (x) => compose((t) => ops.mul(t(elu(x, 1.6732632423543772848170429916717)), 1.0507009873554804934193349852946)),
 };
 /** elu(x) = x for x > 0, α·(eˣ − 1) otherwise = relu(x) + α·(exp(−relu(−x)) − 1). */
 const elu = (x: Tensor, alpha: number): Tensor =>
-  tidy(() => ops.add(ops.relu(x), ops.mul(ops.sub(ops.exp(ops.neg(ops.relu(ops.neg(x)))), 1), alpha)));
+  compose((t) => ops.add(t(ops.relu(x)), t(ops.mul(t(ops.sub(t(ops.exp(t(ops.neg(t(ops.relu(t(ops.neg(x)))))))), 1)), alpha))));
 /** TF.js writes camelCase activation names in a few places (hardSigmoid). */
 const ALIASES: Record<string, string> = { hardSigmoid: 'hard_sigmoid', None: 'linear' };
 

@@ -219,3 +219,48 @@ for (const [name, make] of Object.entries(CASES)) {
   }
   console.log(`wrote ${name}`);
 }
+
+// Keras's default GRU (reset_after=True, bias [2, 3H]) cannot be built by TF.js: its model.json is
+// written here by hand in Keras 2's own style (explicit InputLayer, TF-Keras weight names with the
+// cell in them), with seeded weights. The test compares webrnn against the Keras formula itself.
+function kerasResetAfter() {
+  const dir = join(OUT, 'keras_gru_reset_after');
+  mkdirSync(dir, { recursive: true });
+  const gru = (name, units, extra) => ({
+    class_name: 'GRU',
+    config: { name, trainable: true, dtype: 'float32', units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, dropout: 0, recurrent_dropout: 0, reset_after: true, return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, time_major: false, ...extra },
+  });
+  const topology = {
+    class_name: 'Sequential',
+    config: {
+      name: 'sequential',
+      layers: [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, 5, 3], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } },
+        { class_name: 'Bidirectional', config: { name: 'bidirectional', trainable: true, dtype: 'float32', merge_mode: 'concat', layer: gru('gru', 4, { return_sequences: true }) } },
+        gru('gru_1', 3, { go_backwards: true }),
+      ],
+    },
+    keras_version: '2.15.0',
+    backend: 'tensorflow',
+  };
+  const specs = [];
+  const data = [];
+  let s = 77;
+  const add = (name, shape) => {
+    specs.push({ name, shape, dtype: 'float32' });
+    const x = floats(shape, s++);
+    data.push(...x.data.map((v) => v * 0.8));
+  };
+  for (const dir of ['forward', 'backward']) {
+    add(`bidirectional/${dir}_gru/gru_cell/kernel`, [3, 12]);
+    add(`bidirectional/${dir}_gru/gru_cell/recurrent_kernel`, [4, 12]);
+    add(`bidirectional/${dir}_gru/gru_cell/bias`, [2, 12]);
+  }
+  add('gru_1/gru_cell/kernel', [8, 9]);
+  add('gru_1/gru_cell/recurrent_kernel', [3, 9]);
+  add('gru_1/gru_cell/bias', [2, 9]);
+  writeModel(dir, topology, specs, new Float32Array(data).buffer);
+  writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ inputs: [floats([2, 5, 3], 99)] }));
+  console.log('wrote keras_gru_reset_after');
+}
+kerasResetAfter();

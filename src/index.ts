@@ -15,6 +15,9 @@ export { clipGradNorm, clipGradValue } from './optim/clip.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type NamedTensors } from './io/weights.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
+export {
+  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,
+} from './io/tfjs/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 

@@ -21,3 +21,6 @@ export const {
   add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, square, pow, clamp,
   matmul, linear, sum, mean, max, argmax, softmax, logSoftmax, reshape, transpose, slice, concat, stack, select,
 } = ops;
+
+// CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
+export const { leakyRelu } = ops;

@@ -23,4 +23,6 @@ export const {
 } = ops;
 
 // CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
-export const { leakyRelu } = ops;
+export const { leakyRelu, conv1d, conv2d } = ops;
+export type { Conv2dOptions } from './kernels/conv_plan.js';
+export type { Conv1dOptions } from './graph/ops/conv.js';

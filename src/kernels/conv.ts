@@ -2,14 +2,17 @@
 // the descriptors of conv2d_forward.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl
 // and im2col.wgsl, and their launchers. The sizes and option checks live in conv_plan.ts.
 //
-// Forward: an implicit GEMM (conv2d_forward.wgsl: each invocation gathers its patch inputs and
-// keeps a 4×4 register tile) everywhere, rather than im2col + the blocked matmul. Both were
-// measured on the software adapter over the layers of a small CNN (bench/RESULTS.md, "conv2d:
-// implicit GEMM vs im2col"): the im2col matrix is KH·KW times the input, and writing it and
-// reading it back costs more than the matmul's better tiling wins back; the implicit kernel also
-// handles groups and the bias in the same pass. The backward is the same idea: dx gathers over the
-// outputs that read each input (no col2im scatter), dw sums dy·x over chunks of rows in parallel
-// and the partial sums are added by the reduce kernel.
+// Two ways to run each pass, picked per shape from measurements on the software adapter over the
+// captcha CNN's layers (bench/RESULTS.md, "conv2d: implicit GEMM vs im2col"):
+// - implicit GEMM (conv2d_forward.wgsl, conv2d_backward_weight.wgsl): each invocation gathers its
+//   patch inputs into a 4×4 register tile; nothing is materialised, groups and bias cost nothing
+//   extra. It wins while the filter is small (C_in·KH·KW taps, e.g. a first layer's 27), where an
+//   im2col matrix KH·KW times the input would cost more to write and read back than the product.
+// - im2col + the blocked matmul (+ col2im for dx): wins once the filter has a few hundred taps, as
+//   the matmul's tiling reuses each load far more. The input gradient always goes this way with
+//   groups = 1: the implicit dx kernel (kept for groups > 1) measured slower on every layer.
+// The weight gradient's implicit kernel sums chunks of dy's rows in parallel and the reduce kernel
+// adds the chunks, so a first layer's few weights with a long reduction still fill the GPU.
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
@@ -81,12 +84,13 @@ declare module '../gpu/device.js' { interface Tuning { convVariant?: ConvVariant
 /** Filters of at least this many taps (C_in·KH·KW) go through im2col and the matmul. */
 const IM2COL_TAPS = 256;
 
-/** Whether a pass of `d` runs as im2col/col2im + matmul rather than the implicit kernels. */
-function viaMatmul(g: Gpu, d: ConvDims): boolean {
+/** Whether a pass of `d` runs as im2col/col2im + matmul rather than the implicit kernels: the
+ *  forward and the weight gradient for large filters, the input gradient always (groups = 1). */
+function viaMatmul(g: Gpu, d: ConvDims, pass: 'forward' | 'input' | 'weight'): boolean {
   if (d.groups !== 1) return false;
   const forced = g.tuning.convVariant;
   if (forced) return forced === 'im2col';
-  return d.cIn * d.kh * d.kw >= IM2COL_TAPS;
+  return pass === 'input' || d.cIn * d.kh * d.kw >= IM2COL_TAPS;
 }
 
 /** The uniform fields for `d` with `tiles` invocations (and the dw chunking). */
@@ -100,7 +104,7 @@ function fields(d: ConvDims, tiles: number, chunk = 0, chunks = 0) {
 
 /** y [B, C_out, OH, OW] = conv2d(x, w) + bias, for sizes already checked by planConv2d. */
 export function launchConv2d(x: Tensor, w: Tensor, bias: Tensor | null | undefined, d: ConvDims): Tensor {
-  if (viaMatmul(x.storage.g, d) && d.batch > 0) return im2colForward(x, w, bias, d);
+  if (viaMatmul(x.storage.g, d, 'forward') && d.batch > 0) return im2colForward(x, w, bias, d);
   const y = Tensor.empty([d.batch, d.cOut, d.oh, d.ow], 'float32', x.storage.g);
   if (y.size === 0) return y;
   const tiles = d.batch * d.oh * ceilDiv(d.ow, 4) * d.groups * ceilDiv(d.cOut / d.groups, 4);
@@ -112,7 +116,7 @@ export function launchConv2d(x: Tensor, w: Tensor, bias: Tensor | null | undefin
 
 /** dx [B, C_in, H, W] of conv2d from dy [B, C_out, OH, OW] and w. */
 export function launchConv2dBackwardInput(dy: Tensor, w: Tensor, d: ConvDims): Tensor {
-  if (viaMatmul(dy.storage.g, d) && d.batch > 0) return col2imBackward(dy, w, d);
+  if (viaMatmul(dy.storage.g, d, 'input') && d.batch > 0) return col2imBackward(dy, w, d);
   const dx = Tensor.empty([d.batch, d.cIn, d.h, d.w], 'float32', dy.storage.g);
   if (dx.size === 0) return dx;
   const tiles = d.batch * d.h * d.w * d.groups * ceilDiv(d.cIn / d.groups, 4);
@@ -130,7 +134,7 @@ export function launchConv2dBackwardWeight(dy: Tensor, x: Tensor, d: ConvDims): 
   const g = dy.storage.g;
   const taps = (d.cIn / d.groups) * d.kh * d.kw;
   const wShape = [d.cOut, d.cIn / d.groups, d.kh, d.kw];
-  if (viaMatmul(g, d) && d.batch > 0) return im2colWeightGrad(dy, x, d);
+  if (viaMatmul(g, d, 'weight') && d.batch > 0) return im2colWeightGrad(dy, x, d);
   const rows = d.batch * d.oh;
   const perChunk = d.groups * ceilDiv(d.cOut / d.groups, 4) * ceilDiv(taps, 4);
   const wanted = Math.min(rows, Math.max(1, Math.floor(DW_TARGET / perChunk)));

@@ -23,6 +23,7 @@ export const {
 } = ops;
 
 // CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
-export const { leakyRelu, conv1d, conv2d } = ops;
+export const { leakyRelu, conv1d, conv2d, batchNorm, layerNorm } = ops;
+export type { BatchNormOptions } from './graph/ops/norm.js';
 export type { Conv2dOptions } from './kernels/conv_plan.js';
 export type { Conv1dOptions } from './graph/ops/conv.js';

@@ -3,6 +3,7 @@
 // held-out pairs it never trained on. Shared by the Node CLI and the browser page: no Node-only
 // imports here.
 import { optim } from '../../src/index.js';
+import { checkCell } from '../common/cell.js';
 import { Random } from '../../src/util/random.js';
 import { trainingOptions, withDefaults } from '../common/cli.js';
 import type { Demo, DemoHooks, DemoResult, Series, TrainingConfig } from '../common/demo.js';
@@ -41,7 +42,7 @@ const options = withDefaults([
 ], defaults);
 
 function checkConfig(c: BinaryAddConfig): void {
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new Error(`binary-add: cell '${c.cell}' must be 'lstm' or 'gru'`);
+  checkCell('binary-add', c.cell);
   for (const k of ['steps', 'batch', 'hidden', 'layers', 'evalEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`binary-add: ${k} = ${c[k]} must be a positive integer`);
   }

@@ -2,19 +2,20 @@
 // first, and a Linear(hidden, 1) turns every step's output into the logit of that sum bit.
 // x [T, B, 2] → logits [T·B, 1] (time-major rows), trained with binary cross-entropy on logits.
 import { binaryCrossEntropyWithLogits, clipGradNorm, nn, noGrad, optim, tensor, tidy, type Tensor } from '../../src/index.js';
+import { recurrentLayer, type Cell } from '../common/cell.js';
 import { decode, encode, type Pair } from './data.js';
 
-export type Cell = 'lstm' | 'gru';
+export type { Cell } from '../common/cell.js';
 
 /** RNN over the bit pairs + a per-step sigmoid output (as a logit). */
 export class AdderModel extends nn.Module {
-  readonly rnn: nn.LSTM | nn.GRU;
+  readonly rnn: nn.LSTM | nn.GRU | nn.RNN;
   readonly head: nn.Linear;
 
   constructor(readonly cell: Cell, readonly hidden: number, layers: number, seed: number) {
     super();
     const opts = { inputSize: 2, hiddenSize: hidden, numLayers: layers, seed };
-    this.rnn = this.registerModule('rnn', cell === 'gru' ? new nn.GRU(opts) : new nn.LSTM(opts));
+    this.rnn = this.registerModule('rnn', recurrentLayer(cell, opts));
     this.head = this.registerModule('head', new nn.Linear(hidden, 1, { seed: seed + 1 }));
   }
 

@@ -1,6 +1,7 @@
 // Command-line parsing for `webrnn <demo> [flags]`, shared by the Node CLI (demos/cli.ts) and usable by
 // a page for URL queries: flags are the demo's OptionSpecs (camelCase names, written --kebab-case)
 // plus the host flags below. Pure TypeScript, no Node APIs; bad input throws UsageError (exit 2).
+import { CELL_NAMES } from './cell.js';
 import type { Demo, OptionSpec } from './demo.js';
 
 /** A command-line mistake: the CLI prints the message and exits with code 2. */
@@ -30,7 +31,7 @@ export const COMMON_RULES: Readonly<Record<string, OptionRule>> = {
   batch: { integer: true, min: 1 },
   seed: { integer: true, min: 0 },
   lr: { min: 0, minExclusive: true },
-  cell: { choices: ['lstm', 'gru'] },
+  cell: { choices: CELL_NAMES },
 };
 
 /**
@@ -43,7 +44,7 @@ export function trainingOptions(help: { steps: string; batch: string; lr: string
     { name: 'batch', type: 'number', help: help.batch },
     { name: 'hidden', type: 'number', help: 'hidden units per layer' },
     { name: 'layers', type: 'number', help: 'stacked recurrent layers' },
-    { name: 'cell', type: 'string', help: 'recurrent cell' },
+    { name: 'cell', type: 'string', help: 'recurrent cell (rnn: tanh, rnn_relu: ReLU)' },
     { name: 'lr', type: 'number', help: help.lr },
     { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
     { name: 'seed', type: 'number', help: help.seed },

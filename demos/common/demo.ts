@@ -1,5 +1,7 @@
 // The contract every demo follows: one `Demo` object per folder (demos/<name>/main.ts), run by the
 // Node CLI (demos/cli.ts) and by the demo's browser page with the same code and different hooks.
+import type { Cell } from './cell.js';
+
 
 /** One progress report, sent every few steps. */
 export interface Progress {
@@ -44,7 +46,7 @@ export type TrainingConfig = {
   batch: number;
   hidden: number;
   layers: number;
-  cell: 'lstm' | 'gru';
+  cell: Cell;
   lr: number;
   /** Global gradient-norm clip (0: off). */
   clip: number;

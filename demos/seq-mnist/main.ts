@@ -2,8 +2,10 @@
 // an LSTM or GRU and a Linear(10) on the last step; reports test accuracy and a confusion matrix.
 // Shared by the Node CLI and the browser page: no Node-only imports here.
 import { optim } from '../../src/index.js';
+import { checkCell } from '../common/cell.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint, type Arch } from '../char-rnn/checkpoint.js';
+import type { CliOption } from '../common/cli.js';
 import type { Demo, DemoHooks, DemoResult } from '../common/demo.js';
 import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { loadIdxDataset } from '../common/idx.js';
@@ -12,6 +14,8 @@ import { confusion, confusionTable } from './confusion.js';
 import { CLASSES, predict, RowClassifier, trainStep, type Cell } from './model.js';
 
 export type SeqMnistConfig = {
+  /** A named configuration ('none' or one of PRESETS); it fills the fields left at their defaults. */
+  preset: string;
   cell: Cell;
   hidden: number;
   layers: number;
@@ -33,6 +37,22 @@ export type SeqMnistConfig = {
   /** Steps between progress reports. */
   logEvery: number;
 };
+
+/** Named configurations. rnn7 is the tutorial's (seed 004) 7-layer vanilla RNN, nn.RNN(28, 64, 7) + Linear(64, 10),
+ *  3 epochs; the tutorial gives no optimiser, learning rate or batch, so these are Adam's usual 0.001 and 64. */
+export const PRESETS: Record<string, Partial<SeqMnistConfig>> = {
+  rnn7: { cell: 'rnn', hidden: 64, layers: 7, epochs: 3, batch: 64, lr: 0.001 },
+};
+
+/** The config with the preset's values in every field still at its default (a flag the user gave wins). */
+export function applyPreset(c: SeqMnistConfig): SeqMnistConfig {
+  if (c.preset === 'none') return c;
+  const preset = PRESETS[c.preset];
+  if (!preset) throw new Error(`seq-mnist: preset '${c.preset}' must be none or one of ${Object.keys(PRESETS).join(', ')}`);
+  const out: Record<string, unknown> = { ...c };
+  for (const [k, v] of Object.entries(preset)) if (out[k] === (defaults as Record<string, unknown>)[k]) out[k] = v;
+  return out as SeqMnistConfig;
+}
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const FASHION = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Boot'];
@@ -73,7 +93,7 @@ function checkData(d: ImageDataset): void {
 }
 
 function checkConfig(c: SeqMnistConfig): void {
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new Error(`seq-mnist: cell '${c.cell}' must be 'lstm' or 'gru'`);
+  checkCell('seq-mnist', c.cell);
   for (const k of ['hidden', 'layers', 'batch', 'evalBatch', 'logEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`seq-mnist: ${k} = ${c[k]} must be a positive integer`);
   }
@@ -86,7 +106,7 @@ function checkConfig(c: SeqMnistConfig): void {
 }
 
 async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult> {
-  const c = { ...defaults, ...config };
+  const c = applyPreset({ ...defaults, ...config });
   checkConfig(c);
   const data = await loadData(c);
   checkData(data);
@@ -185,6 +205,7 @@ async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult
 }
 
 const defaults: SeqMnistConfig = {
+  preset: 'none',
   cell: 'lstm',
   hidden: 64,
   layers: 1,
@@ -206,7 +227,8 @@ export const demo: Demo<SeqMnistConfig> = {
   name: 'seq-mnist',
   description: 'Classify MNIST digits (or Fashion-MNIST with --data) read row by row, 28 steps × 28 pixels, with an LSTM or GRU',
   options: [
-    { name: 'cell', type: 'string', default: defaults.cell, help: 'recurrent cell: lstm or gru' },
+    { name: 'preset', type: 'string', default: defaults.preset, choices: ['none', ...Object.keys(PRESETS)], help: 'named configuration: rnn7 = the tutorial\'s nn.RNN(28, 64, 7) + Linear(64, 10), 3 epochs, Adam 0.001, batch 64 (flags you give win)' } as CliOption,
+    { name: 'cell', type: 'string', default: defaults.cell, help: 'recurrent cell: lstm, gru, rnn (tanh) or rnn_relu' },
     { name: 'hidden', type: 'number', default: defaults.hidden, help: 'hidden units per layer' },
     { name: 'layers', type: 'number', default: defaults.layers, help: 'stacked recurrent layers' },
     { name: 'epochs', type: 'number', default: defaults.epochs, help: 'passes over the training images' },

@@ -2,22 +2,23 @@
 // pixels, time-major [T, B, cols]) and a Linear layer maps the last step's output to 10 logits.
 // Also the batch assembly, one training step and the batched evaluation (argmax read back only).
 import { clipGradNorm, crossEntropy, nn, noGrad, ops, tensor, tidy, type Tensor, type optim } from '../../src/index.js';
+import { recurrentLayer, type Cell } from '../common/cell.js';
 import { setForgetBias } from '../char-rnn/model.js';
 import type { ImageSet } from '../common/mnist.js';
 
 export const CLASSES = 10;
 
-export type Cell = 'lstm' | 'gru';
+export type { Cell } from '../common/cell.js';
 
 /** RNN over the rows + Linear(hidden, 10) on the last time step; an LSTM's forget-gate bias starts at 1. */
 export class RowClassifier extends nn.Module {
-  readonly rnn: nn.LSTM | nn.GRU;
+  readonly rnn: nn.LSTM | nn.GRU | nn.RNN;
   readonly head: nn.Linear;
 
   constructor(readonly cell: Cell, inputSize: number, hiddenSize: number, numLayers: number, seed: number) {
     super();
     const opts = { inputSize, hiddenSize, numLayers, seed };
-    this.rnn = this.registerModule('rnn', cell === 'gru' ? new nn.GRU(opts) : new nn.LSTM(opts));
+    this.rnn = this.registerModule('rnn', recurrentLayer(cell, opts));
     this.head = this.registerModule('head', new nn.Linear(hiddenSize, CLASSES, { seed: seed + 1 }));
     if (this.rnn instanceof nn.LSTM) setForgetBias(this.rnn, 1);
   }

@@ -3,6 +3,7 @@
 // trained on the first part of each series, scored by the RMSE on the later part, with plots of true
 // against predicted. Shared by the Node CLI and the browser page.
 import { optim } from '../../src/index.js';
+import { checkCell } from '../common/cell.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../binary-add/checkpoint.js';
 import { trainingOptions, withDefaults } from '../common/cli.js';
@@ -43,7 +44,7 @@ const options = withDefaults([
 
 function checkConfig(c: SineConfig): void {
   if (!['both', 'sin', 'xsin'].includes(c.series)) throw new Error(`sine: series '${c.series}' must be both, sin or xsin`);
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new Error(`sine: cell '${c.cell}' must be 'lstm' or 'gru'`);
+  checkCell('sine', c.cell);
   for (const k of ['window', 'points', 'steps', 'batch', 'hidden', 'layers'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`sine: ${k} = ${c[k]} must be a positive integer`);
   }

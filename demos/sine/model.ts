@@ -2,19 +2,20 @@
 // head maps the last step's output to the next value, [B, 1]. All series train together: one
 // optimizer over every network, loss = Σ per-series MSE (each network sees only its own loss).
 import { clipGradNorm, mseLoss, nn, noGrad, ops, tensor, tidy, type optim, type Tensor } from '../../src/index.js';
+import { recurrentLayer, type Cell } from '../common/cell.js';
 import { batch, type SeriesData, type SeriesName } from './data.js';
 
-export type Cell = 'lstm' | 'gru';
+export type { Cell } from '../common/cell.js';
 
 /** Window → next value. */
 export class Forecaster extends nn.Module {
-  readonly rnn: nn.LSTM | nn.GRU;
+  readonly rnn: nn.LSTM | nn.GRU | nn.RNN;
   readonly head: nn.Linear;
 
   constructor(cell: Cell, hidden: number, layers: number, seed: number) {
     super();
     const opts = { inputSize: 1, hiddenSize: hidden, numLayers: layers, seed };
-    this.rnn = this.registerModule('rnn', cell === 'gru' ? new nn.GRU(opts) : new nn.LSTM(opts));
+    this.rnn = this.registerModule('rnn', recurrentLayer(cell, opts));
     this.head = this.registerModule('head', new nn.Linear(hidden, 1, { seed: seed + 1 }));
   }
 

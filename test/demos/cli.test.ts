@@ -40,7 +40,7 @@ describe('flags (in-process)', () => {
     [['binary-add', '--steps', '2.5'], /--steps must be an integer/],
     [['binary-add', '--steps', '0'], /--steps must be ≥ 1, got 0/],
     [['binary-add', '--lr', '-1'], /--lr must be > 0, got -1/],
-    [['binary-add', '--cell', 'rnn'], /--cell must be one of lstm, gru, got 'rnn'/],
+    [['binary-add', '--cell', 'elman'], /--cell must be one of lstm, gru, rnn, rnn_relu, got 'elman'/],
     [['binary-add', '--early-stop=maybe'], /--early-stop must be true or false/],
     [['binary-add', '--no-steps'], /--no-steps .*not a true\/false flag/],
     [['binary-add', 'sine'], /unexpected argument 'sine'/],

@@ -13,7 +13,7 @@ import { expectAllClose, firstMismatch, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
 import { buildBundle, describeWithoutAdapter, REPO_ROOT, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
 
-const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn'];
+const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq'];
 const RUN_TIMEOUT_MS = 40_000;
 const docsScreenshot = process.env.WEBRNN_DOCS_SCREENSHOT === '1';
 
@@ -90,6 +90,25 @@ describe('demo pages (headless Chromium, WebGPU on SwiftShader)', () => {
       await opened.page.close();
     }
   });
+
+  test('seq2seq trains in the page, then draws the attention matrix of a typed date', async () => {
+    const opened = await session.open('demos/seq2seq/?steps=3&batch=8&hidden=8&embed=4&holdout=8&evalEvery=3&beam=2&examples=1&autostart');
+    try {
+      const s = await finished(opened, 120_000);
+      expect(s.run, s.error).toBe('done');
+      expect(s.result!.summary.heldOut).toBe(8);
+      await opened.page.waitForFunction(() => document.body.dataset.attention === 'shown', null, { timeout: 30_000 });
+      expect(await opened.page.locator('#attention-output').textContent()).toMatch(/^"Saturday, 5 December 2026" → .{10}$/);
+      await opened.page.locator('section input').fill('12/05/26');
+      await opened.page.getByRole('button', { name: 'Show attention' }).click();
+      await opened.page.waitForFunction(() => document.getElementById('attention-output')!.textContent!.startsWith('"12/05/26"'), null, { timeout: 30_000 });
+      const width = await opened.page.locator('canvas#attention').evaluate((c) => (c as HTMLCanvasElement).width);
+      expect(width).toBe(22 * 1.5 + 22 * 8 + 4); // one column per input character
+      expect(opened.problems).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+  }, 180_000);
 
   describe('binary-add', () => {
     let opened: OpenedPage;

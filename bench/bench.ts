@@ -1,13 +1,14 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads, --out <dir>.
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation, --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
@@ -75,7 +76,7 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, profileSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection];
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {

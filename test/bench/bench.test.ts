@@ -27,7 +27,7 @@ describe('bench arguments', () => {
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
     await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, profile\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile\)/);
   });
 });
 
@@ -46,7 +46,7 @@ describe('quick bench', () => {
     expect(Object.keys(json.sections)).toEqual(Object.keys(report.sections));
     expect(json.adapter.name).toBe(report.adapter.name);
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
-    for (const title of ['## matmul', '## workloads', '### initial loss', '## profile']) expect(md).toContain(title);
+    for (const title of ['## matmul', '## workloads', '### initial loss', '## generation', '## profile']) expect(md).toContain(title);
   }, 600_000);
 
   test('every workload has a train and an infer row with positive times and counts', () => {
@@ -61,6 +61,18 @@ describe('quick bench', () => {
     }
     const matmul = report.sections['matmul']!;
     expect(matmul.find((r) => r.case === 'empty dispatch')?.['µs/dispatch']).toBeGreaterThan(0);
+  });
+
+  test('generation: tokens per second for webrnn (one submit a token, and one in all) and each tfjs backend that loaded', () => {
+    const rows = report.sections['generation']!;
+    const perToken = rows.find((r) => r.case === 'webrnn, one submit a token')!;
+    expect(perToken.submits).toBe((perToken.tokens as number) + 1); // and the read-back's
+    expect(perToken['dispatches/token']).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r['tokens/s']).toBeGreaterThan(0);
+      expect(r['ms/token (min)']).toBeLessThanOrEqual(r['ms/token (median)'] as number);
+    }
+    expect(rows.some((r) => r.case === 'webrnn, one submit for all')).toBe(true);
   });
 
   test('TensorFlow.js starts from the same loss on the LSTM workloads', () => {

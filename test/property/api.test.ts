@@ -1,12 +1,12 @@
 // A property-based test of the public API (fast-check): random option objects (valid, misspelled,
 // foreign, wrong-typed), shapes, dtypes, lengths and states for every layer and cell, Linear,
-// Embedding, the losses, the optimizers and loadStateDict. Each call either throws a webrnn: error
+// Embedding, the losses (class weights, label smoothing, ignoreIndex), the optimizers (amsgrad,
+// momentum, Nesterov, centered) and loadStateDict. Each call either throws a webrnn: error
 // naming the bad argument or matches the float64 reference (check.ts says exactly what is held).
-// Seeded (WEBRNN_PROPERTY_SEED overrides), a time budget per property, small shapes; a failure
-// prints fast-check's seed and path, which replay it.
+// Seeded, a time budget per property, small shapes.
 import fc from 'fast-check';
 import { beforeAll, describe, test } from 'vitest';
-import { binaryCrossEntropyWithLogits, crossEntropy, init, mseLoss, nn, optim, tensor, type Tensor } from 'webrnn';
+import { binaryCrossEntropyWithLogits, crossEntropy, init, mseLoss, nn, optim, Tensor, tensor } from 'webrnn';
 import type { CellKind } from '../../src/kernels/cells/index.js';
 import { embeddingForwardRef } from '../../src/reference/embedding.js';
 import { matmulRef } from '../../src/reference/matmul.js';
@@ -17,16 +17,20 @@ import { expectAllClose, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
 import { holds, type Bad } from './check.js';
 
+// A failure prints `{ seed, path }`: WEBRNN_PROPERTY_SEED=<seed> WEBRNN_PROPERTY_PATH=<path> replays it.
 const SEED = Number(process.env.WEBRNN_PROPERTY_SEED ?? 14);
+const PATH = process.env.WEBRNN_PROPERTY_PATH;
 /** Per property: 7 properties stay well inside a minute on a software adapter. */
 const BUDGET_MS = 6_000;
 const run = (p: fc.IAsyncProperty<[unknown]> | fc.IAsyncPropertyWithHooks<[unknown]>) =>
-  fc.assert(p, { seed: SEED, numRuns: 200, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, endOnFailure: true });
+  fc.assert(p, { seed: SEED, path: PATH, numRuns: 200, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, endOnFailure: true });
 
 beforeAll(async () => {
   await init();
 });
 
+/** An options object as a failure message shows it (tensors by dtype and shape, NaN as NaN). */
+const show = (v: unknown) => JSON.stringify(v, (_k, x) => (x instanceof Tensor ? x.toString() : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
 const f64 = async (t: Tensor) => Float64Array.from(await t.data());
 const values = (n: number, seed: number) => roundF32(uniform(n, seed, -2, 2));
 const f32 = (shape: number[], seed: number) => tensor(Float32Array.from(values(shape.reduce((a, b) => a * b, 1), seed)), shape);
@@ -74,7 +78,7 @@ describe('property: recurrent layers (RNN, LSTM, GRU)', () => {
     c.optBad?.apply(o);
     let layer: nn.RNN | nn.LSTM | nn.GRU | null = null;
     const make = () => (layer = c.layer === 'RNN' ? new nn.RNN(o as never) : c.layer === 'LSTM' ? new nn.LSTM(o as never) : new nn.GRU(o as never));
-    await holds(`new nn.${c.layer}(${JSON.stringify(o)})`, c.optBad?.bad ?? [], make, async () => {});
+    await holds(`new nn.${c.layer}(${show(o)})`, c.optBad?.bad ?? [], make, async () => {});
     if (!layer) return;
     const m = layer as nn.RNN | nn.LSTM | nn.GRU;
     m.eval(); // dropout is the identity in eval mode, as in the reference
@@ -92,7 +96,7 @@ describe('property: recurrent layers (RNN, LSTM, GRU)', () => {
     const state: unknown = c.layer !== 'LSTM' ? (bad === 'stateForm' ? [h0] : h0) : bad === 'stateForm' ? h0 : h0 ? [h0, c0] : null;
     const callBad: Bad = !bad ? [] : bad.startsWith('length') ? ['lengths'] : bad.startsWith('state') ? ['h0', 'c0', 'state', 'hx']
       : ['input', `[${x.shape.join(', ')}]`];
-    await holds(`${c.layer} ${JSON.stringify(o)} forward ${bad ?? ''}`, callBad, () => (m.forward as (...a: unknown[]) => unknown)(x, state, { lengths }), async (out) => {
+    await holds(`${c.layer} ${show(o)} forward ${bad ?? ''}`, callBad, () => (m.forward as (...a: unknown[]) => unknown)(x, state, { lengths }), async (out) => {
       const [y, hc] = out as [Tensor, Tensor | [Tensor, Tensor]];
       const [hN, cN] = Array.isArray(hc) ? hc : [hc, null];
       const params = Object.fromEntries(await Promise.all([...m.namedParameters()].map(async ([n, p]) => [n, await f64(p)] as const)));
@@ -120,7 +124,7 @@ describe('property: recurrent layers (RNN, LSTM, GRU)', () => {
     let cell: nn.RNNCell | nn.LSTMCell | nn.GRUCell | null = null;
     const make = () => (cell = new (nn[c.layer as 'RNNCell'])(I as number, c.H, o as never));
     const sizeBad: Bad = c.sizeBad === null ? [] : ['inputSize'];
-    await holds(`new nn.${c.layer}(${String(I)}, ${c.H}, ${JSON.stringify(o)})`, [...sizeBad, ...(c.optBad?.bad ?? [])], make, async () => {});
+    await holds(`new nn.${c.layer}(${String(I)}, ${c.H}, ${show(o)})`, [...sizeBad, ...(c.optBad?.bad ?? [])], make, async () => {});
     if (!cell) return;
     const m = cell as nn.RNNCell | nn.LSTMCell | nn.GRUCell;
     const { B, H } = c;
@@ -157,7 +161,7 @@ describe('property: Linear and Embedding', () => {
     c.optBad?.apply(o);
     let lin: nn.Linear | null = null;
     const inF = c.sizeBad ?? c.inF;
-    await holds(`new nn.Linear(${String(inF)}, ${c.outF}, ${JSON.stringify(o)})`, [...(c.sizeBad === null ? [] : ['inFeatures', 'nn.Linear(']), ...(c.optBad?.bad ?? [])],
+    await holds(`new nn.Linear(${String(inF)}, ${c.outF}, ${show(o)})`, [...(c.sizeBad === null ? [] : ['inFeatures', 'nn.Linear(']), ...(c.optBad?.bad ?? [])],
       () => (lin = new nn.Linear(inF as number, c.outF, o as never)), async () => {});
     if (!lin) return;
     const m = lin as nn.Linear;
@@ -182,7 +186,7 @@ describe('property: Linear and Embedding', () => {
     const o: Record<string, unknown> = { seed: c.seed };
     c.optBad?.apply(o);
     let emb: nn.Embedding | null = null;
-    await holds(`new nn.Embedding(${c.num}, ${c.dim}, ${JSON.stringify(o)})`, c.optBad?.bad ?? [], () => (emb = new nn.Embedding(c.num, c.dim, o as never)), async () => {});
+    await holds(`new nn.Embedding(${c.num}, ${c.dim}, ${show(o)})`, c.optBad?.bad ?? [], () => (emb = new nn.Embedding(c.num, c.dim, o as never)), async () => {});
     if (!emb) return;
     const m = emb as nn.Embedding;
     const idx = Array.from({ length: c.n }, (_, i) => (i * 7 + c.seed) % c.num);
@@ -201,6 +205,7 @@ describe('property: losses', () => {
   const lossCase = fc.record({
     loss: fc.constantFrom('crossEntropy', 'mseLoss', 'binaryCrossEntropyWithLogits'), N: fc.integer({ min: 1, max: 4 }), C: fc.integer({ min: 1, max: 4 }),
     reduction: fc.constantFrom(undefined, 'mean', 'sum', 'none'), ignore: fc.boolean(), seed: fc.nat(1000),
+    classWeight: fc.boolean(), labelSmoothing: fc.constantFrom(0, 0.1),
     optBad: mutation(setTo('reduction', 'avg'), setTo('reduction', 'elementwise_mean'), misspell('reduction', 'Reduction'), setTo('ignore_index', 0), setTo('size_average', true)),
     callBad: fc.option(fc.constantFrom('shape', 'targetsDtype'), { freq: 3 }),
   });
@@ -209,6 +214,10 @@ describe('property: losses', () => {
     const o: Record<string, unknown> = c.reduction ? { reduction: c.reduction } : {};
     const ignoreIndex = c.loss === 'crossEntropy' && c.ignore ? c.seed % C : undefined;
     if (ignoreIndex !== undefined) o.ignoreIndex = ignoreIndex;
+    const weights = c.loss === 'crossEntropy' && c.classWeight ? values(C, c.seed + 3).map((v) => 1 + v / 4) : null;
+    const weight = weights && tensor(Float32Array.from(weights), [C]);
+    if (weight) o.weight = weight;
+    if (c.loss === 'crossEntropy' && c.labelSmoothing) o.labelSmoothing = c.labelSmoothing;
     c.optBad?.apply(o);
     const x = f32([N, C], c.seed);
     const cls = Array.from({ length: N }, (_, i) => (i + c.seed) % C);
@@ -222,21 +231,22 @@ describe('property: losses', () => {
       if (c.callBad === 'shape') bad = [...bad, 'target', `[${N}, ${C + 1}]`];
     }
     const fn = { crossEntropy, mseLoss, binaryCrossEntropyWithLogits }[c.loss] as (a: Tensor, b: Tensor, o: unknown) => Tensor;
-    await holds(`${c.loss}(${JSON.stringify(o)}) ${c.callBad ?? ''}`, bad, () => fn(x, target, o), async (loss) => {
+    await holds(`${c.loss}(${show(o)}) ${c.callBad ?? ''}`, bad, () => fn(x, target, o), async (loss) => {
       const xs = await f64(x);
       const ts = await f64(target);
       let rows: Float64Array;
       let count = N * C;
       if (c.loss === 'crossEntropy') {
-        rows = softmaxXentRef(xs, ts, { n: N, c: C }, ignoreIndex).loss;
-        count = cls.filter((t) => t !== ignoreIndex).length; // PyTorch: the mean over rows not ignored
+        rows = softmaxXentRef(xs, ts, { n: N, c: C }, ignoreIndex, { weight: weights, labelSmoothing: c.labelSmoothing }).loss;
+        // PyTorch's mean: over the rows not ignored, each counted by its target's class weight
+        count = cls.filter((t) => t !== ignoreIndex).reduce((a, t) => a + (weights ? weights[t]! : 1), 0);
       } else if (c.loss === 'mseLoss') rows = xs.map((v, i) => (v - ts[i]!) ** 2);
       else rows = xs.map((v, i) => Math.max(v, 0) - v * ts[i]! + Math.log1p(Math.exp(-Math.abs(v))));
       const total = rows.reduce((a, b) => a + b, 0);
       const want = (c.reduction ?? 'mean') === 'none' ? rows : c.reduction === 'sum' ? [total] : [total / count];
       expectAllClose(await loss.data(), want, TOL.reduction);
     });
-    for (const t of [x, target]) t.dispose();
+    for (const t of [x, target, weight]) t?.dispose();
   })));
 });
 
@@ -256,10 +266,11 @@ const DEFAULTS: Record<OptName, Record<string, number | boolean>> = {
 function optimizerRef(name: OptName, o: Record<string, number | boolean>, p0: Float64Array, g: Float64Array, steps: number): Float64Array {
   const p = Float64Array.from(p0);
   const [s1, s2, s3] = [0, 1, 2].map(() => new Float64Array(p.length));
+  const amsgrad = !!o.amsgrad;
   const n = (k: string) => o[k] as number;
   for (let step = 1; step <= steps; step++) {
     if (name === 'SGD') sgdRef(p, g, s1!, { lr: n('lr'), momentum: n('momentum'), dampening: n('dampening'), weightDecay: n('weightDecay'), nesterov: !!o.nesterov, firstStep: step === 1 });
-    else if (name === 'Adam' || name === 'AdamW') adamRef(p, g, s1!, s2!, { lr: n('lr'), beta1: n('beta1'), beta2: n('beta2'), eps: n('eps'), weightDecay: n('weightDecay'), step, decoupled: name === 'AdamW' });
+    else if (name === 'Adam' || name === 'AdamW') adamRef(p, g, s1!, s2!, { lr: n('lr'), beta1: n('beta1'), beta2: n('beta2'), eps: n('eps'), weightDecay: n('weightDecay'), step, decoupled: name === 'AdamW', amsgrad }, s3!);
     else if (name === 'Adagrad') adagradRef(p, g, s1!, { lr: n('lr'), lrDecay: n('lrDecay'), weightDecay: n('weightDecay'), eps: n('eps'), step });
     else rmspropRef(p, g, s1!, s2!, s3!, { lr: n('lr'), alpha: n('alpha'), eps: n('eps'), weightDecay: n('weightDecay'), momentum: n('momentum'), centered: !!o.centered });
   }
@@ -276,6 +287,7 @@ describe('property: optimizers', () => {
     const o: Record<string, unknown> = { lr: c.lr, weightDecay: c.weightDecay };
     if (c.name === 'SGD') Object.assign(o, { momentum: c.momentum, nesterov: c.flag && c.momentum > 0 });
     if (c.name === 'RMSprop') Object.assign(o, { momentum: c.momentum, centered: c.flag });
+    if (c.name === 'Adam' || c.name === 'AdamW') o.amsgrad = c.flag;
     c.optBad?.apply(o);
     const p = f32([c.n], c.seed);
     p.requiresGrad = true;
@@ -284,7 +296,7 @@ describe('property: optimizers', () => {
     let opt: optim.SGD | null = null;
     const asNumber = c.lrAsNumber && !c.optBad && c.name !== 'SGD' && c.weightDecay === 0 && !c.flag;
     const args = asNumber ? c.lr : o; // a number as the second argument is the lr, as in PyTorch
-    await holds(`new optim.${c.name}(params, ${JSON.stringify(args)})`, c.optBad?.bad ?? [], () => (opt = new (optim[c.name] as typeof optim.SGD)([p], args as never)), async () => {});
+    await holds(`new optim.${c.name}(params, ${show(args)})`, c.optBad?.bad ?? [], () => (opt = new (optim[c.name] as typeof optim.SGD)([p], args as never)), async () => {});
     if (opt) {
       const o2 = opt as optim.SGD;
       p.grad = tensor(Float32Array.from(g), [c.n]).keep();

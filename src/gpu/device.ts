@@ -1,5 +1,6 @@
 // Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
 // picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
+import { checkOptions } from '../util/options.js';
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
 export interface AdapterInfo {
@@ -53,10 +54,13 @@ export interface InitOptions {
   forceSoftware?: boolean;
 }
 
+const INIT_OPTIONS = { powerPreference: ['low-power', 'high-performance'], forceSoftware: 'boolean' } as const;
+
 let defaultGpu: Gpu | null = null;
 
 /** Creates the default device (once) and returns it. Safe to call many times. */
 export async function init(options: InitOptions = {}): Promise<Gpu> {
+  checkOptions('init', options, INIT_OPTIONS);
   if (defaultGpu && !defaultGpu.lost) return defaultGpu;
   defaultGpu = await createDevice(options);
   return defaultGpu;
@@ -86,6 +90,7 @@ export function adapterInfo(): AdapterInfo {
 
 /** Creates a new, independent device. */
 export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
+  checkOptions('init', options, INIT_OPTIONS);
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });

@@ -132,6 +132,17 @@ describe('nn.Embedding paddingIdx (PyTorch semantics)', () => {
   });
 });
 
+describe('backward and init options', () => {
+  test("backward({ retain_graph: true }) and init({ force_software: true }) are refused with the right spelling", async () => {
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    expect(() => y.backward(undefined, { retain_graph: true } as never)).toThrow("webrnn: backward: unknown option 'retain_graph' (did you mean 'retainGraph'?)");
+    await expect(init({ force_software: true } as never)).rejects.toThrow("webrnn: init: unknown option 'force_software' (did you mean 'forceSoftware'?)");
+    y.backward(undefined, { retainGraph: true });
+    expect(Array.from(await x.grad!.data())).toEqual([2, 4]);
+  });
+});
+
 describe('tensor creation', () => {
   test("dtype 'float16' (or any other label) is refused; only float32 and int32 exist", () => {
     const before = snapshot();

@@ -1,13 +1,14 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads, --out <dir>.
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation, --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
@@ -28,7 +29,7 @@ export interface Timing {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Workload ids to run (W1..W5); null runs all. */
+  /** Workload ids to run (W1..W6); null runs W1..W5 (W6 is opt-in, for GPUs). */
   only: string[] | null;
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;
@@ -75,7 +76,7 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, profileSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection];
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {

@@ -3,7 +3,7 @@ import { recorder } from '../gpu/encoder.js';
 import { fill } from '../kernels/fill.js';
 import { checkOptions, type Spec } from '../util/options.js';
 import { Random } from '../util/random.js';
-import { checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { checkAllocation, checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -81,7 +81,12 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
 
 function filled(where: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkOptions(where, opts, TENSOR_OPTIONS);
-  if (opts.dtype === 'int32') return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  checkAllocation(shape);
+  if (opts.dtype === 'int32') {
+    // As PyTorch, a value the dtype cannot hold is refused, not truncated or wrapped.
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new Error(`webrnn: ${where}(): value ${value} is not an int32`);
+    return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  }
   const t = Tensor.empty(shape, 'float32');
   t.requiresGrad = opts.requiresGrad ?? false;
   if (Object.is(value, 0)) recorder(t.storage.g).clear(t.buffer, 0, t.size * 4);
@@ -108,6 +113,7 @@ const rng = (seed?: number) => (seed === undefined ? globalRandom : new Random(s
 /** Standard normal values (mean 0, std 1, times `std` plus `mean` when given). */
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   checkOptions('randn', opts, { ...RANDOM_OPTIONS, mean: 'number', std: 'nonNegative' });
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const v = new Float32Array(sizeOf(shape));
   for (let i = 0; i < v.length; i++) v[i] = (opts.mean ?? 0) + (opts.std ?? 1) * r.normal();
@@ -117,6 +123,7 @@ export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?:
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   checkOptions('rand', opts, { ...RANDOM_OPTIONS, low: 'number', high: 'number' });
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const lo = opts.low ?? 0;
   const hi = opts.high ?? 1;

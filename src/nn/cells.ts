@@ -3,6 +3,7 @@
 import { tensor, zeros } from '../graph/create.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
+import { disposeOnThrow } from '../tensor/scope.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
 import { Module } from './module.js';
@@ -26,7 +27,12 @@ abstract class CellBase extends Module {
     this.w = registerDirection((n, t) => this.registerParameter(n, t), kind, sizes, '', opts.seed, 0);
   }
 
+  /** One step; what a failed call had made is freed (outside tidy() nothing else would). */
   protected step(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
+    return disposeOnThrow(() => this.runStep(x, h, c));
+  }
+
+  private runStep(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
     const name = this.constructor.name;
     if (!(x instanceof Tensor)) throw new Error(`webrnn: nn.${name}: input must be a Tensor [B, ${this.inputSize}], got ${show(x)}`);
     x.assertAlive();

@@ -6,3 +6,5 @@ export { RNN, LSTM, GRU, RNNBase, type RNNOptions, type LSTMOptions, type GRUOpt
 export { RNNCell, LSTMCell, GRUCell, type CellOptions } from './cells.js';
 export { Sequential, Tanh, ReLU, Sigmoid, Softmax, LogSoftmax, type Layer } from './sequential.js';
 export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits, type LossOptions, type CrossEntropyOptions, type BCEWithLogitsOptions, type Reduction } from './losses.js';
+export { generate, disposeState, type TokenStepper, type StepState, type GenerateOptions } from './generate.js';
+export type { RecurrentState } from './step.js';

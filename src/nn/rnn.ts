@@ -6,10 +6,12 @@ import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
-import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { disposeOnThrow } from '../tensor/scope.js';
+import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
+import { initialRecurrentState, releaseStepBuffers, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -45,6 +47,9 @@ export function registerDirection(
   first: number,
 ): DirectionWeights {
   const GH = CELLS[kind].gates * sizes.hidden;
+  // Every shape is checked before the first allocation: a named error, not a RangeError.
+  checkAllocation([GH, sizes.inSize], `parameter weight_ih${sfx}`);
+  checkAllocation([GH, sizes.hidden], `parameter weight_hh${sfx}`);
   const k = 1 / Math.sqrt(sizes.hidden);
   let i = first;
   const p = (n: string, shape: number[]) => register(n + sfx, uniform(shape, k, subSeed(seed, i++)));
@@ -92,18 +97,28 @@ export abstract class RNNBase extends Module {
     this.numDirections = bidirectional ? 2 : 1;
     this.dropoutSeedBase = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : subSeed(opts.seed, 1 << 20)!;
     const perDirection = bias ? 4 : 2;
-    for (let l = 0; l < numLayers; l++) {
-      const inSize = l === 0 ? inputSize : this.numDirections * hiddenSize;
-      const dirs = Array.from({ length: this.numDirections }, (_, d) => {
-        const first = (l * this.numDirections + d) * perDirection;
-        return registerDirection((n, t) => this.registerParameter(n, t), kind, { inSize, hidden: hiddenSize, bias }, `_l${l}${d === 1 ? '_reverse' : ''}`, opts.seed, first);
-      });
-      this.weights.push(dirs);
+    try {
+      for (let l = 0; l < numLayers; l++) {
+        const inSize = l === 0 ? inputSize : this.numDirections * hiddenSize;
+        const dirs = Array.from({ length: this.numDirections }, (_, d) => {
+          const first = (l * this.numDirections + d) * perDirection;
+          return registerDirection((n, t) => this.registerParameter(n, t), kind, { inSize, hidden: hiddenSize, bias }, `_l${l}${d === 1 ? '_reverse' : ''}`, opts.seed, first);
+        });
+        this.weights.push(dirs);
+      }
+    } catch (e) {
+      this.dispose(); // a constructor that throws leaves nothing allocated
+      throw e;
     }
   }
 
-  /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). */
+  /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). What a failed call had
+   *  made is freed (outside tidy() nothing else would). */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
+    return disposeOnThrow(() => this.runLayers(x, h0, c0, opts));
+  }
+
+  private runLayers(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
     const name = this.constructor.name;
     checkOptions(`nn.${name}.forward`, opts, SEQUENCE_OPTIONS);
     if (!(x instanceof Tensor)) throw new Error(`webrnn: nn.${name}: input must be a Tensor, got ${show(x)}`);
@@ -126,6 +141,7 @@ export abstract class RNNBase extends Module {
       const hl = layerState(h0);
       const cl = cellState ? layerState(c0) : null;
       const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H);
+      for (const s of [hl, cl]) if (s && s !== h0 && s !== c0) s.dispose(); // zeros or a slice made here
       if (input !== x) input.dispose();
       input = out.y;
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
@@ -139,8 +155,20 @@ export abstract class RNNBase extends Module {
     }
     lengths.dispose();
     const y = this.batchFirst ? ops.transpose(input, 0, 1) : input;
-    const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));
+    if (y !== input) input.dispose();
+    const join = (ts: Tensor[]) => {
+      if (ts.length === 1) return ts[0]!;
+      const all = ops.concat(ts, 0);
+      for (const t of ts) t.dispose();
+      return all;
+    };
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
+  }
+
+  /** Frees the parameters and what step() keeps. */
+  override dispose(): void {
+    releaseStepBuffers(this);
+    super.dispose();
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {
@@ -186,6 +214,14 @@ export class RNN extends RNNBase {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
   }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
+  }
 }
 
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
@@ -200,6 +236,14 @@ export class LSTM extends RNNBase {
     const [h0, c0] = lstmPair('nn.LSTM', state);
     const { y, hN, cN } = this.run(x, h0 as Tensor | null, c0 as Tensor | null, opts);
     return [y, [hN, cN!]];
+  }
+  /** Zeros [h, c], each [numLayers, B, H], for step(). */
+  initialState(batch: number): [Tensor, Tensor] {
+    return initialRecurrentState(this, batch) as [Tensor, Tensor];
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], [h, c] → [y [B, H], [h', c']]. */
+  step(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    return stepRecurrent(this, x, state) as [Tensor, [Tensor, Tensor]];
   }
 }
 
@@ -229,5 +273,13 @@ export class GRU extends RNNBase {
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
+  }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
   }
 }

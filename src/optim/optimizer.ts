@@ -2,7 +2,7 @@
 // and state dicts so training can stop and resume exactly. Updates are GPU kernels, no readback.
 import { zeros } from '../graph/create.js';
 import { keep } from '../tensor/scope.js';
-import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkOperands, shapeStr, Tensor } from '../tensor/tensor.js';
 import { recorder } from '../gpu/encoder.js';
 import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
 
@@ -91,6 +91,8 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
+    // Refused before any update is recorded: a tensor of a lost device would void the submit.
+    checkOperands(this.params.flatMap((p) => (p.grad ? [p, p.grad] : [p])), `${this.constructor.name}.step`);
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (!p.grad) return;

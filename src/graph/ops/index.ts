@@ -2,7 +2,8 @@
 import { functional } from './arithmetic.js';
 import { linear, matmul } from './linalg.js';
 import { reductions } from './reduction.js';
+import { sample } from './sample.js';
 import { shapeOps } from './shape.js';
 
-export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear };
+export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear, sample };
 export type Ops = typeof ops;

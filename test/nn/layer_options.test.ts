@@ -2,7 +2,7 @@
 // foreign option is refused with a suggestion, an option we accept is honoured (Embedding's
 // paddingIdx), one we cannot honour yet is refused by name (LSTM's projSize), and recurrent states
 // are checked like inputs (the [h, c] pair, dtype, shape), all before any GPU work.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { counters, init, memory, nn, ones, tensor, zeros, type Tensor } from 'webrnn';
 
 beforeAll(async () => {
@@ -44,6 +44,18 @@ describe('unknown and foreign options are refused with the right spelling', () =
     const lstm = new nn.LSTM({ inputSize: 2, hiddenSize: 3, projSize: 0, seed: 1 });
     expect(Object.keys(lstm.stateDict()).some((k) => k.startsWith('weight_hr'))).toBe(false);
     lstm.dispose();
+  });
+
+  test('dropout with numLayers = 1 warns as PyTorch does (it applies between layers only)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const one = new nn.GRU({ inputSize: 2, hiddenSize: 3, dropout: 0.2 });
+    expect(warn).toHaveBeenCalledWith('webrnn: nn.GRU: dropout = 0.2 does nothing with numLayers = 1 (it applies between layers)');
+    warn.mockClear();
+    const two = new nn.GRU({ inputSize: 2, hiddenSize: 3, dropout: 0.2, numLayers: 2 });
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    one.dispose();
+    two.dispose();
   });
 
   test('options given as numbers, booleans written as strings: the layer names them', () => {

@@ -31,6 +31,7 @@ describe('unknown and foreign options are refused with the right spelling', () =
     ['nn.LSTM bidirectional', () => new nn.LSTM({ inputSize: 2, hiddenSize: 3, bidirectional: 'yes' } as never), "webrnn: nn.LSTM: option bidirectional = 'yes' must be true or false"],
     ['nn.Linear size', () => new nn.Linear(2, 0), 'webrnn: nn.Linear: outFeatures = 0 must be a positive integer'],
     ['nn.Dropout p', () => new nn.Dropout(1), 'webrnn: nn.Dropout: p = 1 must be a number in [0, 1)'],
+    ['nn.Sequential', () => new nn.Sequential(new nn.Tanh(), 'relu' as never), "webrnn: nn.Sequential: layer 1 must be a module with forward(), got 'relu'"],
   ])('%s', (_name, make, msg) => {
     const before = snapshot();
     expect(make).toThrow(msg);

@@ -26,3 +26,9 @@ export const {
   add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, square, pow, clamp,
   matmul, linear, sum, mean, max, argmax, softmax, logSoftmax, reshape, transpose, slice, concat, stack, select, sample,
 } = ops;
+
+// CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
+export const { leakyRelu, conv1d, conv2d, batchNorm, layerNorm } = ops;
+export type { BatchNormOptions } from './graph/ops/norm.js';
+export type { Conv2dOptions } from './kernels/conv_plan.js';
+export type { Conv1dOptions } from './graph/ops/conv.js';

@@ -29,6 +29,9 @@ const KINDS: Record<Kind, [(v: unknown) => boolean, string]> = {
 
 export type Spec = Readonly<Record<string, Rule>>;
 
+/** A rule for a key whose value the caller checks itself where it reads it. */
+export const anyValue = (): null => null;
+
 /** Other libraries' names for our options (TF.js / Keras, PyTorch spellings that snake→camel
  *  does not fix), with a hint where there is no equivalent. */
 const ALIASES: Readonly<Record<string, string>> = {

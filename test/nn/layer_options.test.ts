@@ -3,7 +3,7 @@
 // paddingIdx), one we cannot honour yet is refused by name (LSTM's projSize), and recurrent states
 // are checked like inputs (the [h, c] pair, dtype, shape), all before any GPU work.
 import { beforeAll, describe, expect, test, vi } from 'vitest';
-import { counters, init, memory, nn, ones, tensor, zeros, type Tensor } from 'webrnn';
+import { batchNorm, conv1d, conv2d, counters, init, memory, nn, ones, tensor, zeros, type Tensor } from 'webrnn';
 
 beforeAll(async () => {
   await init();
@@ -153,6 +153,16 @@ describe('backward and init options', () => {
     await expect(init({ force_software: true } as never)).rejects.toThrow("webrnn: init: unknown option 'force_software' (did you mean 'forceSoftware'?)");
     y.backward(undefined, { retainGraph: true });
     expect(Array.from(await x.grad!.data())).toEqual([2, 4]);
+  });
+});
+
+describe('CNN ops', () => {
+  test('conv1d, conv2d and batchNorm refuse foreign option keys', () => {
+    const [x1, w1, x2, w2] = [f32(1, 2, 5), f32(3, 2, 2), f32(1, 2, 4, 4), f32(3, 2, 2, 2)];
+    expect(() => conv1d(x1, w1, null, { kernel_size: 2 } as never)).toThrow("webrnn: conv1d: unknown option 'kernel_size'");
+    expect(() => conv2d(x2, w2, null, { padding_mode: 'zeros' } as never)).toThrow("webrnn: conv2d: unknown option 'padding_mode'; known options: stride, padding, dilation, groups");
+    expect(() => batchNorm(x2, null, null, null, null, { train: true } as never)).toThrow("webrnn: batchNorm: unknown option 'train' (did you mean 'training'?)");
+    expect(conv2d(x2, w2, null, { stride: 2 }).shape).toEqual([1, 3, 2, 2]);
   });
 });
 

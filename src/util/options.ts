@@ -73,6 +73,10 @@ export function suggest(key: string, known: readonly string[]): string | null {
   const lower = camel.toLowerCase();
   const exact = known.find((k) => k.toLowerCase() === lower);
   if (exact) return exact;
+  // A shortened spelling (train → training); not a longer one, which is often another option
+  // (PyTorch's padding_mode is not padding).
+  const prefix = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
+  if (prefix) return prefix;
   let best: string | null = null;
   let bestD = Infinity;
   for (const k of known) {

@@ -76,7 +76,7 @@ describe('crossEntropy weight and labelSmoothing (PyTorch semantics)', () => {
     });
   });
 
-  test('the issue\'s 3×4 case: labelSmoothing 0.1 changes the loss to PyTorch\'s value', async () => {
+  test('a 3×4 batch: labelSmoothing 0.1 changes the loss, to PyTorch\'s value', async () => {
     const x = roundF32([0.1, 1.2, -0.3, 0.8, 2.0, -1.0, 0.5, 0.0, -0.7, 0.3, 1.5, -0.2]);
     const t = [1, 0, 2];
     const plain = await crossEntropy(tensor(Float32Array.from(x), [3, 4]), tensor(Int32Array.from(t))).item();

@@ -87,6 +87,10 @@ export abstract class RNNBase extends Module {
     checkOptions(where, opts, { ...RNNBase.OPTIONS, ...extra });
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
     for (const k of ['inputSize', 'hiddenSize'] as const) if (opts[k] === undefined) throw new Error(`webrnn: ${where}: option ${k} is required`);
+    if (dropout > 0 && numLayers === 1) {
+      // Honoured as PyTorch does (no dropout after the last layer), with PyTorch's warning.
+      console.warn(`webrnn: ${where}: dropout = ${dropout} does nothing with numLayers = 1 (it applies between layers)`);
+    }
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;

@@ -1,8 +1,11 @@
 // Build script. `node build.mjs --gen` only writes src/kernels/wgsl.gen.ts (shaders/*.wgsl and the
 // op-code prelude from src/kernels/op_codes.ts); `node build.mjs` also bundles the library for the
 // browser and for Node, the demo pages, and the Node programs beside the library (the `webrnn` demo
-// command, the benchmark).
+// command, the benchmark); `--types` adds the published declarations (dist/types, tsc: seconds,
+// so the bundles that tests and `npm start` rebuild skip it). `npm run build` (and so `prepare`
+// and `prepack`) is `--types`.
 import { build, transformSync } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +149,21 @@ async function bundle() {
   await build({ ...node, entryPoints: tools, outdir: 'dist' });
 }
 
+/**
+ * dist/types: tsc's declarations (with the JSDoc) of everything src/index.ts reaches
+ * (tsconfig.build.json). The entry gains a reference to @webgpu/types (a dependency), as the API
+ * names GPUDevice and friends and a consumer's tsconfig need not list them.
+ */
+function declarations() {
+  rmSync(join(root, 'dist/types'), { recursive: true, force: true });
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  const entry = join(root, 'dist/types/index.d.ts');
+  writeFileSync(entry, `/// <reference types="@webgpu/types" />\n${readFileSync(entry, 'utf8')}`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   generateWgsl();
   if (!process.argv.includes('--gen')) await bundle();
+  if (process.argv.includes('--types')) declarations();
 }

@@ -2,8 +2,9 @@
 // op-code prelude from src/kernels/op_codes.ts); `node build.mjs` also bundles the library for the
 // browser and for Node, the demo pages, and the Node programs beside the library (the `webrnn` demo
 // command, the benchmark); `--types` adds the published declarations (dist/types, tsc: seconds,
-// so the bundles that tests and `npm start` rebuild skip it). `npm run build` (and so `prepare`
-// and `prepack`) is `--types`.
+// so the bundles that tests and `npm start` rebuild skip it). `npm run build` is `--types`;
+// `prepare` and `prepack` add `--if-stale`, as npm runs both before a pack and on a git install:
+// the second finds dist/ newer than every input and returns at once.
 import { build, transformSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -162,8 +163,32 @@ function declarations() {
   writeFileSync(entry, `/// <reference types="@webgpu/types" />\n${readFileSync(entry, 'utf8')}`);
 }
 
+const STAMP = join(root, 'dist/.complete');
+const INPUTS = ['src', 'shaders', 'demos', 'bench', 'build.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+/** Newest modification time under a path (files and folders, so a deletion counts too). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
+}
+
+/** Whether a complete build (--types) is older than some input, or missing. */
+function stale() {
+  if (!existsSync(STAMP)) return true;
+  return INPUTS.some((p) => newest(join(root, p)) > statSync(STAMP).mtimeMs);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--if-stale') && !stale()) {
+    console.log('build.mjs: dist/ is up to date');
+    process.exit(0);
+  }
   generateWgsl();
   if (!process.argv.includes('--gen')) await bundle();
-  if (process.argv.includes('--types')) declarations();
+  if (process.argv.includes('--types')) {
+    declarations();
+    writeFileSync(STAMP, '');
+  }
 }

@@ -77,7 +77,7 @@ export function assertChromium(path = CHROMIUM_PATH): void {
   } catch {
     throw new Error(
       `Chromium not found (or not executable) at ${path}: the browser tests need it. ` +
-        'Install it with `bash scripts/setup.sh --browser` (Debian: `apt-get install chromium`), ' +
+        'Install it with `bash scripts/setup.sh` (Debian: `apt-get install chromium`), ' +
         'or point CHROMIUM_PATH at a Chromium/Chrome binary.',
     );
   }

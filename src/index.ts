@@ -17,7 +17,34 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 
 import { ops } from './graph/ops/index.js';
-export const {
-  add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, square, pow, clamp,
-  matmul, linear, sum, mean, max, argmax, softmax, logSoftmax, reshape, transpose, slice, concat, stack, select,
-} = ops;
+// The functional ops at the top level, as in PyTorch (`torch.add`) and TF.js (`tf.add`); each
+// takes its documentation from `ops` (one place).
+/** {@inheritDoc ops.add} */ export const add = ops.add;
+/** {@inheritDoc ops.sub} */ export const sub = ops.sub;
+/** {@inheritDoc ops.mul} */ export const mul = ops.mul;
+/** {@inheritDoc ops.div} */ export const div = ops.div;
+/** {@inheritDoc ops.neg} */ export const neg = ops.neg;
+/** {@inheritDoc ops.exp} */ export const exp = ops.exp;
+/** {@inheritDoc ops.log} */ export const log = ops.log;
+/** {@inheritDoc ops.sqrt} */ export const sqrt = ops.sqrt;
+/** {@inheritDoc ops.tanh} */ export const tanh = ops.tanh;
+/** {@inheritDoc ops.sigmoid} */ export const sigmoid = ops.sigmoid;
+/** {@inheritDoc ops.relu} */ export const relu = ops.relu;
+/** {@inheritDoc ops.abs} */ export const abs = ops.abs;
+/** {@inheritDoc ops.square} */ export const square = ops.square;
+/** {@inheritDoc ops.pow} */ export const pow = ops.pow;
+/** {@inheritDoc ops.clamp} */ export const clamp = ops.clamp;
+/** {@inheritDoc ops.matmul} */ export const matmul = ops.matmul;
+/** {@inheritDoc ops.linear} */ export const linear = ops.linear;
+/** {@inheritDoc ops.sum} */ export const sum = ops.sum;
+/** {@inheritDoc ops.mean} */ export const mean = ops.mean;
+/** {@inheritDoc ops.max} */ export const max = ops.max;
+/** {@inheritDoc ops.argmax} */ export const argmax = ops.argmax;
+/** {@inheritDoc ops.softmax} */ export const softmax = ops.softmax;
+/** {@inheritDoc ops.logSoftmax} */ export const logSoftmax = ops.logSoftmax;
+/** {@inheritDoc ops.reshape} */ export const reshape = ops.reshape;
+/** {@inheritDoc ops.transpose} */ export const transpose = ops.transpose;
+/** {@inheritDoc ops.slice} */ export const slice = ops.slice;
+/** {@inheritDoc ops.concat} */ export const concat = ops.concat;
+/** {@inheritDoc ops.stack} */ export const stack = ops.stack;
+/** {@inheritDoc ops.select} */ export const select = ops.select;

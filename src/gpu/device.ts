@@ -47,7 +47,9 @@ export interface Tuning {
   poisonBuffers?: boolean;
 }
 
+/** Options of init() and createDevice(). */
 export interface InitOptions {
+  /** WebGPU's adapter hint: 'high-performance' or 'low-power'. */
   powerPreference?: GPUPowerPreference;
   /** Node only: skip the hardware adapter and use a software Vulkan driver. */
   forceSoftware?: boolean;

@@ -4,6 +4,7 @@ import { fill } from '../kernels/fill.js';
 import { Random } from '../util/random.js';
 import { checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
+/** Options of the tensor constructors: the element type (default 'float32') and whether backward() fills `.grad`. */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -78,7 +79,9 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
   return t;
 }
 
+/** A tensor of `shape` filled with 0 on the GPU. */
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
+/** A tensor of `shape` filled with 1 on the GPU. */
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
 
 export interface RandomOptions extends TensorOptions {

@@ -7,6 +7,7 @@ import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { gruKind, registerDirection } from './rnn.js';
 
+/** Options of the single-step cells: biases (default true) and the initialisation seed. */
 export interface CellOptions {
   bias?: boolean;
   seed?: number;
@@ -56,6 +57,7 @@ export class RNNCell extends CellBase {
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`webrnn: nn.RNNCell: nonlinearity '${nl}' must be 'tanh' or 'relu'`);
     super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
   }
+  /** One step: x [B, inputSize], h [B, hiddenSize] (zeros when omitted) → h' [B, hiddenSize]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;
   }
@@ -66,6 +68,7 @@ export class LSTMCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super('lstm', inputSize, hiddenSize, opts);
   }
+  /** One step: x [B, inputSize], [h, c] each [B, hiddenSize] (zeros when omitted) → [h', c']. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
     const { h, c } = this.step(x, state?.[0] ?? null, state?.[1] ?? null);
     return [h, c!];
@@ -77,6 +80,7 @@ export class GRUCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
     super(gruKind(opts.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts);
   }
+  /** One step: x [B, inputSize], h [B, hiddenSize] (zeros when omitted) → h' [B, hiddenSize]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;
   }

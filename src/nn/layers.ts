@@ -16,6 +16,7 @@ export class Embedding extends Module {
     }
     this.weight = this.registerParameter('weight', randn([numEmbeddings, embeddingDim], { seed: opts.seed }));
   }
+  /** Looks up int32 `indices` of any shape [...] → [..., embeddingDim]. */
   forward(indices: Tensor): Tensor {
     return embedding(this.weight, indices);
   }
@@ -30,6 +31,7 @@ export class Dropout extends Module {
     if (!(p >= 0 && p < 1)) throw new Error(`webrnn: nn.Dropout: p = ${p} must be in [0, 1)`);
     this.seed = opts.seed ?? (Math.random() * 2 ** 32) >>> 0;
   }
+  /** x with elements dropped (training) or x itself (eval); same shape. */
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return ops.reshape(x, x.shape); // a recorded identity
     return dropout(x, this.p, this.seed, 2 ** 32 * this.calls++); // offsets 2³² apart never overlap

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 
+/** y = x·Wᵀ + b with W [outFeatures, inFeatures] and b [outFeatures], initialised U(−1/√in, 1/√in) as in PyTorch. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -18,6 +19,7 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], k, subSeed(opts.seed, 1)));
   }
 
+  /** x [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

@@ -4,8 +4,10 @@ import { recorder } from '../gpu/encoder.js';
 import { keep } from '../tensor/scope.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 
+/** A value loadStateDict() accepts for a parameter: a tensor of its shape or its values as a Float32Array. */
 export type StateValue = Tensor | Float32Array;
 
+/** Base of every layer (PyTorch's nn.Module): parameters and sub-modules with dotted names, train/eval mode and state dicts. */
 export abstract class Module {
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
@@ -30,10 +32,12 @@ export abstract class Module {
     for (const [n, m] of this.children) yield* m.namedParameters(`${prefix}${n}.`);
   }
 
+  /** Every parameter, in namedParameters() order (what an optimizer takes). */
   parameters(): Tensor[] {
     return [...this.namedParameters()].map(([, t]) => t);
   }
 
+  /** [dotted name, module] pairs: this module (name '') and every sub-module, depth first. */
   *namedModules(prefix = ''): Generator<[string, Module]> {
     yield [prefix.replace(/\.$/, ''), this];
     for (const [n, m] of this.children) yield* m.namedModules(`${prefix}${n}.`);
@@ -45,6 +49,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Sets evaluation mode (dropout off) on this module and every sub-module; same as train(false). */
   eval(): this {
     return this.train(false);
   }

@@ -10,6 +10,7 @@ import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 
+/** Options of nn.RNN, nn.LSTM and nn.GRU, with PyTorch's names and defaults: numLayers 1, bias true, batchFirst false, dropout 0, bidirectional false. */
 export interface RNNOptions {
   inputSize: number;
   hiddenSize: number;
@@ -24,6 +25,7 @@ export interface RNNOptions {
   seed?: number;
 }
 
+/** Per-call options of a recurrent layer's forward(). */
 export interface SequenceOptions {
   /** Each batch element's length, 1..T (any order): outputs past it are 0, states stop there. */
   lengths?: ArrayLike<number>;
@@ -51,6 +53,7 @@ export function registerDirection(
   return w;
 }
 
+/** What nn.RNN, nn.LSTM and nn.GRU share: options, parameters `weight_ih_l{k}` [G·H, in], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}`, `bias_hh_l{k}` [G·H] (`_reverse` for the backward direction), and the multi-layer run. */
 export abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -156,6 +159,7 @@ export class RNN extends RNNBase {
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`webrnn: nn.RNN: nonlinearity '${nl}' must be 'tanh' or 'relu'`);
     super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', opts);
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), h0 [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], hN [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
@@ -167,6 +171,7 @@ export class LSTM extends RNNBase {
   constructor(opts: Omit<RNNOptions, 'nonlinearity'>) {
     super('lstm', opts);
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), [h0, c0] each [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], [hN, cN] each [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
     const { y, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
     return [y, [hN, cN!]];
@@ -191,6 +196,7 @@ export class GRU extends RNNBase {
   constructor(opts: GRUOptions) {
     super(gruKind(opts.resetAfter, 'nn.GRU'), opts);
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), h0 [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], hN [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];

@@ -6,8 +6,10 @@ import * as k from '../kernels/optim.js';
 import { recorder } from '../gpu/encoder.js';
 import { Optimizer } from './optimizer.js';
 
+/** Hyper-parameters of SGD (torch.optim.SGD's, camel-cased); only lr is required. */
 export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
 
+/** Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD). */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Iterable<Tensor>, opts: Partial<SGDOptions> & { lr: number }) {
     const o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts };
@@ -23,6 +25,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/** Hyper-parameters of Adam and AdamW; defaults lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0 (AdamW: 0.01). */
 export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
 
 /** Adam (weight decay added to the gradient, as torch.optim.Adam). */
@@ -50,8 +53,10 @@ export class AdamW extends Adam {
   }
 }
 
+/** Hyper-parameters of Adagrad; defaults lr 1e-2, lrDecay 0, weightDecay 0, eps 1e-10, initialAccumulatorValue 0. */
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number; initialAccumulatorValue: number }
 
+/** Adagrad (torch.optim.Adagrad): per-element steps scaled by the root of the summed squared gradients. */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor>, opts: Partial<AdagradOptions> = {}) {
     super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...opts });
@@ -70,8 +75,10 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 }
 
+/** Hyper-parameters of RMSprop; defaults lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered false. */
 export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
 
+/** RMSprop (torch.optim.RMSprop): steps scaled by a running average of squared gradients, optionally centered and with momentum. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor>, opts: Partial<RMSpropOptions> = {}) {
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...opts });

@@ -6,7 +6,9 @@ import { gpu, type Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { track } from './scope.js';
 
+/** Element types: 32-bit floats, or 32-bit integers (class indices, lengths). */
 export type DType = 'float32' | 'int32';
+/** Dimensions, outermost first ([] for a scalar). */
 export type Shape = readonly number[];
 
 /** A GPU buffer shared by a tensor and its views; returned to the pool when the last one goes. */
@@ -39,6 +41,7 @@ export function checkShape(shape: Shape, what = 'shape'): void {
   }
 }
 
+/** An n-dimensional array in a GPU buffer, with autograd fields (`requiresGrad`, `.grad`); ops and methods return new tensors, freed by dispose() or tidy(). */
 export class Tensor {
   readonly size: number;
   private disposedFlag = false;
@@ -70,17 +73,21 @@ export class Tensor {
     return new Tensor([...shape], dtype, new Storage(g, pool(g).acquire(Math.max(bytes, 4)), bytes));
   }
 
+  /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
+  /** The GPUBuffer holding the values (throws after dispose()). */
   get buffer(): GPUBuffer {
     this.assertAlive();
     return this.storage.buffer;
   }
+  /** Whether dispose() was called. */
   get isDisposed(): boolean {
     return this.disposedFlag;
   }
 
+  /** Throws a `webrnn:` error if the tensor was disposed. */
   assertAlive(): void {
     if (this.disposedFlag) throw new Error(`webrnn: tensor ${shapeStr(this.shape)} was used after dispose()`);
   }
@@ -122,6 +129,7 @@ export class Tensor {
     // is gone, so any op that saved it for backward throws 'used after dispose' instead).
   }
 
+  /** `Tensor(dtype, [shape])`. */
   toString(): string {
     return `Tensor(${this.dtype}, ${shapeStr(this.shape)})`;
   }

@@ -113,6 +113,13 @@ async function render() {
   const app = await Application.bootstrapWithPlugins({}, [new TypeDocReader(), new TSConfigReader()]);
   const project = await app.convert();
   if (!project) throw new Error('api-docs: TypeDoc could not convert src/index.ts');
+  // `export const { add, … } = ops` in src/index.ts: a destructured name cannot carry a comment of
+  // its own, so it takes the one on its `ops` member (one place for each op's text).
+  const opsMembers = project.getChildByName('ops')?.type?.declaration?.children ?? [];
+  for (const r of project.children ?? []) {
+    const source = opsMembers.find((m) => m.name === r.name);
+    if (r.kindOf(ReflectionKind.Variable) && !r.comment && source?.comment) r.comment = source.comment.clone();
+  }
   app.validate(project);
   const undocumented = app.logger.validationWarningCount;
   const top = project.children.filter((c) => !c.kindOf(ReflectionKind.Namespace));

@@ -52,6 +52,8 @@ declare module '../tensor/tensor.js' {
     pow(exponent: number): Tensor;
     /** {@inheritDoc ops.clamp} */
     clamp(min: number, max: number): Tensor;
+    /** {@inheritDoc ops.leakyRelu} */
+    leakyRelu(negativeSlope?: number): Tensor;
     /** {@inheritDoc ops.matmul} */
     matmul(b: Tensor): Tensor;
     /** {@inheritDoc ops.sum} */
@@ -99,6 +101,7 @@ P.abs = function () { return ops.abs(this); };
 P.square = function () { return ops.square(this); };
 P.pow = function (e) { return ops.pow(this, e); };
 P.clamp = function (lo, hi) { return ops.clamp(this, lo, hi); };
+P.leakyRelu = function (s) { return ops.leakyRelu(this, s); };
 P.matmul = function (b) { return ops.matmul(this, b); };
 P.sum = function (axis, keepDims) { return ops.sum(this, axis, keepDims); };
 P.mean = function (axis, keepDims) { return ops.mean(this, axis, keepDims); };

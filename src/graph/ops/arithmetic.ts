@@ -128,4 +128,6 @@ export const functional = {
   pow: (x: Tensor, exponent: number) => unary('pow', x, { exponent }),
   /** Element-wise x limited to [min, max]; same shape as x. */
   clamp: (x: Tensor, min: number, max: number) => unary('clamp', x, { min, max }),
+  /** x for x ≥ 0, negativeSlope·x below (PyTorch's default slope 0.01). */
+  leakyRelu: (x: Tensor, negativeSlope = 0.01) => unary('leakyRelu', x, { negativeSlope }),
 };

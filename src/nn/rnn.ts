@@ -11,7 +11,7 @@ import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
-import { initialRecurrentState, releaseStepBuffers, stepRecurrent } from './step.js';
+import { initialRecurrentState, stepRecurrent } from './step.js';
 
 /** Options of nn.RNN, nn.LSTM and nn.GRU, with PyTorch's names and defaults: numLayers 1, bias true, batchFirst false, dropout 0, bidirectional false. */
 export interface RNNOptions {
@@ -166,12 +166,6 @@ export abstract class RNNBase extends Module {
       return all;
     };
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
-  }
-
-  /** Frees the parameters and what step() keeps. */
-  override dispose(): void {
-    releaseStepBuffers(this);
-    super.dispose();
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {

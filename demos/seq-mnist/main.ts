@@ -108,6 +108,9 @@ function checkConfig(c: SeqMnistConfig): void {
 async function run(config: SeqMnistConfig, hooks: DemoHooks): Promise<DemoResult> {
   const c = applyPreset({ ...defaults, ...config });
   checkConfig(c);
+  if (c.preset !== 'none') {
+    hooks.log(`preset ${c.preset}: ${Object.keys(PRESETS[c.preset]!).map((k) => `${k}=${String(c[k as keyof SeqMnistConfig])}`).join(' ')} (the values this run uses)`);
+  }
   const data = await loadData(c);
   checkData(data);
   const { train, test } = data;

@@ -78,6 +78,7 @@ describe('vanilla RNN cells in the demos', () => {
     const { rec, hooks } = recorder();
     const result = await seqMnist.run({ ...seqMnist.defaults, ...seqMnist.smoke, preset: 'rnn7' }, hooks);
     expect(rec.logs.find((l) => l.startsWith('model:'))).toMatch(/^model: RNN 7×16 \+ Linear\(16, 10\)/);
+    expect(rec.logs).toContain('preset rnn7: cell=rnn hidden=16 layers=7 epochs=1 batch=8 lr=0.001 (the values this run uses)');
     expect(result.summary.layers).toBe(7);
     expect(result.summary.cell).toBe('rnn');
     expect(result.summary.accuracy as number).toBeGreaterThanOrEqual(0);

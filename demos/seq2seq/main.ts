@@ -64,6 +64,7 @@ function checkConfig(c: Seq2SeqConfig): void {
   if (!(c.lr > 0)) throw new Error(`seq2seq: lr = ${c.lr} must be positive`);
   if (!(c.clip >= 0)) throw new Error(`seq2seq: clip = ${c.clip} must be non-negative`);
   if (!(c.stopAt >= 0 && c.stopAt <= 1)) throw new Error(`seq2seq: stopAt = ${c.stopAt} must be in 0..1`);
+  if (typeof c.show !== 'string' || c.show.length === 0) throw new Error('seq2seq: show must be a non-empty date to print the attention of');
   encodeSources([c.show]); // throws naming a character the model cannot read
 }
 
@@ -88,6 +89,7 @@ let kept: Seq2Seq | null = null;
 /** Greedy output and attention weights [10, |source|] of one input, with the model of the last kept run. */
 export async function explain(source: string): Promise<{ output: string; weights: Float32Array[] }> {
   if (!kept) throw new Error('seq2seq: no trained model yet (train first)');
+  if (!source) throw new Error('seq2seq: type a date first');
   encodeSources([source]);
   const d = await greedyDecode(kept, [source]);
   const w = d.weights!;

@@ -138,5 +138,7 @@ describe('seq2seq on the GPU', () => {
       expect(row.reduce((a, x) => a + x, 0)).toBeCloseTo(1, 5);
     }
     await expect(explain('5 Déc')).rejects.toThrow(/not in the source vocabulary/);
+    await expect(explain('')).rejects.toThrow(/seq2seq: type a date first/);
+    await expect(demo.run({ ...demo.defaults, show: '' }, hooks)).rejects.toThrow(/seq2seq: show must be a non-empty date/);
   });
 });

@@ -5,7 +5,7 @@ import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import { gruKind, registerDirection } from './rnn.js';
+import { gatedKind, gruKind, registerDirection, type RecurrentActivation } from './rnn.js';
 
 export interface CellOptions {
   bias?: boolean;
@@ -61,10 +61,10 @@ export class RNNCell extends CellBase {
   }
 }
 
-/** One LSTM step: forward(x, [h, c]?) → [h', c']. */
+/** One LSTM step: forward(x, [h, c]?) → [h', c']. `recurrentActivation` as in nn.LSTM. */
 export class LSTMCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super('lstm', inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { recurrentActivation?: RecurrentActivation } = {}) {
+    super(gatedKind('lstm', opts.recurrentActivation, 'nn.LSTMCell'), inputSize, hiddenSize, opts);
   }
   forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
     const { h, c } = this.step(x, state?.[0] ?? null, state?.[1] ?? null);
@@ -72,10 +72,10 @@ export class LSTMCell extends CellBase {
   }
 }
 
-/** One GRU step: forward(x, h?) → h'. `resetAfter` as in nn.GRU. */
+/** One GRU step: forward(x, h?) → h'. `resetAfter` and `recurrentActivation` as in nn.GRU. */
 export class GRUCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
-    super(gruKind(opts.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean; recurrentActivation?: RecurrentActivation } = {}) {
+    super(gruKind(opts.resetAfter, opts.recurrentActivation, 'nn.GRUCell'), inputSize, hiddenSize, opts);
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;

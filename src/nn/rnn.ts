@@ -162,10 +162,26 @@ export class RNN extends RNNBase {
   }
 }
 
+/** The gate activation of the LSTM and GRU: 'sigmoid' (PyTorch), or 'hard_sigmoid', TF.js and
+ *  Keras 2's clamp(0.2·x + 0.5, 0, 1). */
+export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid';
+
+export interface LSTMOptions extends Omit<RNNOptions, 'nonlinearity'> {
+  /** The gates' activation (i, f, o); default 'sigmoid'. */
+  recurrentActivation?: RecurrentActivation;
+}
+
+/** The cell kind of a gated cell with `recurrentActivation`. */
+export function gatedKind(kind: 'lstm' | 'gru' | 'gru_reset_before', act: RecurrentActivation | undefined, where: string): CellKind {
+  if (act === undefined || act === 'sigmoid') return kind;
+  if (act === 'hard_sigmoid') return `${kind}_hard_sigmoid`;
+  throw new Error(`webrnn: ${where}: recurrentActivation '${String(act)}' must be 'sigmoid' or 'hard_sigmoid'`);
+}
+
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
 export class LSTM extends RNNBase {
-  constructor(opts: Omit<RNNOptions, 'nonlinearity'>) {
-    super('lstm', opts);
+  constructor(opts: LSTMOptions) {
+    super(gatedKind('lstm', opts.recurrentActivation, 'nn.LSTM'), opts);
   }
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
     const { y, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
@@ -177,19 +193,22 @@ export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
   /** true (default, PyTorch): n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); false (Keras's
    *  reset_after=False, ONNX's linear_before_reset=0): n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn). */
   resetAfter?: boolean;
+  /** The gates' activation (r, z); default 'sigmoid'. */
+  recurrentActivation?: RecurrentActivation;
 }
 
-/** The GRU cell kind for the `resetAfter` option. */
-export function gruKind(resetAfter: boolean | undefined, where: string): CellKind {
-  if (resetAfter === undefined || resetAfter === true) return 'gru';
-  if (resetAfter === false) return 'gru_reset_before';
-  throw new Error(`webrnn: ${where}: resetAfter = ${String(resetAfter)} must be true or false`);
+/** The GRU cell kind for the `resetAfter` and `recurrentActivation` options. */
+export function gruKind(resetAfter: boolean | undefined, act: RecurrentActivation | undefined, where: string): CellKind {
+  if (resetAfter !== undefined && resetAfter !== true && resetAfter !== false) {
+    throw new Error(`webrnn: ${where}: resetAfter = ${String(resetAfter)} must be true or false`);
+  }
+  return gatedKind(resetAfter === false ? 'gru_reset_before' : 'gru', act, where);
 }
 
 /** GRU (gates r, z, n; see GRUOptions.resetAfter for n). forward → [output, hN]. */
 export class GRU extends RNNBase {
   constructor(opts: GRUOptions) {
-    super(gruKind(opts.resetAfter, 'nn.GRU'), opts);
+    super(gruKind(opts.resetAfter, opts.recurrentActivation, 'nn.GRU'), opts);
   }
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);

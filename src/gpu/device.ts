@@ -1,5 +1,6 @@
 // Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
 // picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
+import { checkOptions } from '../util/options.js';
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
 export interface AdapterInfo {
@@ -20,6 +21,8 @@ export interface Features {
 
 /** A device with what webrnn learned about its adapter. */
 export interface Gpu {
+  /** "webrnn device #N": the GPUDevice's label too, so validation messages say which device. */
+  label: string;
   device: GPUDevice;
   adapter: GPUAdapter;
   info: AdapterInfo;
@@ -47,19 +50,32 @@ export interface Tuning {
   poisonBuffers?: boolean;
 }
 
+/** Options of init() and createDevice(). */
 export interface InitOptions {
+  /** WebGPU's adapter hint: 'high-performance' or 'low-power'. */
   powerPreference?: GPUPowerPreference;
   /** Node only: skip the hardware adapter and use a software Vulkan driver. */
   forceSoftware?: boolean;
 }
 
-let defaultGpu: Gpu | null = null;
+const INIT_OPTIONS = { powerPreference: ['low-power', 'high-performance'], forceSoftware: 'boolean' } as const;
 
-/** Creates the default device (once) and returns it. Safe to call many times. */
-export async function init(options: InitOptions = {}): Promise<Gpu> {
-  if (defaultGpu && !defaultGpu.lost) return defaultGpu;
-  defaultGpu = await createDevice(options);
-  return defaultGpu;
+let defaultGpu: Gpu | null = null;
+/** The device being opened: concurrent init() calls share it instead of opening one each. */
+let opening: Promise<Gpu> | null = null;
+
+/** Creates the default device (once) and returns it. Safe to call many times, also concurrently. */
+export function init(options: InitOptions = {}): Promise<Gpu> {
+  try {
+    checkOptions('init', options, INIT_OPTIONS);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+  if (defaultGpu && !defaultGpu.lost) return Promise.resolve(defaultGpu);
+  opening ??= createDevice(options)
+    .then((g) => (defaultGpu = g))
+    .finally(() => (opening = null));
+  return opening;
 }
 
 /** The default device; throws if `init()` has not been awaited. */
@@ -86,6 +102,7 @@ export function adapterInfo(): AdapterInfo {
 
 /** Creates a new, independent device. */
 export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
+  checkOptions('init', options, INIT_OPTIONS);
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
@@ -124,7 +141,12 @@ const SOFTWARE_ICDS = [
 
 async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   const moduleName = 'webgpu'; // a variable keeps browser bundlers from resolving it
-  const dawn = (await import(/* @vite-ignore */ moduleName)) as {
+  // An optional peer dependency of the package: browser users never download Dawn.
+  const dawn = (await import(/* @vite-ignore */ moduleName).catch((e: Error & { code?: string }) => {
+    throw new Error(e.code === 'ERR_MODULE_NOT_FOUND'
+      ? 'webrnn: WebGPU in Node needs the `webgpu` package (Dawn), an optional peer dependency: run `npm i webgpu`'
+      : `webrnn: the \`webgpu\` package (Dawn) failed to load: ${e.message}`);
+  })) as {
     create: (flags: string[]) => GPU;
     globals: Record<string, unknown>;
   };
@@ -153,6 +175,9 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   );
 }
 
+/** Devices opened so far, to number their labels. */
+let devicesOpened = 0;
+
 // Dawn's GPU object must outlive its adapters and devices.
 const keepAlive: GPU[] = [];
 
@@ -169,9 +194,11 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWa
     maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
-  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'webrnn' });
+  const label = `webrnn device #${++devicesOpened}`;
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label });
   const info = describe(adapter);
   const gpu: Gpu = {
+    label,
     device,
     adapter,
     info,
@@ -188,8 +215,15 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWa
     tuning: {},
   };
   device.lost.then((e) => {
-    gpu.lost = new Error(`webrnn: the GPU device was lost (${e.reason}): ${e.message}`);
+    gpu.lost ??= new Error(`webrnn: ${label} was lost (${e.reason}): ${e.message}`);
   });
+  // device.lost settles only later: mark a destroyed device lost at once, so that its tensors
+  // are refused before they reach a command encoder of the next device.
+  const destroy = device.destroy.bind(device);
+  device.destroy = () => {
+    gpu.lost ??= new Error(`webrnn: ${label} was lost (destroyed)`);
+    destroy();
+  };
   device.addEventListener('uncapturederror', (ev) => {
     gpu.pendingErrors.push((ev as GPUUncapturedErrorEvent).error.message);
   });

@@ -6,7 +6,7 @@ import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { BINARY_OPS, opCodes, UNARY_GRAD_OPS, UNARY_OPS } from './op_codes.js';
 import { mergeDims, stridesOf } from './shape.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
@@ -18,6 +18,8 @@ export interface UnaryParams {
   min?: number;
   max?: number;
   scalar?: number;
+  /** leakyRelu's slope for x < 0. */
+  negativeSlope?: number;
 }
 
 /** OP codes of unary.wgsl, unary_backward.wgsl and binary.wgsl (their WGSL names come from the same lists). */
@@ -38,7 +40,7 @@ const flat = {
 };
 
 /** unary.wgsl: one unary op per element, picked by the OP override. */
-export const unary = defineKernel({
+export const unary = /* @__PURE__ */ defineKernel({
   name: 'unary',
   wgsl: [wgsl.op_codes, wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
@@ -47,7 +49,7 @@ export const unary = defineKernel({
 });
 
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
-export const unaryBackward = defineKernel({
+export const unaryBackward = /* @__PURE__ */ defineKernel({
   name: 'unary_backward',
   wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
@@ -56,7 +58,7 @@ export const unaryBackward = defineKernel({
 });
 
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
-export const binary = defineKernel({
+export const binary = /* @__PURE__ */ defineKernel({
   name: 'binary',
   wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.binary],
   bindings: { a: 'read', b: 'read', out: 'read_write' },
@@ -70,7 +72,7 @@ export const binary = defineKernel({
 });
 
 /** sum_to_shape.wgsl: sums a broadcast result back to an input's shape. */
-export const sumToShape = defineKernel({
+export const sumToShape = /* @__PURE__ */ defineKernel({
   name: 'sum_to_shape',
   wgsl: [wgsl.sum_to_shape],
   bindings: { dy: 'read', out: 'read_write' },
@@ -108,6 +110,7 @@ function scalars(fn: string, op: string, params: UnaryParams): [number, number] 
     return [e, 0];
   }
   if (op === 'scale' || op === 'addScalar') return [number(fn, 'scalar', params.scalar), 0];
+  if (op === 'leakyRelu') return [number(fn, 'negativeSlope', params.negativeSlope), 0];
   if (op === 'clamp') {
     if (params.min === undefined && params.max === undefined) throw new Error(`webrnn: ${fn}: clamp needs params.min or params.max`);
     return [number(fn, 'min', params.min, -Infinity), number(fn, 'max', params.max, Infinity)];
@@ -128,7 +131,8 @@ export function launchUnary(op: UnaryOp, x: Tensor, params: UnaryParams = {}): T
 }
 
 /** dx = dy · f'(·), one dispatch. `saved` is the forward OUTPUT y for tanh, sigmoid, exp and sqrt,
- *  and the forward INPUT x for relu, log, pow (needs params.exponent), clamp (params.min/max) and abs. */
+ *  and the forward INPUT x for relu, log, pow (needs params.exponent), clamp (params.min/max), abs and
+ *  leakyRelu (params.negativeSlope). */
 export function launchUnaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params: UnaryParams = {}): Tensor {
   const fn = `unaryBackward('${op}')`;
   const code = codeOf(UNARY_GRAD_CODES, op);

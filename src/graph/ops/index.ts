@@ -2,9 +2,10 @@
 import { functional } from './arithmetic.js';
 import { conv1d, conv2d } from './conv.js';
 import { batchNorm, layerNorm } from './norm.js';
+import { avgPool2d, maxPool2d } from './pool.js';
 import { linear, matmul } from './linalg.js';
 import { reductions } from './reduction.js';
 import { shapeOps } from './shape.js';
 
-export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear, conv1d, conv2d, batchNorm, layerNorm };
+export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear, conv1d, conv2d, batchNorm, layerNorm, maxPool2d, avgPool2d };
 export type Ops = typeof ops;

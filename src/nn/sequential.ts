@@ -1,4 +1,4 @@
-// nn.Sequential and activation modules. Sub-modules are named "0", "1", ... as in PyTorch.
+// nn.Sequential and activation modules (Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax). Sub-modules are named "0", "1", ... as in PyTorch.
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -30,6 +30,11 @@ export class Tanh extends Activation {
 }
 export class ReLU extends Activation {
   forward(x: Tensor): Tensor { return x.relu(); }
+}
+/** x for x ≥ 0, negativeSlope·x below (PyTorch's default 0.01). */
+export class LeakyReLU extends Activation {
+  constructor(readonly negativeSlope = 0.01) { super(); }
+  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
 }
 export class Sigmoid extends Activation {
   forward(x: Tensor): Tensor { return x.sigmoid(); }

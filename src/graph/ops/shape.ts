@@ -120,3 +120,5 @@ export const shapeOps = {
     return shapeOps.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
   },
 };
+
+export const { flatten, permute } = shapeOps;

@@ -1,6 +1,6 @@
 // conv2d (PyTorch's cross-correlation, NCHW, stride/padding/dilation/groups) forward and backward:
-// the descriptors of conv2d_forward.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl
-// and im2col.wgsl, and their launchers. The sizes and option checks live in conv_plan.ts.
+// the descriptors of conv2d_forward.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl,
+// im2col.wgsl and col2im.wgsl, and their launchers. The sizes and option checks live in conv_plan.ts.
 //
 // Two ways to run each pass, picked per shape from measurements on the software adapter over the
 // captcha CNN's layers (bench/RESULTS.md, "conv2d: implicit GEMM vs im2col"):
@@ -60,7 +60,7 @@ export const conv2dBackwardWeight = defineKernel({
   ...layout,
 });
 
-/** The patches of x as matrix columns [B, C_in·KH·KW, OH·OW] (groups = 1); the bench's comparison. */
+/** The patches of x as matrix columns [B, C_in·KH·KW, OH·OW] (groups = 1), for the matmul path. */
 export const im2col = defineKernel({
   name: 'im2col',
   wgsl: [wgsl.conv2d_layout, wgsl.im2col],

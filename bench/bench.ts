@@ -1,7 +1,7 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads (conv: on request), --out <dir>.
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv: on request), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
 import { convSection } from './conv.js';
+import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
@@ -29,7 +30,7 @@ export interface Timing {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Workload ids to run (W1..W5); null runs all. */
+  /** Workload ids to run (W1..W6); null runs W1..W5 (W6 is opt-in, for GPUs). */
   only: string[] | null;
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;
@@ -76,7 +77,7 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, profileSection, convSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection];
 /** Sections run only when named in --sections (profile also with --profile). */
 const ON_REQUEST = new Set(['profile', 'conv']);
 

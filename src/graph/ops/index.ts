@@ -5,7 +5,8 @@ import { batchNorm, layerNorm } from './norm.js';
 import { avgPool2d, maxPool2d } from './pool.js';
 import { linear, matmul } from './linalg.js';
 import { reductions } from './reduction.js';
+import { sample } from './sample.js';
 import { shapeOps } from './shape.js';
 
-export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear, conv1d, conv2d, batchNorm, layerNorm, maxPool2d, avgPool2d };
+export const ops = { ...functional, ...reductions, ...shapeOps, matmul, linear, sample, conv1d, conv2d, batchNorm, layerNorm, maxPool2d, avgPool2d };
 export type Ops = typeof ops;

@@ -81,8 +81,10 @@ export type ConvVariant = 'implicit' | 'im2col';
 // Tests force a variant: every conv2d pass with groups = 1 takes it (unset: the filter size decides).
 declare module '../gpu/device.js' { interface Tuning { convVariant?: ConvVariant } }
 
-/** Filters of at least this many taps (C_in·KH·KW) go through im2col and the matmul. */
-const IM2COL_TAPS = 256;
+/** Filters of at least this many taps (C_in·KH·KW) run the forward / the weight gradient through
+ *  im2col and the matmul (the measured crossovers lie between 27 and 576 taps; at 144 the forward
+ *  leaned to im2col and the weight gradient to the implicit kernel). */
+const IM2COL_TAPS = { forward: 128, weight: 256 };
 
 /** Whether a pass of `d` runs as im2col/col2im + matmul rather than the implicit kernels: the
  *  forward and the weight gradient for large filters, the input gradient always (groups = 1). */
@@ -90,7 +92,7 @@ function viaMatmul(g: Gpu, d: ConvDims, pass: 'forward' | 'input' | 'weight'): b
   if (d.groups !== 1) return false;
   const forced = g.tuning.convVariant;
   if (forced) return forced === 'im2col';
-  return pass === 'input' || d.cIn * d.kh * d.kw >= IM2COL_TAPS;
+  return pass === 'input' || d.cIn * d.kh * d.kw >= IM2COL_TAPS[pass];
 }
 
 /** The uniform fields for `d` with `tiles` invocations (and the dw chunking). */

@@ -3,7 +3,7 @@
 // after several training steps (momentum, cumulative, eval mode, no tracking), loadStateDict and
 // safetensors round trips with the int32 counter, and a captcha conv block end to end.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, loadSafetensors, nn, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
+import { init, loadCheckpoint, loadSafetensors, nn, saveCheckpoint, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
 import { planConv2d } from '../../src/kernels/conv_plan.js';
 import { conv2dRef } from '../../src/reference/conv.js';
 import { normForwardRef, normStatsRef, runningUpdateRef } from '../../src/reference/norm.js';
@@ -121,6 +121,17 @@ describe('nn.BatchNorm2d / nn.BatchNorm1d', () => {
     b.loadStateDict({ ...b.stateDict(), num_batches_tracked: Float32Array.of(7) });
     expect(Array.from(await b.numBatchesTracked!.data())).toEqual([7]);
     expect(() => b.loadStateDict({ ...b.stateDict(), num_batches_tracked: tensor(Float32Array.of(1), []) })).toThrow(/'num_batches_tracked' has dtype float32, expected int32/);
+  });
+
+  test('checkpoints carry the buffers too', async () => {
+    const a = new nn.Sequential(new nn.Conv2d(2, 3, 1, { seed: 1 }), new nn.BatchNorm2d(3));
+    tidy(() => {
+      a.forward(tensor(f32(uniform(2 * 2 * 3 * 2, 41)), [2, 2, 3, 2]));
+    });
+    const b = new nn.Sequential(new nn.Conv2d(2, 3, 1, { seed: 2 }), new nn.BatchNorm2d(3));
+    await loadCheckpoint(await saveCheckpoint(null, { model: a }), { model: b });
+    for (const [k, t] of Object.entries(a.stateDict())) expect(Array.from(await b.stateDict()[k]!.data()), k).toEqual(Array.from(await t.data()));
+    expect(Array.from(await (b.layers[1] as nn.BatchNorm2d).numBatchesTracked!.data())).toEqual([1]);
   });
 });
 

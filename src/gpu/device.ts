@@ -1,5 +1,6 @@
 // Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
 // picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
+import { checkOptions } from '../util/options.js';
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
 export interface AdapterInfo {
@@ -55,12 +56,19 @@ export interface InitOptions {
   forceSoftware?: boolean;
 }
 
+const INIT_OPTIONS = { powerPreference: ['low-power', 'high-performance'], forceSoftware: 'boolean' } as const;
+
 let defaultGpu: Gpu | null = null;
 /** The device being opened: concurrent init() calls share it instead of opening one each. */
 let opening: Promise<Gpu> | null = null;
 
 /** Creates the default device (once) and returns it. Safe to call many times, also concurrently. */
 export function init(options: InitOptions = {}): Promise<Gpu> {
+  try {
+    checkOptions('init', options, INIT_OPTIONS);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
   if (defaultGpu && !defaultGpu.lost) return Promise.resolve(defaultGpu);
   opening ??= createDevice(options)
     .then((g) => (defaultGpu = g))
@@ -92,6 +100,7 @@ export function adapterInfo(): AdapterInfo {
 
 /** Creates a new, independent device. */
 export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
+  checkOptions('init', options, INIT_OPTIONS);
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });

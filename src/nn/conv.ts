@@ -5,6 +5,9 @@ import { type Conv2dOptions, type Pair, pair } from '../kernels/conv_plan.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
+import { anyValue, checkOptions } from '../util/options.js';
+
+const MODULE_OPTIONS = { stride: anyValue, padding: anyValue, dilation: anyValue, groups: anyValue, bias: 'boolean', seed: 'seed' } as const;
 
 export interface ConvModuleOptions {
   bias?: boolean;
@@ -27,6 +30,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: number | (Conv2dOptions & ConvModuleOptions) = {}) {
     super();
     const o = typeof opts === 'number' ? { stride: opts } : opts;
+    checkOptions('nn.Conv2d', o, MODULE_OPTIONS);
     const groups = o.groups ?? 1;
     checkChannels('nn.Conv2d', inChannels, outChannels, groups);
     const [kh, kw] = pair('nn.Conv2d', 'kernelSize', kernelSize, 1, 1);
@@ -50,6 +54,7 @@ export class Conv1d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, opts: number | (Conv1dOptions & ConvModuleOptions) = {}) {
     super();
     const o = typeof opts === 'number' ? { stride: opts } : opts;
+    checkOptions('nn.Conv1d', o, MODULE_OPTIONS);
     const groups = o.groups ?? 1;
     checkChannels('nn.Conv1d', inChannels, outChannels, groups);
     if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new Error(`webrnn: nn.Conv1d: kernelSize = ${kernelSize} must be a positive integer`);

@@ -130,6 +130,7 @@ function checkTensor(what: string, name: string, t: unknown): asserts t is Tenso
 
 /** Checks a mask against the per-element loss shape (its leading dims), before any dispatch. */
 function checkMask(what: string, mask: Tensor | undefined, shape: readonly number[]): void {
+  if (mask && mask.dtype !== 'float32') throw new Error(`webrnn: ${what}: mask must be float32, got ${mask.dtype} ${shapeStr(mask.shape)}`);
   if (mask && (mask.rank > shape.length || mask.shape.some((d, i) => d !== shape[i]))) {
     throw new Error(`webrnn: ${what}: mask ${shapeStr(mask.shape)} must match the leading dims of ${shapeStr(shape)}`);
   }
@@ -167,6 +168,9 @@ function reduceLoss(elems: Tensor, opts: LossOptions): Tensor {
 }
 
 function checkSame(what: string, a: Tensor, b: Tensor): void {
+  for (const [name, t] of [['input', a], ['target', b]] as const) {
+    if (t.dtype !== 'float32') throw new Error(`webrnn: ${what}: ${name} must be float32, got ${t.dtype} ${shapeStr(t.shape)}`);
+  }
   if (a.shape.join() !== b.shape.join()) throw new Error(`webrnn: ${what}: input ${shapeStr(a.shape)} and target ${shapeStr(b.shape)} must have the same shape`);
 }
 

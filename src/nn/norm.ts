@@ -5,6 +5,7 @@ import { full, ones, zeros } from '../graph/create.js';
 import { batchNorm, layerNorm } from '../graph/ops/norm.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { anyValue, checkOptions } from '../util/options.js';
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -25,6 +26,7 @@ abstract class BatchNormBase extends Module {
 
   constructor(private readonly what: string, readonly numFeatures: number, opts: BatchNormModuleOptions) {
     super();
+    checkOptions(what, opts, { eps: anyValue, momentum: anyValue, affine: 'boolean', trackRunningStats: 'boolean' });
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`webrnn: ${what}: numFeatures = ${numFeatures} must be a positive integer`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -80,6 +82,7 @@ export class LayerNorm extends Module {
   readonly bias: Tensor | null;
   constructor(normalizedShape: number | readonly number[], readonly opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
     super();
+    checkOptions('nn.LayerNorm', opts, { eps: anyValue, elementwiseAffine: 'boolean' });
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (!this.normalizedShape.length || !this.normalizedShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new Error(`webrnn: nn.LayerNorm: normalizedShape ${shapeStr(this.normalizedShape)} must be positive integers`);

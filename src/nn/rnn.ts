@@ -11,7 +11,7 @@ import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
-import { initialRecurrentState, releaseStepBuffers, stepRecurrent } from './step.js';
+import { initialRecurrentState, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -87,6 +87,10 @@ export abstract class RNNBase extends Module {
     checkOptions(where, opts, { ...RNNBase.OPTIONS, ...extra });
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
     for (const k of ['inputSize', 'hiddenSize'] as const) if (opts[k] === undefined) throw new Error(`webrnn: ${where}: option ${k} is required`);
+    if (dropout > 0 && numLayers === 1) {
+      // Honoured as PyTorch does (no dropout after the last layer), with PyTorch's warning.
+      console.warn(`webrnn: ${where}: dropout = ${dropout} does nothing with numLayers = 1 (it applies between layers)`);
+    }
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
@@ -163,12 +167,6 @@ export abstract class RNNBase extends Module {
       return all;
     };
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
-  }
-
-  /** Frees the parameters and what step() keeps. */
-  override dispose(): void {
-    releaseStepBuffers(this);
-    super.dispose();
   }
 
   private lengthsTensor(lengths: ArrayLike<number> | undefined, T: number, B: number): Tensor {

@@ -1,5 +1,6 @@
 // nn.Sequential and activation modules (Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax). Sub-modules are named "0", "1", ... as in PyTorch.
 import type { Tensor } from '../tensor/tensor.js';
+import { show } from '../util/options.js';
 import { Module } from './module.js';
 
 /** Anything Sequential can chain: a module with a one-tensor forward. */
@@ -11,6 +12,11 @@ export class Sequential extends Module {
   readonly layers: Layer[];
   constructor(...layers: Layer[]) {
     super();
+    layers.forEach((l, i) => {
+      if (!(l instanceof Module) || typeof (l as Partial<Layer>).forward !== 'function') {
+        throw new Error(`webrnn: nn.Sequential: layer ${i} must be a module with forward(), got ${show(l)}`);
+      }
+    });
     this.layers = layers;
     layers.forEach((l, i) => this.registerModule(String(i), l));
   }

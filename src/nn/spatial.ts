@@ -6,11 +6,13 @@ import type { Pair } from '../kernels/conv_plan.js';
 import type { Pool2dOptions } from '../kernels/pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { anyValue, checkOptions } from '../util/options.js';
 
 /** Max over kernelSize windows; stride defaults to the kernel size, padding (≤ half the kernel) is -Inf. */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: Pool2dOptions = {}) {
     super();
+    checkOptions('nn.MaxPool2d', options, { stride: anyValue, padding: anyValue });
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
@@ -21,6 +23,7 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: AvgPool2dOptions = {}) {
     super();
+    checkOptions('nn.AvgPool2d', options, { stride: anyValue, padding: anyValue, countIncludePad: 'boolean' });
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);

@@ -6,7 +6,6 @@ import { tensor, zeros } from '../graph/create.js';
 import { ops } from '../graph/ops/index.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS } from '../kernels/cells/index.js';
-import { keep } from '../tensor/scope.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkState, lstmPair, type RNNBase } from './rnn.js';
 
@@ -19,25 +18,6 @@ export function initialRecurrentState(layer: RNNBase, batch: number): RecurrentS
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`webrnn: ${name}.initialState: batch = ${batch} must be a positive integer`);
   const shape = [layer.numLayers, batch, layer.hiddenSize];
   return CELLS[layer.kind].cellState ? [zeros(shape), zeros(shape)] : zeros(shape);
-}
-
-/** Each layer's lengths tensor of ones [B] (every sequence of a step has length 1), made once a
- *  batch size: an upload each step would cost a staging buffer while the step is being recorded. */
-const stepLengths = new WeakMap<RNNBase, Tensor>();
-
-function lengthsOfOne(layer: RNNBase, B: number): Tensor {
-  let t = stepLengths.get(layer);
-  if (t && t.size === B) return t;
-  t?.dispose();
-  t = keep(tensor(new Int32Array(B).fill(1), [B]));
-  stepLengths.set(layer, t);
-  return t;
-}
-
-/** Frees what step() keeps for the layer (RNNBase.dispose calls it). */
-export function releaseStepBuffers(layer: RNNBase): void {
-  stepLengths.get(layer)?.dispose();
-  stepLengths.delete(layer);
 }
 
 /** One direction's weights of layer l, by their PyTorch names. */
@@ -67,7 +47,8 @@ export function stepRecurrent(layer: RNNBase, x: Tensor, state: RecurrentState):
   const [h, c] = (cellState ? lstmPair(`${name}.step`, state) : [state, null]) as [Tensor, Tensor | null];
   checkState(`${name}.step`, 'h', h, [L, B, H], '[numLayers, B, H]');
   if (cellState) checkState(`${name}.step`, 'c', c, [L, B, H], '[numLayers, B, H]');
-  const lengths = lengthsOfOne(layer, B);
+  // Every sequence of a step has length 1.
+  const lengths = tensor(new Int32Array(B).fill(1), [B]);
   const hs: Tensor[] = [];
   const cs: Tensor[] = [];
   let input = ops.reshape(x, [1, B, layer.inputSize]);
@@ -81,6 +62,7 @@ export function stepRecurrent(layer: RNNBase, x: Tensor, state: RecurrentState):
     // The next layer reads this one's h: y and hN hold the same values at T = 1.
     input = ops.reshape(out.hN, out.hN.shape);
   }
+  lengths.dispose();
   const y = ops.reshape(input, [B, H]);
   input.dispose();
   const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));

@@ -155,6 +155,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    *  that does not fit is refused before anything changes. */
   loadStateDict(state: OptimizerState): void {
     this.checkStateDict(state);
+    checkOperands(Object.values(state.tensors), `${this.constructor.name}.loadStateDict`);
     const fresh: Map<string, Tensor>[] = this.params.map(() => new Map());
     const rec = recorder();
     for (const [key, t] of Object.entries(state.tensors)) {

@@ -24,7 +24,9 @@ test('a tensor, module or optimizer of a destroyed device is refused by name; ot
   const x1 = tensor([[1, 2, 3]]);
   const y1 = lin.forward(x1);
   y1.backward(tensor([[1, 1]]));
-  const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+  const opt = new optim.SGD(lin.parameters(), { lr: 0.1, momentum: 0.9 });
+  opt.step(); // makes its momentum buffers
+  const optState = opt.stateDict();
   const saved = lin.stateDict();
   g1.device.destroy(); // marks the device lost at once: no await needed before the next init()
   const g2 = await init();
@@ -45,6 +47,9 @@ test('a tensor, module or optimizer of a destroyed device is refused by name; ot
   expect(Array.from(await fresh.weight.data())).toEqual(Array.from(before));
   expect(() => lin.forward(x2)).toThrow(new RegExp(`^webrnn: linear: ${lost.source}`));
   expect(() => opt.step()).toThrow(new RegExp(`^webrnn: SGD.step: ${lost.source}`));
+  const freshOpt = new optim.SGD(fresh.parameters(), { lr: 0.1, momentum: 0.9 });
+  expect(() => freshOpt.loadStateDict(optState)).toThrow(new RegExp(`^webrnn: SGD.loadStateDict: ${lost.source}`));
+  expect(freshOpt.stateDict().tensors).toEqual({});
   expect(() => new nn.Linear(3, 2).loadStateDict({ weight: new Float32Array(6), bias: new Float32Array(2) })).not.toThrow();
   await expect(old.data()).rejects.toThrow(lost);
   // Nothing recorded or allocated by the refused calls: fresh's 2 parameters and the last Linear's 2.

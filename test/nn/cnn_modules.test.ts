@@ -3,7 +3,7 @@
 // after several training steps (momentum, cumulative, eval mode, no tracking), loadStateDict and
 // safetensors round trips with the int32 counter, and a captcha conv block end to end.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, loadCheckpoint, loadSafetensors, nn, saveCheckpoint, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
+import { batchNorm, conv2d, init, loadCheckpoint, loadSafetensors, nn, saveCheckpoint, saveSafetensors, tensor, tidy, type Tensor } from 'webrnn';
 import { planConv2d } from '../../src/kernels/conv_plan.js';
 import { conv2dRef } from '../../src/reference/conv.js';
 import { normForwardRef, normStatsRef, runningUpdateRef } from '../../src/reference/norm.js';
@@ -19,6 +19,8 @@ beforeAll(async () => {
 const shapes = (r: Record<string, Tensor>) => Object.entries(r).map(([n, t]) => [n, [...t.shape], t.dtype]);
 const data = async (t: Tensor) => Float64Array.from(await t.data());
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const conv2dOp = (x: Tensor) => conv2d(x, tensor(f32(new Float64Array(3 * 3 * 9)), [3, 3, 3, 3]), null, { strides: 2 } as never);
+const batchNormOp = (x: Tensor) => batchNorm(x, null, null, null, null, { train: true } as never);
 
 describe('nn.Conv2d and nn.Conv1d', () => {
   test('names, shapes, PyTorch init bound U(±1/√fan_in), seeding', async () => {
@@ -36,6 +38,14 @@ describe('nn.Conv2d and nn.Conv1d', () => {
     const c1 = new nn.Conv1d(4, 5, 3, { bias: false, seed: 1 });
     expect(shapes(c1.stateDict())).toEqual([['weight', [5, 4, 3], 'float32']]);
     expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow(/^webrnn: nn.Conv2d: groups = 2 must divide inChannels \(3\)/);
+    // Unknown option keys are refused with a suggestion, in the modules and the ops.
+    expect(() => new nn.Conv2d(3, 4, 3, { padding_mode: 'zeros' } as never)).toThrow(/^webrnn: nn.Conv2d: unknown option 'padding_mode'/);
+    expect(() => new nn.BatchNorm2d(3, { track_running_stats: false } as never)).toThrow(/unknown option 'track_running_stats' \(did you mean 'trackRunningStats'\?\)/);
+    expect(() => new nn.LayerNorm(3, { elementwise_affine: false } as never)).toThrow(/did you mean 'elementwiseAffine'/);
+    expect(() => new nn.AvgPool2d(2, { count_include_pad: false } as never)).toThrow(/did you mean 'countIncludePad'/);
+    const x = tensor(f32(new Float64Array(2 * 3 * 4 * 4)), [2, 3, 4, 4]);
+    expect(() => conv2dOp(x)).toThrow(/^webrnn: conv2d: unknown option 'strides' \(did you mean 'stride'\?\)/);
+    expect(() => new nn.BatchNorm2d(3).forward(x) && batchNormOp(x)).toThrow(/^webrnn: batchNorm: unknown option 'train'/);
   });
 
   test("forward: the seed's nn.Conv2d(3, 16, 3, 1), stride as the 4th argument, and conv1d", async () => {

@@ -2,7 +2,7 @@
 // forward() (greedy: the argmax; sampling: the sample twin on the same logits, same seed and
 // offsets), for batch 1 and 3; one submit a token and a single read-back; bad options refused.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { counters, init, nn, noGrad, ops, resetCounters, tensor, tidy, type Tensor } from 'webrnn';
+import { counters, init, memory, nn, noGrad, ops, resetCounters, tensor, tidy, type Tensor } from 'webrnn';
 import { generate, type TokenStepper } from '../../src/nn/generate.js';
 import { sampleRef } from '../../src/reference/sample.js';
 
@@ -91,6 +91,18 @@ describe('generate', () => {
     await generate(m, [1, 2, 3], { length: 20, seed: 1, submitEvery: 0 });
     expect(counters().submits).toBe(1);
     m.dispose();
+  });
+
+  test('generating and disposing the model leaves no GPU buffers behind', async () => {
+    const before = memory().liveBuffers;
+    const m = new TinyLM().eval();
+    const prompt = tensor(Int32Array.of(1, 2, 3, 4), [2, 2], { dtype: 'int32' });
+    await generate(m, prompt, { length: 5, seed: 3 });
+    await generate(m, [1], { length: 3, temperature: 0 });
+    expect(prompt.isDisposed).toBe(false); // the caller's prompt stays theirs
+    prompt.dispose();
+    m.dispose();
+    expect(memory().liveBuffers).toBe(before);
   });
 
   test('bad options', async () => {

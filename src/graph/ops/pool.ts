@@ -4,6 +4,7 @@ import type { Pair } from '../../kernels/conv_plan.js';
 import { launchPool2d, launchPool2dBackward, planPool2d, type Pool2dOptions, type PoolDims } from '../../kernels/pool.js';
 import { apply1, type Op } from '../tape.js';
 import { shapeStr, type Shape, type Tensor } from '../../tensor/tensor.js';
+import { anyValue, checkOptions } from '../../util/options.js';
 
 type PoolParams = { d: PoolDims; max: boolean; countIncludePad: boolean; inShape: Shape };
 
@@ -23,6 +24,7 @@ function check(what: string, x: Tensor): void {
 
 /** Max over kernelSize windows of x [B, C, H, W] or [C, H, W]; stride defaults to the kernel. */
 export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
+  checkOptions('maxPool2d', opts, { stride: anyValue, padding: anyValue });
   check('maxPool2d', x);
   const d = planPool2d('maxPool2d', x.shape, kernelSize, opts);
   return apply1(poolOp, [x], { d, max: true, countIncludePad: true, inShape: x.shape });
@@ -35,6 +37,7 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 
 /** Mean over kernelSize windows of x [B, C, H, W] or [C, H, W]; stride defaults to the kernel. */
 export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = {}): Tensor {
+  checkOptions('avgPool2d', opts, { stride: anyValue, padding: anyValue, countIncludePad: 'boolean' });
   check('avgPool2d', x);
   const d = planPool2d('avgPool2d', x.shape, kernelSize, opts);
   return apply1(poolOp, [x], { d, max: false, countIncludePad: opts.countIncludePad ?? true, inShape: x.shape });

@@ -82,8 +82,8 @@ export type ConvVariant = 'implicit' | 'im2col';
 declare module '../gpu/device.js' { interface Tuning { convVariant?: ConvVariant } }
 
 /** Filters of at least this many taps (C_in·KH·KW) run the forward / the weight gradient through
- *  im2col and the matmul (the measured crossovers lie between 27 and 576 taps; at 144 the forward
- *  leaned to im2col and the weight gradient to the implicit kernel). */
+ *  im2col and the matmul: the measured crossovers lie between 27 and 576 taps, and at 144 the two
+ *  ways were within the runs' spread of each other. */
 const IM2COL_TAPS = { forward: 128, weight: 256 };
 
 /** Whether a pass of `d` runs as im2col/col2im + matmul rather than the implicit kernels: the

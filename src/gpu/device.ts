@@ -50,7 +50,9 @@ export interface Tuning {
   poisonBuffers?: boolean;
 }
 
+/** Options of init() and createDevice(). */
 export interface InitOptions {
+  /** WebGPU's adapter hint: 'high-performance' or 'low-power'. */
   powerPreference?: GPUPowerPreference;
   /** Node only: skip the hardware adapter and use a software Vulkan driver. */
   forceSoftware?: boolean;
@@ -139,7 +141,12 @@ const SOFTWARE_ICDS = [
 
 async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   const moduleName = 'webgpu'; // a variable keeps browser bundlers from resolving it
-  const dawn = (await import(/* @vite-ignore */ moduleName)) as {
+  // An optional peer dependency of the package: browser users never download Dawn.
+  const dawn = (await import(/* @vite-ignore */ moduleName).catch((e: Error & { code?: string }) => {
+    throw new Error(e.code === 'ERR_MODULE_NOT_FOUND'
+      ? 'webrnn: WebGPU in Node needs the `webgpu` package (Dawn), an optional peer dependency: run `npm i webgpu`'
+      : `webrnn: the \`webgpu\` package (Dawn) failed to load: ${e.message}`);
+  })) as {
     create: (flags: string[]) => GPU;
     globals: Record<string, unknown>;
   };

@@ -138,6 +138,7 @@ function topoOrder(root: AnyNode): AnyNode[] {
   return order.reverse();
 }
 
+/** Options of `backward()`. */
 export interface BackwardOptions {
   /** Keep the saved tensors so backward can run through the same graph again. */
   retainGraph?: boolean;

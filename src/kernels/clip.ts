@@ -4,14 +4,14 @@
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** Elements summed by one workgroup of clip_norm's first pass (WG · PER_THREAD in the shader). */
 export const NORM_CHUNK = 4096;
 
 /** Scaled p-th power sums (max |x|, Σ (|x|/max)^p) per 4096-element chunk (FINAL = false), or the
  *  norm from the partials (FINAL); INF_NORM keeps the max alone. */
-export const clipNorm = defineKernel({
+export const clipNorm = /* @__PURE__ */ defineKernel({
   name: 'clip_norm',
   wgsl: [wgsl.clip_norm],
   bindings: { src: 'read', dst: 'read_write' },
@@ -22,7 +22,7 @@ export const clipNorm = defineKernel({
 });
 
 /** t *= min(1, maxNorm / (norm + 1e-6)), norm read from a [1] GPU tensor. */
-export const clipScale = defineKernel({
+export const clipScale = /* @__PURE__ */ defineKernel({
   name: 'clip_scale',
   wgsl: [wgsl.per_element, wgsl.clip_scale],
   bindings: { t: 'read_write', norm: 'read' },
@@ -31,7 +31,7 @@ export const clipScale = defineKernel({
 });
 
 /** t = clamp(t, lo, hi), NaN kept. */
-export const clipValue = defineKernel({
+export const clipValue = /* @__PURE__ */ defineKernel({
   name: 'clip_value',
   wgsl: [wgsl.per_element, wgsl.clip_value],
   bindings: { t: 'read_write' },

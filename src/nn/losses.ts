@@ -11,8 +11,10 @@ import { apply1, type Op } from '../graph/tape.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 
+/** How a loss reduces its per-row values: their mean (over the rows that count), their sum, or none. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of every loss: the reduction (default 'mean') and an optional per-row mask. */
 export interface LossOptions {
   reduction?: Reduction;
   /** Per-row weights (1 = counts, 0 = padding): shape [N] for crossEntropy, or the loss's leading dims. */

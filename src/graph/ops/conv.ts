@@ -37,6 +37,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
 /** The option keys of conv1d/conv2d; their values are checked where they are read. */
 const CONV_OPTIONS: Spec = { stride: anyValue, padding: anyValue, dilation: anyValue, groups: anyValue };
 
+/** Options of conv1d() as PyTorch's: stride, padding, dilation and groups. */
 export interface Conv1dOptions {
   stride?: number;
   padding?: number | 'valid' | 'same';

@@ -71,6 +71,7 @@ function checkFloat(what: string, ts: [string, Tensor | null | undefined][]): vo
   }
 }
 
+/** Options of batchNorm(): training or eval mode, the running-stat momentum, eps and the batch counter. */
 export interface BatchNormOptions {
   /** Batch statistics (and running-stat updates) when true; running statistics when false. */
   training?: boolean;

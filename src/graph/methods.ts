@@ -76,7 +76,9 @@ declare module '../tensor/tensor.js' {
     slice(axis: number, start: number, end: number): Tensor;
     /** {@inheritDoc ops.select} */
     select(axis: number, index: number): Tensor;
+    /** The dims reordered: `permute(0, 2, 1)` (every dim named once, as in PyTorch). */
     permute(...dims: number[]): Tensor;
+    /** Dims startDim..endDim (inclusive; default all) merged into one, a view: `flatten(2)` on [B, W, C, H] → [B, W, C·H]. */
     flatten(startDim?: number, endDim?: number): Tensor;
     /** Backpropagates into the `.grad` of every leaf that requires grad. */
     backward(grad?: Tensor, opts?: BackwardOptions): void;

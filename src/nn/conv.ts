@@ -9,6 +9,7 @@ import { anyValue, checkOptions } from '../util/options.js';
 
 const MODULE_OPTIONS = { stride: anyValue, padding: anyValue, dilation: anyValue, groups: anyValue, bias: 'boolean', seed: 'seed' } as const;
 
+/** What nn.Conv2d / nn.Conv1d take beyond the convolution's own options: a bias or not, and the init seed. */
 export interface ConvModuleOptions {
   bias?: boolean;
   seed?: number;
@@ -40,6 +41,7 @@ export class Conv2d extends Module {
     this.bias = o.bias === false ? null : this.registerParameter('bias', uniform([outChannels], bound, subSeed(o.seed, 1)));
   }
 
+  /** x [B, C_in, H, W] → [B, C_out, OH, OW]. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options);
   }
@@ -64,6 +66,7 @@ export class Conv1d extends Module {
     this.bias = o.bias === false ? null : this.registerParameter('bias', uniform([outChannels], bound, subSeed(o.seed, 1)));
   }
 
+  /** x [B, C_in, L] → [B, C_out, OL]. */
   forward(x: Tensor): Tensor {
     return conv1d(x, this.weight, this.bias, this.options);
   }

@@ -7,6 +7,7 @@ import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { anyValue, checkOptions } from '../util/options.js';
 
+/** nn.BatchNorm1d / nn.BatchNorm2d options, PyTorch's names and defaults. */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** The running statistics' update factor; null: a cumulative average (PyTorch's None). */
@@ -44,6 +45,7 @@ abstract class BatchNormBase extends Module {
   /** The input ranks this module accepts. */
   protected abstract readonly ranks: readonly number[];
 
+  /** Normalised x, same shape: batch statistics in training mode (updating the running ones), running statistics in eval mode. */
   forward(x: Tensor): Tensor {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
       const want = this.ranks.map((r) => (r === 2 ? '[B, C]' : r === 3 ? '[B, C, L]' : '[B, C, H, W]')).join(' or ');
@@ -91,6 +93,7 @@ export class LayerNorm extends Module {
     this.weight = affine ? this.registerParameter('weight', ones(this.normalizedShape)) : null;
     this.bias = affine ? this.registerParameter('bias', zeros(this.normalizedShape)) : null;
   }
+  /** x normalised over its last dims (normalizedShape), same shape. */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.opts.eps ?? 1e-5);
   }

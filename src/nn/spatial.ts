@@ -14,6 +14,7 @@ export class MaxPool2d extends Module {
     super();
     checkOptions('nn.MaxPool2d', options, { stride: anyValue, padding: anyValue });
   }
+  /** x [B, C, H, W] or [C, H, W] → [..., OH, OW]. */
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
   }
@@ -25,6 +26,7 @@ export class AvgPool2d extends Module {
     super();
     checkOptions('nn.AvgPool2d', options, { stride: anyValue, padding: anyValue, countIncludePad: 'boolean' });
   }
+  /** x [B, C, H, W] or [C, H, W] → [..., OH, OW]. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
   }
@@ -35,6 +37,7 @@ export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
+  /** x with dims startDim..endDim merged into one (a view). */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }

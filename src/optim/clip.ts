@@ -4,6 +4,7 @@ import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { clampInPlace, globalNorm, scaleToMaxNorm } from '../kernels/clip.js';
 import { checkArg, checkOptions, show } from '../util/options.js';
 
+/** clipGradNorm's options (the third argument may also be normType alone). */
 export interface ClipGradNormOptions {
   /** The norm's order p (PyTorch's norm_type): 2 (default), 1, Infinity (max |g|) or any p > 0. */
   normType?: number;

@@ -30,6 +30,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {})
   return apply1(poolOp, [x], { d, max: true, countIncludePad: true, inShape: x.shape });
 }
 
+/** avgPool2d's options: the window's stride and padding, and what the mean divides by. */
 export interface AvgPool2dOptions extends Pool2dOptions {
   /** Divide by the whole window, padding included (PyTorch's default), or by the cells inside x. */
   countIncludePad?: boolean;

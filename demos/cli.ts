@@ -4,86 +4,12 @@
 // Exit codes: 0 done (also after Ctrl-C), 1 the run failed, 2 a command-line mistake.
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
 import { adapterInfo, init } from 'webrnn';
 import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from './common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Progress } from './common/demo.js';
+import type { Demo, DemoHooks, DemoResult } from './common/demo.js';
 import { renderSvg } from './common/plot.js';
+import { fmtNum, lineReporter, ttyReporter } from './common/progress.js';
 import { DEMOS } from './common/registry.js';
-
-/** Where progress and log lines go while a demo runs. */
-interface Reporter {
-  update(p: Progress): void;
-  log(line: string): void;
-  stop(): void;
-}
-
-const fmtNum = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
-const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s < 90 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
-
-/** Steps per second since the first report, and the time left at that rate. */
-function rateTracker(): (p: Progress) => { rate: number; eta: number } {
-  let first: { step: number; t: number } | null = null;
-  return (p) => {
-    const t = performance.now();
-    first ??= { step: p.step - 1, t: t - 1e-3 };
-    const rate = ((p.step - first.step) * 1000) / (t - first.t);
-    return { rate, eta: (p.totalSteps - p.step) / rate };
-  };
-}
-
-function metricsText(p: Progress): string {
-  return Object.entries(p.metrics ?? {}).map(([k, v]) => ` | ${k} ${fmtNum(v)}`).join('');
-}
-
-/** A terminal: cli-progress redraws one bar on stderr and prints log lines above it. */
-function ttyReporter(name: string): Reporter {
-  const multi = new MultiBar({
-    format: `${name} [{bar}] {percentage}% | {value}/{total} | loss {loss}{metrics} | {rate} steps/s | ETA {etaText}`,
-    stream: process.stderr,
-    barsize: 24,
-    hideCursor: true,
-    fps: 8,
-  }, Presets.shades_classic);
-  let bar: ReturnType<MultiBar['create']> | null = null;
-  const track = rateTracker();
-  return {
-    update(p) {
-      const { rate, eta } = track(p);
-      const payload = { loss: fmtNum(p.loss), metrics: metricsText(p), rate: rate.toFixed(1), etaText: fmtTime(eta) };
-      if (!bar) bar = multi.create(p.totalSteps, p.step, payload);
-      bar.setTotal(p.totalSteps);
-      bar.update(p.step, payload);
-    },
-    log(line) {
-      if (bar) multi.log(`${line}\n`);
-      else console.log(line);
-    },
-    stop() {
-      if (!bar) return;
-      multi.update(); // flushes queued log lines
-      multi.stop();
-      bar = null;
-    },
-  };
-}
-
-/** A pipe or file (CI, tests): plain lines; a progress line at most every 10% or 10 s. */
-function lineReporter(name: string): Reporter {
-  const track = rateTracker();
-  let last = { step: 0, t: -Infinity };
-  return {
-    update(p) {
-      const { rate, eta } = track(p);
-      const t = performance.now();
-      if (p.step < p.totalSteps && p.step - last.step < p.totalSteps / 10 && t - last.t < 10_000) return;
-      last = { step: p.step, t };
-      process.stderr.write(`${name}: step ${p.step}/${p.totalSteps} | loss ${fmtNum(p.loss)}${metricsText(p)} | ${rate.toFixed(1)} steps/s | ETA ${fmtTime(eta)}\n`);
-    },
-    log: (line) => console.log(line),
-    stop() {},
-  };
-}
 
 /** Writes a temp file beside `path` and renames it over, so a save cut short by Ctrl-C leaves the old file whole. */
 async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {

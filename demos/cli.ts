@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 // The `webrnn` command: `webrnn <demo> [flags]` trains a demo on the default WebGPU device with a
 // progress bar (loss, steps/s, time left), writes --plot / --save files and prints the result.
-// Exit codes: 0 done (also after Ctrl-C), 1 the run failed, 2 a command-line mistake.
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+// Exit codes: 0 done (also after Ctrl-C, SIGTERM or SIGHUP), 1 the run failed, 2 a command-line mistake.
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { adapterInfo, init } from 'webrnn';
+import { writeFileAtomic } from '../src/io/fs.js';
 import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from './common/cli.js';
 import type { Demo, DemoHooks, DemoResult } from './common/demo.js';
 import { renderSvg } from './common/plot.js';
 import { fmtNum, lineReporter, ttyReporter } from './common/progress.js';
 import { DEMOS } from './common/registry.js';
-
-/** Writes a temp file beside `path` and renames it over, so a save cut short by Ctrl-C leaves the old file whole. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
 
 /** Checks the host flags' files before anything runs, so a typo fails fast with exit code 2. */
 async function checkHostFlags(host: HostFlags): Promise<void> {
@@ -55,18 +49,23 @@ function printResult(demo: Demo, result: DemoResult): void {
 
 async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFlags, cmd: string): Promise<void> {
   const t0 = performance.now();
-  let stopRequested = false;
+  let stopRequested: string | false = false;
   const reporter = process.stderr.isTTY ? ttyReporter(demo.name) : lineReporter(demo.name);
-  // Installed before anything starts, so Ctrl-C always ends the run cleanly (after its current step).
-  process.on('SIGINT', () => {
-    if (stopRequested) {
-      reporter.stop();
-      process.stderr.write('second Ctrl-C: quitting without finishing\n');
-      process.exit(130);
-    }
-    stopRequested = true;
-    reporter.log('Ctrl-C: stopping after this step (press again to quit at once)');
-  });
+  // Installed before anything starts, so Ctrl-C, SIGTERM (a CI timeout, `docker stop`, `kill`) and
+  // SIGHUP (the terminal closed) always end the run cleanly: after its current step, saved with
+  // --save, exit code 0. A second signal quits at once (128 + its number, as the shell reports it).
+  const signals = { SIGINT: ['Ctrl-C', 130], SIGTERM: ['SIGTERM', 143], SIGHUP: ['SIGHUP', 129] } as const;
+  for (const [signal, [label, code]] of Object.entries(signals)) {
+    process.on(signal, () => {
+      if (stopRequested) {
+        reporter.stop();
+        process.stderr.write(`second signal (${label}): quitting without finishing\n`);
+        process.exit(code);
+      }
+      stopRequested = label;
+      reporter.log(`${label}: stopping after this step (send it again to quit at once)`);
+    });
+  }
   await init();
   const info = adapterInfo();
   console.log(`adapter: ${info.name}${info.isSoftware ? ' (software)' : ''}`);
@@ -76,7 +75,7 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
   const hooks: DemoHooks = {
     progress: (p) => reporter.update(p),
     log: (line) => reporter.log(line),
-    shouldStop: () => stopRequested,
+    shouldStop: () => stopRequested !== false,
     readFile: async (path) => new Uint8Array(await readFile(path)),
     save: host.save === undefined ? undefined : async (bytes) => {
       await writeFileAtomic(host.save!, bytes);
@@ -96,7 +95,7 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
     console.log(`plot: ${host.plot} (${result.plots.map((p) => p.name).join(', ') || 'no plots'})`);
   }
   if (host.save !== undefined) console.log(savedTo ? `checkpoint: ${savedTo}` : `note: ${demo.name} wrote no checkpoint, --save ${host.save} was not used`);
-  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s${stopRequested ? ' (stopped by Ctrl-C)' : ''}`);
+  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s${stopRequested ? ` (stopped by ${stopRequested})` : ''}`);
   const others = [...DEMOS.values()].filter((d) => d !== demo);
   if (others.length) {
     console.log('\nOther demos:');

@@ -65,7 +65,7 @@ export interface HostFlags {
 
 /** Flags every demo accepts; the CLI handles them itself. */
 export const HOST_OPTIONS: OptionSpec[] = [
-  { name: 'save', type: 'string', help: 'write a checkpoint to PATH at the end (also after Ctrl-C)' },
+  { name: 'save', type: 'string', help: 'write a checkpoint to PATH at the end (also after Ctrl-C, SIGTERM or SIGHUP)' },
   { name: 'load', type: 'string', help: 'resume from a checkpoint written by --save' },
   { name: 'plot', type: 'string', help: 'write the plots (loss curves, ...) to PATH as one SVG file (.svg)' },
   { name: 'smoke', type: 'boolean', help: 'a tiny, quick configuration (what CI runs)' },
@@ -205,7 +205,7 @@ export function mainHelp(demos: ReadonlyMap<string, Demo>, cmd = 'webrnn'): stri
     ...optionLines(HOST_OPTIONS),
     '',
     `Each demo's own flags (--steps, --hidden, --cell, --lr, --seed, ...): ${cmd} <demo> --help`,
-    'Ctrl-C stops after the current step, saves (with --save) and prints the result.',
+    'Ctrl-C (or SIGTERM, SIGHUP) stops after the current step, saves (with --save) and prints the result.',
   ].join('\n');
 }
 

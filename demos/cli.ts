@@ -105,11 +105,23 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
   }
 }
 
+/** The version in the package.json of the package this command belongs to (dist/cli/webrnn.js is
+ *  two folders down from it, in the repository and in an installed package alike). */
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  if (!pkg.version) throw new Error('the package.json beside this command has no version');
+  return pkg.version;
+}
+
 async function main(): Promise<number> {
   const cmd = commandName();
   let parsed;
   try {
     parsed = parseArgs(process.argv.slice(2), DEMOS, cmd);
+    if (parsed.version) {
+      console.log(await packageVersion());
+      return 0;
+    }
     if (parsed.help) {
       const demo = parsed.demo ? DEMOS.get(parsed.demo) : undefined;
       console.log(demo ? demoHelp(demo, cmd) : mainHelp(DEMOS, cmd));

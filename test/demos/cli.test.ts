@@ -113,6 +113,13 @@ describe('the built CLI (child processes)', () => {
     for (const flag of ['--steps N', '--hidden N', '--layers N', '--cell lstm|gru', '--lr N', '--seed N', '--[no-]early-stop']) expect(own.stdout).toContain(flag);
   }, 60_000);
 
+  test('--version prints the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  }, 60_000);
+
   test.each([
     [['binary-add', '--bogus']],
     [['binary-add', '--steps', 'x']],

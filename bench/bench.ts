@@ -1,13 +1,15 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads, --out <dir>.
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv: on request), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { convSection } from './conv.js';
+import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
@@ -28,7 +30,7 @@ export interface Timing {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Workload ids to run (W1..W5); null runs all. */
+  /** Workload ids to run (W1..W6); null runs W1..W5 (W6 is opt-in, for GPUs). */
   only: string[] | null;
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;
@@ -75,7 +77,9 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, profileSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection];
+/** Sections run only when named in --sections (profile also with --profile). */
+const ON_REQUEST = new Set(['profile', 'conv']);
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {
@@ -184,7 +188,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const info = adapterInfo();
   const date = new Date().toISOString();
   const loadStart = loadavg()[0]!;
-  const chosen = SECTIONS.filter((s) => (options.sections ? options.sections.includes(s.name) : s.name !== 'profile' || options.profile));
+  const chosen = SECTIONS.filter((s) => (options.sections ? options.sections.includes(s.name) : !ON_REQUEST.has(s.name) || (s.name === 'profile' && options.profile)));
   const sections: Record<string, BenchRow[]> = {};
   const notes: Record<string, string[]> = {};
   if (options.profile && !precise) notes.profile = ['Timestamps are as Dawn reports them (possibly quantized to 65.5 µs).'];

@@ -5,7 +5,7 @@ import { init, sync } from '../src/index.js';
 import type { BenchRow, RunSection } from './bench.js';
 import { GpuTimer, type DispatchTime } from './gpu_timer.js';
 import { WebrnnModel } from './webrnn_model.js';
-import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS } from './workloads.js';
+import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads } from './workloads.js';
 
 /** Kind by kernel name, variants included (e.g. lstm_step_forward_blocked, matmul_blocked). */
 const kindOf = (kernel: string): string =>
@@ -47,9 +47,8 @@ export const profileSection: RunSection = {
       return [];
     }
     const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
-    const only = ctx.options.only;
     const rows: BenchRow[] = [];
-    for (const wl of all.filter((w) => !only || only.includes(w.id))) {
+    for (const wl of selectWorkloads(all, ctx.options.only)) {
       const model = new WebrnnModel(wl, makeData(wl));
       await model.trainStep(); // warm-up: compile pipelines, create Adam state
       await model.trainStep();

@@ -7,7 +7,7 @@ import type { TfjsHandle } from './tfjs.js';
 import { batchFirst, GATES, headRows, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
 /** [rows, cols] row-major → [cols, rows]. */
-function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(v.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = v[r * cols + c]!;
   return out;

@@ -1,4 +1,4 @@
-// The benchmark workloads of issue 6 (W1–W5) and their data: shapes, matmul FLOP counts and
+// The benchmark workloads of issue 6 (W1–W5, and the opt-in W6) and their data: shapes, matmul FLOP counts and
 // seeded inputs/targets, shared by webrnn (time-major [T, B, I]) and TensorFlow.js ([B, T, I]).
 // Targets: class indices for cross-entropy, 0/1 for the sigmoid + MSE head.
 import { Random } from '../src/util/random.js';
@@ -22,6 +22,8 @@ export interface Workload {
   loss: 'crossEntropy' | 'sigmoidMse';
   /** Inputs are one-hot vectors of `input` classes (the char-LM). */
   oneHot: boolean;
+  /** Run only when `--only` names it: sized for a GPU, minutes a step on a software adapter. */
+  optIn?: boolean;
 }
 
 const w = (id: string, title: string, o: Omit<Workload, 'id' | 'title'>): Workload => ({ id, title, ...o });
@@ -33,7 +35,17 @@ export const FULL_WORKLOADS: Workload[] = [
   w('W3', 'binary-add LSTM', { cell: 'lstm', batch: 64, steps: 8, input: 2, hidden: 16, layers: 1, outputs: 1, head: 'every', loss: 'sigmoidMse', oneHot: false }),
   w('W4', 'seq-MNIST GRU', { cell: 'gru', batch: 64, steps: 28, input: 28, hidden: 128, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false }),
   w('W5', 'long-sequence LSTM', { cell: 'lstm', batch: 16, steps: 512, input: 32, hidden: 256, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false }),
+  // Compute-bound: its recurrent product is a 256×1024 · 1024×4096 matmul a step, to compare with
+  // the matmul section's best rate on a GPU.
+  w('W6', 'compute-bound LSTM', { cell: 'lstm', batch: 256, steps: 32, input: 1024, hidden: 1024, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false, optIn: true }),
 ];
+
+/** The workloads a run measures: those `only` names (refusing unknown ids), else all but the opt-in ones. */
+export function selectWorkloads(all: readonly Workload[], only: readonly string[] | null): Workload[] {
+  const unknown = only?.filter((id) => !all.some((w) => w.id === id)) ?? [];
+  if (unknown.length) throw new Error(`bench: --only ${unknown.join(',')}: unknown workload (known: ${all.map((w) => w.id).join(', ')})`);
+  return all.filter((w) => (only ? only.includes(w.id) : !w.optIn));
+}
 
 /** Tiny versions of the same five for the CI smoke run (--quick). Sizes are shared where they
  *  can be, so tfjs compiles fewer shader variants (its programs are keyed by shape). */

@@ -7,7 +7,7 @@ import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
 import type { StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
-import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
+import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
 interface TfResult {
   loss: number;
@@ -101,12 +101,9 @@ export const workloadsSection: RunSection = {
   name: 'workloads',
   async run(ctx) {
     const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
-    const only = ctx.options.only;
-    const unknown = only?.filter((id) => !all.some((w) => w.id === id)) ?? [];
-    if (unknown.length) throw new Error(`bench: --only ${unknown.join(',')}: unknown workload (known: ${all.map((w) => w.id).join(', ')})`);
     const rows: BenchRow[] = [];
     const losses: BenchRow[] = [];
-    for (const wl of all.filter((w) => !only || only.includes(w.id))) {
+    for (const wl of selectWorkloads(all, ctx.options.only)) {
       const r = await runWorkload(ctx, wl);
       rows.push(...r.rows);
       losses.push(r.loss);

@@ -1,5 +1,6 @@
-// adam.wgsl: one in-place Adam step (torch.optim.Adam), or AdamW with DECOUPLED, one invocation
-// per parameter element. Bias corrections are folded into step_size = lr / (1 − β1^t) and
+// adam.wgsl: one in-place Adam step (torch.optim.Adam), or AdamW with DECOUPLED, and with AMSGRAD
+// the denominator from the running maximum of v (PyTorch's amsgrad), one invocation per parameter
+// element. Bias corrections are folded into step_size = lr / (1 − β1^t) and
 // bc2_sqrt = sqrt(1 − β2^t), computed in float64 on the CPU (pow in f32 would lose digits).
 struct Dims {
   n: u32,
@@ -17,9 +18,11 @@ struct Dims {
 @group(0) @binding(1) var<storage, read>       grad:    array<f32>;  // [n]
 @group(0) @binding(2) var<storage, read_write> exp_avg: array<f32>;  // [n] m
 @group(0) @binding(3) var<storage, read_write> exp_avg_sq: array<f32>;  // [n] v
-@group(0) @binding(4) var<uniform> dims: Dims;
+@group(0) @binding(4) var<storage, read_write> max_exp_avg_sq: array<f32>;  // [n] max of v so far (unread without AMSGRAD)
+@group(0) @binding(5) var<uniform> dims: Dims;
 
 override DECOUPLED: bool = false;
+override AMSGRAD: bool = false;
 
 // Entry point: per_element.wgsl.
 fn element(i: u32) {
@@ -34,7 +37,16 @@ fn element(i: u32) {
   let v = dims.beta2 * exp_avg_sq[i] + dims.one_minus_beta2 * g * g;
   exp_avg[i] = m;
   exp_avg_sq[i] = v;
+  var vd = v;
+  if (AMSGRAD) {
+    // Not max(): its result for a NaN operand is unspecified, and torch.maximum keeps NaN. NaN is
+    // tested by its bits: the compiler may fold `v != v` away when it assumes finite math.
+    let prev = max_exp_avg_sq[i];
+    let v_nan = (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+    vd = select(prev, v, v > prev || v_nan);
+    max_exp_avg_sq[i] = vd;
+  }
   // PyTorch's order: eps is added after sqrt(v) / sqrt(1 − β2^t).
-  let denom = sqrt(v) / dims.bc2_sqrt + dims.eps;
+  let denom = sqrt(vd) / dims.bc2_sqrt + dims.eps;
   param[i] = p - dims.step_size * (m / denom);
 }

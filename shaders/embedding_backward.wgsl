@@ -2,8 +2,9 @@
 // increasing pos (deterministic: no float atomics). One workgroup per (row v, tile of 256 columns):
 // it scans the indices 256 at a time, compacts the matching positions in order (prefix sum in
 // workgroup memory), then each invocation adds those dy rows for its column. Indices outside
-// [0, V) match no row and are ignored. Cost: V·N index comparisons (256 per step) + N·E adds.
-struct Dims { n: u32, dim: u32, num: u32, tiles: u32 }  // n = N positions, dim = E, num = V, tiles = ceil(E/256)
+// [0, V) match no row and are ignored. Row `padding` (PyTorch's padding_idx; −1: none) gets a zero
+// gradient. Cost: V·N index comparisons (256 per step) + N·E adds.
+struct Dims { n: u32, dim: u32, num: u32, tiles: u32, padding: i32 }  // n = N positions, dim = E, num = V, tiles = ceil(E/256)
 @group(0) @binding(0) var<storage, read>       dy:      array<f32>;  // [N, E]
 @group(0) @binding(1) var<storage, read>       indices: array<i32>;  // [N]
 @group(0) @binding(2) var<storage, read_write> dw:      array<f32>;  // [V, E]
@@ -20,6 +21,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   if (w >= dims.num * dims.tiles) { return; }  // past the end of a folded grid
   let v = w / dims.tiles;
   let e = (w % dims.tiles) * WG + lid;
+  // v is the same for the whole workgroup, so this return keeps the barriers below uniform.
+  if (i32(v) == dims.padding) {
+    if (e < dims.dim) { dw[v * dims.dim + e] = 0.0; }
+    return;
+  }
   var acc = 0.0;
   for (var base = 0u; base < dims.n; base += WG) {
     let p = base + lid;

@@ -1,6 +1,6 @@
 // unary.wgsl: out[i] = f(x[i]) for the op picked by the OP override (UNARY_* codes of the op_codes
 // prelude, from src/kernels/op_codes.ts). p0, p1 carry the op's scalars (pow exponent, clamp bounds,
-// scale factor, addend). One invocation per element; the flat index folds in gid.y (see grid1d).
+// scale factor, addend, leaky relu's negative slope). One invocation per element; the flat index folds in gid.y (see grid1d).
 override OP: u32;
 override WG: u32 = 256;
 struct Dims { n: u32, p0: f32, p1: f32 }
@@ -29,6 +29,7 @@ fn apply(v: f32) -> f32 {
     case UNARY_SCALE: { return v * dims.p0; }
     case UNARY_ADD_SCALAR: { return v + dims.p0; }
     case UNARY_SIGN: { return sign_keep_nan(v); }
+    case UNARY_LEAKY_RELU: { return select(v, v * dims.p0, v < 0.0); }  // keeps NaN like relu
     default: { return nan_f32(); }
   }
 }

@@ -1,6 +1,7 @@
 // unary_backward.wgsl: dx[i] = dy[i] · f'(·) for the op picked by OP (UNARY_GRAD_* codes of
 // the op_codes prelude). `saved` is the forward OUTPUT y for tanh, sigmoid, exp, sqrt and
-// the forward INPUT x for relu, log, pow, clamp, abs. p0, p1: pow exponent or clamp bounds.
+// the forward INPUT x for relu, log, pow, clamp, abs, leaky relu. p0, p1: pow exponent, clamp
+// bounds or leaky relu's negative slope.
 override OP: u32;
 override WG: u32 = 256;
 struct Dims { n: u32, p0: f32, p1: f32 }
@@ -32,6 +33,8 @@ fn grad(g: f32, s: f32) -> f32 {
     case UNARY_GRAD_CLAMP: { return select(0.0, g, s >= dims.p0 && s <= dims.p1); }
     // d |x| = sign(x), 0 at 0
     case UNARY_GRAD_ABS: { return g * sign_keep_nan(s); }
+    // d leaky_relu = 1 for x > 0, the negative slope otherwise (at 0 too, like PyTorch)
+    case UNARY_GRAD_LEAKY_RELU: { return select(g * dims.p0, g, s > 0.0); }
     default: { return nan_f32(); }
   }
 }

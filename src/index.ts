@@ -2,22 +2,33 @@
 import './graph/methods.js';
 
 export { init, createDevice, adapterInfo, type AdapterInfo, type Gpu, type InitOptions } from './gpu/device.js';
-export { memory, counters, resetCounters, sync, flush, type MemoryInfo } from './gpu/memory.js';
+export { counters, resetCounters, sync, flush } from './gpu/memory.js';
+export { memory, checkLeaks, setLeakWarning, type MemoryInfo } from './tensor/live.js';
 export { Tensor, type DType, type Shape } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
 export { noGrad, type BackwardOptions } from './graph/tape.js';
 export { tensor, zeros, ones, full, randn, rand, manualSeed, type TensorOptions } from './graph/create.js';
 export { ops } from './graph/ops/index.js';
+export type { SampleOptions } from './graph/ops/sample.js';
 export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses.js';
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type NamedTensors } from './io/weights.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
-export { encodeSafetensors, decodeSafetensors, type HostTensor, type SafetensorsFile } from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
+export {
+  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,
+} from './io/tfjs/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 
 import { ops } from './graph/ops/index.js';
 export const {
   add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, abs, square, pow, clamp,
-  matmul, linear, sum, mean, max, argmax, softmax, logSoftmax, reshape, transpose, slice, concat, stack, select,
+  matmul, linear, sum, mean, max, argmax, softmax, logSoftmax, reshape, transpose, slice, concat, stack, select, sample,
 } = ops;
+
+// CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
+export const { leakyRelu, conv1d, conv2d, batchNorm, layerNorm } = ops;
+export type { BatchNormOptions } from './graph/ops/norm.js';
+export type { Conv2dOptions } from './kernels/conv_plan.js';
+export type { Conv1dOptions } from './graph/ops/conv.js';

@@ -2,7 +2,6 @@
 // trained by truncated BPTT with the state carried between chunks; reports bits per character on
 // held-out text, samples with a temperature and a prompt, and saves / resumes checkpoints.
 import { optim, type Tensor } from '../../src/index.js';
-import { Random } from '../../src/util/random.js';
 import type { Demo, DemoHooks, DemoResult } from '../common/demo.js';
 import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { DEFAULT_TEXT_URL, loadText, splitText, Vocab } from '../common/text.js';
@@ -192,9 +191,8 @@ async function run(config: CharRnnConfig, hooks: DemoHooks): Promise<DemoResult>
       `(${(step / perEpoch).toFixed(2)} epochs; ${seconds.toFixed(1)} s for ${step - first} steps, ${charsPerSecond.toFixed(0)} characters/s)`);
     let sampleText = '';
     if (c.sample > 0) {
-      // Its own seeded generator: a sample is reproducible from (weights, seed).
-      const rng = new Random(c.seed ^ 0x5eed);
-      const ids = await sample(model, prompt, c.sample, c.temperature, () => rng.uniform());
+      // Its own Philox stream: a sample is reproducible from (weights, seed).
+      const ids = await sample(model, prompt, c.sample, c.temperature, (c.seed ^ 0x5eed) >>> 0);
       sampleText = vocab.decode(prompt) + vocab.decode(ids);
       hooks.log(`sample (temperature ${c.temperature}):`);
       for (const line of sampleText.split('\n')) hooks.log(`  ${line}`);

@@ -1,6 +1,7 @@
 // The character-level language model: Embedding(vocab, embed) → LSTM (layers) → Linear(vocab) at
 // every step, time-major ([T, B] ids → [T·B, vocab] logits, row t·B + b), and its batches for
 // truncated BPTT: the text is cut into B parallel streams read chunk by chunk, state carried over.
+// Sampling steps the model on the GPU (nn.generate).
 import { crossEntropy, clipGradNorm, nn, noGrad, ops, tensor, tidy, type Tensor, type optim } from '../../src/index.js';
 
 /** LSTM state [layers, B, hidden] twice (h, c), carried between chunks; null = zeros. */
@@ -24,7 +25,7 @@ export function setForgetBias(lstm: nn.LSTM, value: number): void {
   lstm.loadStateDict(Object.fromEntries(names.map((n) => [n, bias])), { strict: false });
 }
 
-export class CharModel extends nn.Module {
+export class CharModel extends nn.Module implements nn.TokenStepper<[Tensor, Tensor]> {
   readonly embedding: nn.Embedding;
   readonly lstm: nn.LSTM;
   readonly head: nn.Linear;
@@ -36,6 +37,17 @@ export class CharModel extends nn.Module {
     this.lstm = this.registerModule('lstm', new nn.LSTM({ inputSize: embed, hiddenSize: hidden, numLayers: layers, seed: seed + 1 }));
     this.head = this.registerModule('head', new nn.Linear(hidden, vocab, { seed: seed + 2 }));
     setForgetBias(this.lstm, 1);
+  }
+
+  /** Zeros of the LSTM state for step(). */
+  initialState(batch: number): [Tensor, Tensor] {
+    return this.lstm.initialState(batch);
+  }
+
+  /** One character a row: ids int32 [B] → logits [B, vocab] and the next state, on the GPU. */
+  step(ids: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    const [y, next] = this.lstm.step(this.embedding.forward(ids), state);
+    return [this.head.forward(y), next];
   }
 
   /** ids int32 [T, B] → logits [T·B, vocab] and the final state. */
@@ -138,55 +150,15 @@ export async function meanLoss(model: CharModel, data: Streams): Promise<number>
   }
 }
 
-/** Draws `length` characters after `prompt` (ids, at least one): the softmax of logits/temperature
- *  is read back each step and sampled on the CPU (temperature 0: the most likely character). */
-export async function sample(model: CharModel, prompt: Int32Array, length: number, temperature: number, uniform: () => number): Promise<number[]> {
+/** Draws `length` characters after `prompt` (ids, at least one) on the GPU: the prompt runs
+ *  through step() and each next id is sampled from softmax(logits/temperature) (temperature 0: the
+ *  most likely character) and fed back without a readback; the ids are read once at the end. */
+export async function sample(model: CharModel, prompt: Int32Array, length: number, temperature: number, seed: number): Promise<number[]> {
   const wasTraining = model.training;
   model.eval();
-  let state: State = null;
-  let input = prompt;
-  const out: number[] = [];
   try {
-    while (out.length < length) {
-      const prev = state;
-      const [probs, next] = noGrad(() =>
-        tidy(() => {
-          const r = model.forward(tensor(input, [input.length, 1], { dtype: 'int32' }), state);
-          const last = ops.select(r.logits, 0, input.length - 1);
-          const p = temperature > 0 ? ops.softmax(ops.mul(last, 1 / temperature)) : last;
-          return [p, r.state] as [Tensor, [Tensor, Tensor]];
-        }),
-      );
-      state = next;
-      disposeState(prev);
-      const p = await probs.data();
-      probs.dispose();
-      const id = temperature > 0 ? draw(p, uniform()) : argmax(p);
-      out.push(id);
-      input = Int32Array.of(id);
-    }
+    return Array.from(await nn.generate(model, prompt, { length, temperature, seed }));
   } finally {
-    disposeState(state);
     model.train(wasTraining);
   }
-  return out;
-}
-
-/** The index where the cumulative probability passes u ∈ [0, 1) of the total (float32
- *  probabilities need not sum to exactly 1). */
-export function draw(probs: ArrayLike<number>, u: number): number {
-  let total = 0;
-  for (let i = 0; i < probs.length; i++) total += probs[i]!;
-  let acc = 0;
-  for (let i = 0; i < probs.length; i++) {
-    acc += probs[i]!;
-    if (u * total < acc) return i;
-  }
-  return probs.length - 1;
-}
-
-function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
 }

@@ -21,6 +21,8 @@ export interface Features {
 
 /** A device with what webrnn learned about its adapter. */
 export interface Gpu {
+  /** "webrnn device #N": the GPUDevice's label too, so validation messages say which device. */
+  label: string;
   device: GPUDevice;
   adapter: GPUAdapter;
   info: AdapterInfo;
@@ -55,12 +57,16 @@ export interface InitOptions {
 }
 
 let defaultGpu: Gpu | null = null;
+/** The device being opened: concurrent init() calls share it instead of opening one each. */
+let opening: Promise<Gpu> | null = null;
 
-/** Creates the default device (once) and returns it. Safe to call many times. */
-export async function init(options: InitOptions = {}): Promise<Gpu> {
-  if (defaultGpu && !defaultGpu.lost) return defaultGpu;
-  defaultGpu = await createDevice(options);
-  return defaultGpu;
+/** Creates the default device (once) and returns it. Safe to call many times, also concurrently. */
+export function init(options: InitOptions = {}): Promise<Gpu> {
+  if (defaultGpu && !defaultGpu.lost) return Promise.resolve(defaultGpu);
+  opening ??= createDevice(options)
+    .then((g) => (defaultGpu = g))
+    .finally(() => (opening = null));
+  return opening;
 }
 
 /** The default device; throws if `init()` has not been awaited. */
@@ -155,6 +161,9 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   );
 }
 
+/** Devices opened so far, to number their labels. */
+let devicesOpened = 0;
+
 // Dawn's GPU object must outlive its adapters and devices.
 const keepAlive: GPU[] = [];
 
@@ -171,9 +180,11 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWa
     maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
-  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'webrnn' });
+  const label = `webrnn device #${++devicesOpened}`;
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label });
   const info = describe(adapter);
   const gpu: Gpu = {
+    label,
     device,
     adapter,
     info,
@@ -190,8 +201,15 @@ async function openDevice(adapter: GPUAdapter, hostThreads: number, pollsWhileWa
     tuning: {},
   };
   device.lost.then((e) => {
-    gpu.lost = new Error(`webrnn: the GPU device was lost (${e.reason}): ${e.message}`);
+    gpu.lost ??= new Error(`webrnn: ${label} was lost (${e.reason}): ${e.message}`);
   });
+  // device.lost settles only later: mark a destroyed device lost at once, so that its tensors
+  // are refused before they reach a command encoder of the next device.
+  const destroy = device.destroy.bind(device);
+  device.destroy = () => {
+    gpu.lost ??= new Error(`webrnn: ${label} was lost (destroyed)`);
+    destroy();
+  };
   device.addEventListener('uncapturederror', (ev) => {
     gpu.pendingErrors.push((ev as GPUUncapturedErrorEvent).error.message);
   });

@@ -1,8 +1,9 @@
 // Making tensors: from CPU data, constant fills on the GPU, and seeded random values.
 import { recorder } from '../gpu/encoder.js';
 import { fill } from '../kernels/fill.js';
+import { checkOptions, type Spec } from '../util/options.js';
 import { Random } from '../util/random.js';
-import { checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { checkAllocation, checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -11,8 +12,13 @@ export interface TensorOptions {
 
 type Nested = number | readonly Nested[];
 
+const TENSOR_OPTIONS: Spec = { dtype: ['float32', 'int32'], requiresGrad: 'boolean' };
+/** Random tensors are float32 only (as PyTorch's randn/rand refuse integer dtypes). */
+const RANDOM_OPTIONS: Spec = { dtype: ['float32'], requiresGrad: 'boolean', seed: 'seed' };
+
 /** A tensor from a typed array or (nested) number array; the shape is inferred when omitted. */
 export function tensor(data: Float32Array | Int32Array | Nested, shape?: Shape, opts: TensorOptions = {}): Tensor {
+  checkOptions('tensor', opts, TENSOR_OPTIONS);
   const inferred = shapeOf(data);
   const s = shape ?? inferred;
   checkShape(s);
@@ -70,7 +76,17 @@ function flatten(data: Nested): number[] {
  *  clear, which saves a kernel launch (the dearest part of a small op on a software adapter),
  *  other values by the fill kernel. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  if (opts.dtype === 'int32') return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  return filled('full', shape, value, opts);
+}
+
+function filled(where: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  checkOptions(where, opts, TENSOR_OPTIONS);
+  checkAllocation(shape);
+  if (opts.dtype === 'int32') {
+    // As PyTorch, a value the dtype cannot hold is refused, not truncated or wrapped.
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new Error(`webrnn: ${where}(): value ${value} is not an int32`);
+    return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
+  }
   const t = Tensor.empty(shape, 'float32');
   t.requiresGrad = opts.requiresGrad ?? false;
   if (Object.is(value, 0)) recorder(t.storage.g).clear(t.buffer, 0, t.size * 4);
@@ -78,8 +94,8 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
   return t;
 }
 
-export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('zeros', shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
 
 export interface RandomOptions extends TensorOptions {
   seed?: number;
@@ -96,18 +112,22 @@ const rng = (seed?: number) => (seed === undefined ? globalRandom : new Random(s
 
 /** Standard normal values (mean 0, std 1, times `std` plus `mean` when given). */
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkOptions('randn', opts, { ...RANDOM_OPTIONS, mean: 'number', std: 'nonNegative' });
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const v = new Float32Array(sizeOf(shape));
   for (let i = 0; i < v.length; i++) v[i] = (opts.mean ?? 0) + (opts.std ?? 1) * r.normal();
-  return tensor(v, shape, opts);
+  return tensor(v, shape, { requiresGrad: opts.requiresGrad });
 }
 
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  checkOptions('rand', opts, { ...RANDOM_OPTIONS, low: 'number', high: 'number' });
+  checkAllocation(shape);
   const r = rng(opts.seed);
   const lo = opts.low ?? 0;
   const hi = opts.high ?? 1;
   const v = new Float32Array(sizeOf(shape));
   for (let i = 0; i < v.length; i++) v[i] = lo + (hi - lo) * r.uniform();
-  return tensor(v, shape, opts);
+  return tensor(v, shape, { requiresGrad: opts.requiresGrad });
 }

@@ -37,6 +37,7 @@ declare module '../tensor/tensor.js' {
     square(): Tensor;
     pow(exponent: number): Tensor;
     clamp(min: number, max: number): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
     matmul(b: Tensor): Tensor;
     sum(axis?: number, keepDims?: boolean): Tensor;
     mean(axis?: number, keepDims?: boolean): Tensor;
@@ -73,6 +74,7 @@ P.abs = function () { return ops.abs(this); };
 P.square = function () { return ops.square(this); };
 P.pow = function (e) { return ops.pow(this, e); };
 P.clamp = function (lo, hi) { return ops.clamp(this, lo, hi); };
+P.leakyRelu = function (s) { return ops.leakyRelu(this, s); };
 P.matmul = function (b) { return ops.matmul(this, b); };
 P.sum = function (axis, keepDims) { return ops.sum(this, axis, keepDims); };
 P.mean = function (axis, keepDims) { return ops.mean(this, axis, keepDims); };

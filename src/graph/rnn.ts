@@ -62,7 +62,11 @@ function copyInto(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number
 
 /** Both directions' tensors stacked along a new first axis (a view when there is one). */
 function stack(ts: Tensor[]): Tensor {
-  return ts.length === 1 ? ts[0]!.view([1, ...ts[0]!.shape]) : concat(ts.map((t) => t.view([1, ...t.shape])), 0);
+  if (ts.length === 1) return ts[0]!.view([1, ...ts[0]!.shape]);
+  const views = ts.map((t) => t.view([1, ...t.shape]));
+  const out = concat(views, 0);
+  for (const v of views) v.dispose(); // each holds a reference to a parameter's storage
+  return out;
 }
 
 /** Splits `t` into `parts` equal consecutive blocks, each a new tensor of `shape`. */

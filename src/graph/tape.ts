@@ -1,9 +1,11 @@
 // The autograd tape. Every differentiable op is one `Op`: a forward and a backward side by side,
 // with what the forward saves for the backward said explicitly. Running an op on tensors that
 // require grad records a node; `backward()` replays the nodes in reverse topological order,
-// accumulating gradients (fan-out adds up), then frees what the nodes saved.
-import { keep } from '../tensor/scope.js';
-import { type GradNode, shapeStr, Tensor } from '../tensor/tensor.js';
+// accumulating gradients (fan-out adds up), then frees what the nodes saved. A graph that never
+// sees a backward is freed by reference counts, as PyTorch's is: a node lives while one of its
+// outputs or a live node that consumes one does.
+import { disposeOnThrow, keep } from '../tensor/scope.js';
+import { checkOperands, type GradNode, shapeStr, Tensor } from '../tensor/tensor.js';
 
 /** What an op's forward returns: its outputs, what its backward needs, and which of those saved
  *  tensors exist only for the backward (`scratch`, disposed when no graph is recorded). */
@@ -45,6 +47,20 @@ class Node<P, S> implements GradNode {
     this.saved = null;
     this.released = true;
   }
+  /** Live outputs plus live nodes' uses of an output (set by apply). */
+  refs = 0;
+  unref(): void {
+    // A loop, not recursion: a long chain of unreferenced nodes would overflow the JS stack.
+    const dead: Node<unknown, unknown>[] = [];
+    if (--this.refs === 0) dead.push(this as Node<unknown, unknown>);
+    for (let node; (node = dead.pop()); ) {
+      node.release();
+      for (const t of node.inputs) {
+        const producer = t.gradFn as Node<unknown, unknown> | null;
+        if (producer && --producer.refs === 0) dead.push(producer);
+      }
+    }
+  }
 }
 
 let gradEnabled = true;
@@ -62,21 +78,25 @@ export function noGrad<R>(fn: () => R): R {
 
 /** Runs an op and records it when any input requires grad. */
 export function apply<P, S>(op: Op<P, S>, inputs: readonly Tensor[], params: P): Tensor[] {
-  for (const t of inputs) t.assertAlive();
+  checkOperands(inputs, op.name);
   const record = gradEnabled && inputs.some((t) => t.requiresGrad);
   const held: Tensor[] = [];
   const save: Save = (t) => {
     if (!record) return t;
     const v = t.view(t.shape);
+    v.savedForBackward = true;
     held.push(v);
     return v;
   };
-  const { outputs, saved, scratch = [] } = op.forward(inputs, params, save);
+  const { outputs, saved, scratch = [] } = disposeOnThrow(() => op.forward(inputs, params, save));
   if (!record) {
     for (const t of scratch) t.dispose();
     return outputs;
   }
+  for (const t of scratch) t.savedForBackward = true;
   const node = new Node(op, [...inputs], params, saved, [...scratch, ...held], outputs.length);
+  node.refs = outputs.length;
+  for (const t of inputs) if (t.gradFn) (t.gradFn as AnyNode).refs++;
   outputs.forEach((t, i) => {
     t.requiresGrad = true;
     t.gradFn = node as GradNode;

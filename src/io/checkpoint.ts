@@ -6,7 +6,7 @@ import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
-import { decodeSafetensors, defineEntry, type HostTensor } from './safetensors.js';
+import { decodeSafetensors, defineEntry, type HostTensor, type SafetensorsLimits } from './safetensors.js';
 import { saveSafetensors } from './weights.js';
 
 /** The `format` metadata value of the files this module writes. */
@@ -69,7 +69,7 @@ export async function saveCheckpoint(path: string | null, parts: CheckpointParts
  *  does not fit leaves both untouched and throws naming the problem. Returns the step and `extra`. */
 export async function loadCheckpoint(
   src: Uint8Array | ArrayBuffer | string,
-  into: { model: Module; optimizer?: AnyOptimizer },
+  into: { model: Module; optimizer?: AnyOptimizer; limits?: SafetensorsLimits },
 ): Promise<{ step: number; extra: unknown }> {
   const where = typeof src === 'string' ? `loadCheckpoint('${src}')` : 'loadCheckpoint';
   let bytes: Uint8Array;
@@ -80,7 +80,7 @@ export async function loadCheckpoint(
   else if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
   else return fail(`${where}: expected a Uint8Array, ArrayBuffer or file path, got ${Object.prototype.toString.call(src)}`);
 
-  const file = decodeSafetensors(bytes);
+  const file = decodeSafetensors(bytes, into.limits);
   const meta = file.metadata;
   if (meta.format !== CHECKPOINT_FORMAT) {
     fail(`${where}: not a webrnn checkpoint (metadata format is ${meta.format === undefined ? 'missing' : `'${meta.format}'`}, expected '${CHECKPOINT_FORMAT}')`);

@@ -27,8 +27,34 @@ const FILE_DTYPES = {
 type FileDType = keyof typeof FILE_DTYPES;
 
 const METADATA = '__metadata__';
-/** The reference implementation refuses headers past 100 MB; so does this one. */
-const MAX_HEADER = 100_000_000;
+
+/** Caps on what a file may ask for, checked before anything is allocated: a header listing
+ *  100,000 empty tensors would otherwise make 100,000 GPU buffers. */
+export interface SafetensorsLimits {
+  /** Most tensors a file may hold (default 10,000). */
+  maxTensors?: number;
+  /** Largest header, in bytes (default 16 MiB, about 150,000 entries; the reference
+   *  implementation's own cap is 100 MB). */
+  maxHeaderBytes?: number;
+}
+
+export const DEFAULT_SAFETENSORS_LIMITS: Readonly<Required<SafetensorsLimits>> = Object.freeze({
+  maxTensors: 10_000,
+  maxHeaderBytes: 16 * 2 ** 20,
+});
+
+/** The limits with defaults filled in; each must be a positive integer. */
+function resolveLimits(limits: SafetensorsLimits): Required<SafetensorsLimits> {
+  if (!isObject(limits)) fail(`limits must be an object { maxTensors, maxHeaderBytes }, got ${describe(limits)}`);
+  const out = { ...DEFAULT_SAFETENSORS_LIMITS };
+  for (const [k, v] of Object.entries(limits) as [string, unknown][]) {
+    if (!Object.hasOwn(DEFAULT_SAFETENSORS_LIMITS, k)) fail(`unknown limit '${k}' (known: ${Object.keys(DEFAULT_SAFETENSORS_LIMITS).join(', ')})`);
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || (v as number) < 1) fail(`limit ${k} = ${describe(v)} must be a positive integer`);
+    out[k as keyof SafetensorsLimits] = v as number;
+  }
+  return out;
+}
 // Typed arrays use the platform's byte order and the format is little-endian; so is WebGPU's
 // buffer layout, so webrnn as a whole assumes a little-endian host.
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
@@ -130,8 +156,9 @@ interface Entry {
 }
 
 /** Decodes and fully validates a safetensors file; F16/BF16/F64 load as float32, I64 as int32. */
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits = {}): SafetensorsFile {
   if (!LITTLE_ENDIAN) fail('this platform is big-endian; webrnn needs a little-endian host');
+  const { maxTensors, maxHeaderBytes } = resolveLimits(limits);
   if (!(bytes instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
   // A plain view: subarray/slice of a Node Buffer would behave differently (Buffer.slice shares).
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -139,8 +166,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   if (n > u8.length - 8) fail(`the header length ${n} runs past the end of the file (${u8.length} bytes; truncated?)`);
-  if (n > MAX_HEADER) fail(`the header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  if (n > maxHeaderBytes) fail(`the header length ${n} exceeds the limit of ${maxHeaderBytes} bytes (limits.maxHeaderBytes)`);
   const header = parseHeader(u8.subarray(8, 8 + n));
+  const count = Object.keys(header).length - (Object.hasOwn(header, METADATA) ? 1 : 0);
+  if (count > maxTensors) fail(`the header lists ${count} tensors, more than the limit of ${maxTensors} (limits.maxTensors)`);
   const start = 8 + n;
   const bufferLength = u8.length - start;
   const metadata: Record<string, string> = {};

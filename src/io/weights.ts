@@ -4,7 +4,7 @@ import { gpu } from '../gpu/device.js';
 import { tensor } from '../graph/create.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
-import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor } from './safetensors.js';
+import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor, type SafetensorsLimits } from './safetensors.js';
 
 /** Named tensors as a record, a Map, or [name, tensor] pairs. */
 export type NamedTensors = Record<string, Tensor> | Map<string, Tensor> | Iterable<readonly [string, Tensor]>;
@@ -50,16 +50,18 @@ export async function saveSafetensors(src: Named, path?: string, metadata?: Reco
   return bytes;
 }
 
-/** Decodes bytes (Uint8Array | ArrayBuffer | Blob) or, in Node, a file path, into a record of new GPU tensors. */
-export async function loadSafetensors(src: Uint8Array | ArrayBuffer | Blob | string): Promise<Record<string, Tensor>> {
-  return (await loadSafetensorsFile(src)).tensors;
+/** Decodes bytes (Uint8Array | ArrayBuffer | Blob) or, in Node, a file path, into a record of new
+ *  GPU tensors. `limits` caps the tensor count and header size (see SafetensorsLimits). */
+export async function loadSafetensors(src: Uint8Array | ArrayBuffer | Blob | string, limits?: SafetensorsLimits): Promise<Record<string, Tensor>> {
+  return (await loadSafetensorsFile(src, limits)).tensors;
 }
 
 /** Like loadSafetensors, and also returns the file's string metadata. */
 export async function loadSafetensorsFile(
   src: Uint8Array | ArrayBuffer | Blob | string,
+  limits?: SafetensorsLimits,
 ): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {
-  const file = decodeSafetensors(await bytesOf(src));
+  const file = decodeSafetensors(await bytesOf(src), limits);
   const limit = gpu().limits.maxStorageBufferBindingSize;
   const host = Object.entries(file.tensors);
   for (const [name, h] of host) {

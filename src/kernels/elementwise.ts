@@ -18,6 +18,8 @@ export interface UnaryParams {
   min?: number;
   max?: number;
   scalar?: number;
+  /** leakyRelu's slope for x < 0. */
+  negativeSlope?: number;
 }
 
 /** OP codes of unary.wgsl, unary_backward.wgsl and binary.wgsl (their WGSL names come from the same lists). */
@@ -108,6 +110,7 @@ function scalars(fn: string, op: string, params: UnaryParams): [number, number] 
     return [e, 0];
   }
   if (op === 'scale' || op === 'addScalar') return [number(fn, 'scalar', params.scalar), 0];
+  if (op === 'leakyRelu') return [number(fn, 'negativeSlope', params.negativeSlope), 0];
   if (op === 'clamp') {
     if (params.min === undefined && params.max === undefined) throw new Error(`webrnn: ${fn}: clamp needs params.min or params.max`);
     return [number(fn, 'min', params.min, -Infinity), number(fn, 'max', params.max, Infinity)];
@@ -128,7 +131,8 @@ export function launchUnary(op: UnaryOp, x: Tensor, params: UnaryParams = {}): T
 }
 
 /** dx = dy · f'(·), one dispatch. `saved` is the forward OUTPUT y for tanh, sigmoid, exp and sqrt,
- *  and the forward INPUT x for relu, log, pow (needs params.exponent), clamp (params.min/max) and abs. */
+ *  and the forward INPUT x for relu, log, pow (needs params.exponent), clamp (params.min/max), abs and
+ *  leakyRelu (params.negativeSlope). */
 export function launchUnaryBackward(op: UnaryGradOp, dy: Tensor, saved: Tensor, params: UnaryParams = {}): Tensor {
   const fn = `unaryBackward('${op}')`;
   const code = codeOf(UNARY_GRAD_CODES, op);

@@ -16,12 +16,12 @@ export const embeddingForward = defineKernel({
   dispatch: ({ n }) => grid1d(n, 256),
 });
 
-/** dW[v, :] = Σ dy[pos, :] over indices[pos] = v, one workgroup per (v, 256-column tile). */
+/** dW[v, :] = Σ dy[pos, :] over indices[pos] = v (0 for v = padding), one workgroup per (v, 256-column tile). */
 export const embeddingBackward = defineKernel({
   name: 'embedding_backward',
   wgsl: [wgsl.embedding_backward],
   bindings: { dy: 'read', indices: 'read', dw: 'read_write' },
-  dims: { n: 'u32', dim: 'u32', num: 'u32', tiles: 'u32' },
+  dims: { n: 'u32', dim: 'u32', num: 'u32', tiles: 'u32', padding: 'i32' },
   workgroupSize: [256, 1, 1],
   dispatch: ({ num, tiles }) => grid1d(num * tiles * 256, 256),
 });
@@ -43,12 +43,16 @@ export function launchEmbeddingForward(weight: Tensor, indices: Tensor): Tensor 
   return out;
 }
 
-/** dW [V, E] = Σ over positions with index v of dy rows; deterministic (no float atomics), out-of-range indices ignored. */
-export function launchEmbeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: number): Tensor {
+/** dW [V, E] = Σ over positions with index v of dy rows; deterministic (no float atomics), out-of-range
+ *  indices ignored; row `paddingIdx` (in [0, V), PyTorch's padding_idx) gets zeros. */
+export function launchEmbeddingBackward(dy: Tensor, indices: Tensor, numEmbeddings: number, paddingIdx: number | null = null): Tensor {
   dy.assertAlive();
   checkIndices('embeddingBackward', indices);
   if (!Number.isInteger(numEmbeddings) || numEmbeddings < 1 || numEmbeddings > 2 ** 31 - 1) {
     throw new Error(`webrnn: embeddingBackward: numEmbeddings must be an integer in [1, 2^31), got ${numEmbeddings}`);
+  }
+  if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= 0 && paddingIdx < numEmbeddings)) {
+    throw new Error(`webrnn: embeddingBackward: paddingIdx must be an integer in [0, ${numEmbeddings}), got ${paddingIdx}`);
   }
   const lead = dy.shape.slice(0, -1);
   if (dy.dtype !== 'float32' || dy.rank !== indices.rank + 1 || lead.some((d, i) => d !== indices.shape[i])) {
@@ -62,7 +66,7 @@ export function launchEmbeddingBackward(dy: Tensor, indices: Tensor, numEmbeddin
   recorder(dy.storage.g).dispatch(
     embeddingBackward,
     { dy: dy.buffer, indices: indices.buffer, dw: dw.buffer },
-    { n: indices.size, dim, num: numEmbeddings, tiles: ceilDiv(dim, 256) },
+    { n: indices.size, dim, num: numEmbeddings, tiles: ceilDiv(dim, 256), padding: paddingIdx ?? -1 },
   );
   return dw;
 }

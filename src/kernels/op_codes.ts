@@ -4,10 +4,10 @@
 
 /** unary.wgsl, OP. */
 export const UNARY_OPS = [
-  'neg', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'pow', 'clamp', 'scale', 'addScalar', 'sign',
+  'neg', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'pow', 'clamp', 'scale', 'addScalar', 'sign', 'leakyRelu',
 ] as const;
 /** unary_backward.wgsl, OP: the ops with a derivative kernel. */
-export const UNARY_GRAD_OPS = ['tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'pow', 'clamp', 'abs'] as const;
+export const UNARY_GRAD_OPS = ['tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'pow', 'clamp', 'abs', 'leakyRelu'] as const;
 /** binary.wgsl, OP. */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
 /** reduce.wgsl, OP: what one pass computes (mean is a sum divided in the last pass). */

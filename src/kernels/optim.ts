@@ -18,17 +18,17 @@ export const sgd = defineKernel({
   overrides: { MOMENTUM: false, NESTEROV: false },
 });
 
-/** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED. */
+/** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED, amsgrad with AMSGRAD. */
 export const adam = defineKernel({
   name: 'adam',
   wgsl: [wgsl.per_element, wgsl.adam],
-  bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write' },
+  bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write', max_exp_avg_sq: 'read_write' },
   dims: {
     n: 'u32', weight_decay: 'f32', decay_scale: 'f32', beta1: 'f32', one_minus_beta1: 'f32',
     beta2: 'f32', one_minus_beta2: 'f32', eps: 'f32', step_size: 'f32', bc2_sqrt: 'f32',
   },
   ...perElement,
-  overrides: { DECOUPLED: false },
+  overrides: { DECOUPLED: false, AMSGRAD: false },
 });
 
 /** In-place Adagrad step (torch.optim.Adagrad). */
@@ -54,9 +54,9 @@ export const rmsprop = defineKernel({
 export interface SgdOptions {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; firstStep: boolean;
 }
-/** torch.optim.Adam's options (`decoupled`: AdamW); `step` is 1-based. */
+/** torch.optim.Adam's options (`decoupled`: AdamW; `amsgrad`: the max of v in the denominator); `step` is 1-based. */
 export interface AdamOptions {
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; decoupled: boolean;
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; decoupled: boolean; amsgrad?: boolean;
 }
 /** torch.optim.Adagrad's options; `step` is 1-based. */
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number; step: number }
@@ -86,26 +86,29 @@ export function sgdStep(p: Tensor, g: Tensor, momentumBuf: Tensor | null, o: Sgd
   );
 }
 
-/** Adam (or AdamW when `decoupled`) step `o.step` (1-based), updating p, m and v in place. */
-export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamOptions): void {
+/** Adam (or AdamW when `decoupled`) step `o.step` (1-based), updating p, m and v (and with
+ *  `amsgrad` the running max of v, `vMax`, which starts at zero) in place. */
+export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamOptions, vMax: Tensor | null = null): void {
   checkNumbers('adam', { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
   for (const [k, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
     if (b < 0 || b >= 1) throw new Error(`webrnn: adam: ${k} must be in [0, 1), got ${b}`);
   }
   checkStep('adam', o.step);
-  checkStates('adam', p, g, { m, v });
+  if (o.amsgrad && !vMax) throw new Error('webrnn: adam: amsgrad needs a vMax buffer');
+  const vm = o.amsgrad ? vMax! : null;
+  checkStates('adam', p, g, { m, v, vMax: vm });
   // Float64 here: β^t and 1 − β are where float32 would lose the most.
   const bc1 = 1 - o.beta1 ** o.step;
   const bc2 = 1 - o.beta2 ** o.step;
   recorder(p.storage.g).dispatch(
     adam,
-    { param: p.buffer, grad: g.buffer, exp_avg: m.buffer, exp_avg_sq: v.buffer },
+    { param: p.buffer, grad: g.buffer, exp_avg: m.buffer, exp_avg_sq: v.buffer, max_exp_avg_sq: vm?.buffer ?? unused(p.storage.g) },
     {
       n: p.size, weight_decay: o.decoupled ? 0 : o.weightDecay, decay_scale: 1 - o.lr * o.weightDecay,
       beta1: o.beta1, one_minus_beta1: 1 - o.beta1, beta2: o.beta2, one_minus_beta2: 1 - o.beta2,
       eps: o.eps, step_size: o.lr / bc1, bc2_sqrt: Math.sqrt(bc2),
     },
-    { DECOUPLED: o.decoupled },
+    { DECOUPLED: o.decoupled, AMSGRAD: !!o.amsgrad },
   );
 }
 

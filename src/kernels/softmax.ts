@@ -62,8 +62,8 @@ export const softmaxBackward = defineKernel({
 export const softmaxXent = defineKernel({
   name: 'softmax_xent',
   wgsl: [wgsl.row_reduce, wgsl.softmax_xent],
-  bindings: { logits: 'read', targets: 'read', loss: 'read_write', dlogits: 'read_write' },
-  dims: { n: 'u32', c: 'u32', ignore_index: 'i32', has_ignore: 'u32' },
+  bindings: { logits: 'read', targets: 'read', weight: 'read', loss: 'read_write', dlogits: 'read_write' },
+  dims: { n: 'u32', c: 'u32', ignore_index: 'i32', has_ignore: 'u32', has_weight: 'u32', smoothing: 'f32' },
   workgroupSize: [WG, 1, 1],
   overrides: { PER_THREAD: false },
   dispatch: ({ n }, ov) => rowGrid(n, ov),
@@ -125,11 +125,15 @@ export function launchLogSoftmaxBackward(y: Tensor, dy: Tensor, axis = -1): Tens
 export interface XentOptions {
   /** Rows whose target equals this get loss 0 and a zero gradient row. */
   ignoreIndex?: number;
+  /** Class weights [C] (PyTorch's `weight`), float32. */
+  weight?: Tensor | null;
+  /** PyTorch's label_smoothing ε in [0, 1]: the target becomes (1 − ε)·onehot + ε/C. */
+  labelSmoothing?: number;
 }
 
 /** logits [N, C], targets int32 [N]. Returns per-row loss [N] (0 for ignored rows) and dlogits [N, C]
- *  = softmax − onehot (0 rows for ignored), unscaled: the caller applies the reduction's scale. One
- *  dispatch. A target outside [0, C) that is not ignored gives that row a NaN loss and NaN gradient
+ *  = softmax − onehot with class weights and label smoothing as in softmax_xent.wgsl (0 rows for
+ *  ignored), unscaled: the caller applies the reduction's scale. One dispatch. A target outside [0, C) that is not ignored gives that row a NaN loss and NaN gradient
  *  (the GPU cannot throw without a readback; the kernel never reads out of bounds). */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentOptions = {}): { loss: Tensor; dlogits: Tensor } {
   const what = 'softmaxCrossEntropy';
@@ -146,13 +150,20 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: XentO
   if (ignore !== undefined && (!Number.isInteger(ignore) || ignore < -(2 ** 31) || ignore >= 2 ** 31)) {
     throw new Error(`webrnn: ${what}: ignoreIndex ${ignore} is not an int32`);
   }
+  const w = opts.weight ?? null;
+  if (w) {
+    checkFloat(what, 'weight', w);
+    if (w.rank !== 1 || w.shape[0] !== c) throw new Error(`webrnn: ${what}: weight ${shapeStr(w.shape)} must be [C] = [${c}] for logits ${shapeStr(logits.shape)}`);
+  }
+  const eps = opts.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`webrnn: ${what}: labelSmoothing = ${eps} must be in [0, 1]`);
   const loss = Tensor.empty([n], 'float32');
   const dlogits = Tensor.empty([n, c], 'float32');
   if (n === 0) return { loss, dlogits };
   recorder(logits.storage.g).dispatch(
     softmaxXent,
-    { logits: logits.buffer, targets: targets.buffer, loss: loss.buffer, dlogits: dlogits.buffer },
-    { n, c, ignore_index: ignore ?? 0, has_ignore: ignore === undefined ? 0 : 1 },
+    { logits: logits.buffer, targets: targets.buffer, weight: (w ?? logits).buffer, loss: loss.buffer, dlogits: dlogits.buffer },
+    { n, c, ignore_index: ignore ?? 0, has_ignore: ignore === undefined ? 0 : 1, has_weight: w ? 1 : 0, smoothing: eps },
     { PER_THREAD: perThread(logits.storage.g, n, c) },
   );
   return { loss, dlogits };

@@ -3,9 +3,11 @@
 import { tensor, zeros } from '../graph/create.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { disposeOnThrow } from '../tensor/scope.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
 import { Module } from './module.js';
-import { gruKind, registerDirection } from './rnn.js';
+import { checkState, gruKind, lstmPair, registerDirection } from './rnn.js';
 
 export interface CellOptions {
   bias?: boolean;
@@ -15,26 +17,32 @@ export interface CellOptions {
 abstract class CellBase extends Module {
   private readonly w: DirectionWeights;
 
-  constructor(readonly kind: CellKind, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions) {
+  constructor(readonly kind: CellKind, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions, extra: Spec = {}) {
     super();
-    const name = this.constructor.name;
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.${name}: ${k} = ${v} must be a positive integer`);
-    }
+    const where = `nn.${new.target.name}`;
+    checkArg(where, 'inputSize', inputSize, 'positiveInteger');
+    checkArg(where, 'hiddenSize', hiddenSize, 'positiveInteger');
+    checkOptions(where, opts, { bias: 'boolean', seed: 'seed', ...extra });
     const sizes = { inSize: inputSize, hidden: hiddenSize, bias: opts.bias !== false };
     this.w = registerDirection((n, t) => this.registerParameter(n, t), kind, sizes, '', opts.seed, 0);
   }
 
+  /** One step; what a failed call had made is freed (outside tidy() nothing else would). */
   protected step(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
+    return disposeOnThrow(() => this.runStep(x, h, c));
+  }
+
+  private runStep(x: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c: Tensor | null } {
     const name = this.constructor.name;
+    if (!(x instanceof Tensor)) throw new Error(`webrnn: nn.${name}: input must be a Tensor [B, ${this.inputSize}], got ${show(x)}`);
+    x.assertAlive();
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
       throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} must be [B, ${this.inputSize}]`);
     }
+    if (x.dtype !== 'float32') throw new Error(`webrnn: nn.${name}: input must be float32, got ${x.dtype}`);
     const B = x.shape[0]!;
     const H = this.hiddenSize;
-    for (const [what, s] of [['h', h], ['c', c]] as const) {
-      if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) throw new Error(`webrnn: nn.${name}: ${what} ${shapeStr(s.shape)} must be [${B}, ${H}]`);
-    }
+    for (const [what, s] of [['h', h], ['c', c]] as const) if (s) checkState(`nn.${name}`, what, s, [B, H], '[B, hiddenSize]');
     const lengths = tensor(new Int32Array(B).fill(1), [B]);
     const x3 = x.reshape([1, B, this.inputSize]);
     const h3 = h ? h.reshape([1, B, H]) : zeros([1, B, H]);
@@ -52,9 +60,7 @@ abstract class CellBase extends Module {
 /** h' = act(W_ih·x + b_ih + W_hh·h + b_hh). */
 export class RNNCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`webrnn: nn.RNNCell: nonlinearity '${nl}' must be 'tanh' or 'relu'`);
-    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
+    super(opts?.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts, { nonlinearity: ['tanh', 'relu'] });
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;
@@ -67,7 +73,8 @@ export class LSTMCell extends CellBase {
     super('lstm', inputSize, hiddenSize, opts);
   }
   forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
-    const { h, c } = this.step(x, state?.[0] ?? null, state?.[1] ?? null);
+    const [h0, c0] = lstmPair('nn.LSTMCell', state);
+    const { h, c } = this.step(x, h0 as Tensor | null, c0 as Tensor | null);
     return [h, c!];
   }
 }
@@ -75,7 +82,7 @@ export class LSTMCell extends CellBase {
 /** One GRU step: forward(x, h?) → h'. `resetAfter` as in nn.GRU. */
 export class GRUCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
-    super(gruKind(opts.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts);
+    super(gruKind(opts?.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts, { resetAfter: 'boolean' });
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;

@@ -3,21 +3,37 @@ import { randn } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { embedding } from '../graph/ops/embedding.js';
 import { ops } from '../graph/ops/index.js';
+import { recorder } from '../gpu/encoder.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkArg, checkOptions } from '../util/options.js';
 import { Module } from './module.js';
+
+export interface EmbeddingOptions {
+  /** PyTorch's padding_idx: that row starts at zeros and gets no gradient; negative counts from the end. */
+  paddingIdx?: number;
+  seed?: number;
+}
 
 /** A lookup table [num, dim] initialised N(0, 1) like PyTorch; forward(int32 indices) → [..., dim]. */
 export class Embedding extends Module {
   readonly weight: Tensor;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { seed?: number } = {}) {
+  /** The padding row in [0, numEmbeddings), or null. */
+  readonly paddingIdx: number | null;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
-    for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.Embedding: ${k} = ${v} must be a positive integer`);
-    }
+    checkArg('nn.Embedding', 'numEmbeddings', numEmbeddings, 'positiveInteger');
+    checkArg('nn.Embedding', 'embeddingDim', embeddingDim, 'positiveInteger');
+    const V = numEmbeddings;
+    checkOptions('nn.Embedding', opts, {
+      paddingIdx: (v) => (Number.isInteger(v) && (v as number) >= -V && (v as number) < V ? null : `an integer in [−${V}, ${V})`),
+      seed: 'seed',
+    });
+    this.paddingIdx = opts.paddingIdx === undefined ? null : (opts.paddingIdx + V) % V;
     this.weight = this.registerParameter('weight', randn([numEmbeddings, embeddingDim], { seed: opts.seed }));
+    if (this.paddingIdx !== null) recorder(this.weight.storage.g).clear(this.weight.buffer, this.paddingIdx * embeddingDim * 4, embeddingDim * 4);
   }
   forward(indices: Tensor): Tensor {
-    return embedding(this.weight, indices);
+    return embedding(this.weight, indices, this.paddingIdx);
   }
 }
 
@@ -27,7 +43,8 @@ export class Dropout extends Module {
   private calls = 0;
   constructor(readonly p = 0.5, opts: { seed?: number } = {}) {
     super();
-    if (!(p >= 0 && p < 1)) throw new Error(`webrnn: nn.Dropout: p = ${p} must be in [0, 1)`);
+    checkArg('nn.Dropout', 'p', p, 'probability');
+    checkOptions('nn.Dropout', opts, { seed: 'seed' });
     this.seed = opts.seed ?? (Math.random() * 2 ** 32) >>> 0;
   }
   forward(x: Tensor): Tensor {

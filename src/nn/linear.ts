@@ -1,6 +1,7 @@
 // nn.Linear: y = x·Wᵀ + b, W [out, in], b [out], initialised U(−1/√in, 1/√in) like PyTorch.
 import { linear } from '../graph/ops/linalg.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkArg, checkOptions } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 
@@ -10,9 +11,9 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; seed?: number } = {}) {
     super();
-    if (!(Number.isInteger(inFeatures) && inFeatures > 0 && Number.isInteger(outFeatures) && outFeatures > 0)) {
-      throw new Error(`webrnn: nn.Linear(${inFeatures}, ${outFeatures}): sizes must be positive integers`);
-    }
+    checkArg('nn.Linear', 'inFeatures', inFeatures, 'positiveInteger');
+    checkArg('nn.Linear', 'outFeatures', outFeatures, 'positiveInteger');
+    checkOptions('nn.Linear', opts, { bias: 'boolean', seed: 'seed' });
     const k = 1 / Math.sqrt(inFeatures);
     this.weight = this.registerParameter('weight', uniform([outFeatures, inFeatures], k, subSeed(opts.seed, 0)));
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], k, subSeed(opts.seed, 1)));

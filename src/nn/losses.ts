@@ -5,9 +5,11 @@ import * as ew from '../kernels/elementwise.js';
 import { launchLossWeights } from '../kernels/loss_weights.js';
 import { launchReduce } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax.js';
+import { full } from '../graph/create.js';
 import { ops } from '../graph/ops/index.js';
 import { apply1, type Op } from '../graph/tape.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkOptions, show, type Spec } from '../util/options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -17,29 +19,56 @@ export interface LossOptions {
   mask?: Tensor;
 }
 
-type XentSaved = { dlogits: Tensor; w: Tensor | null; count: Tensor | null; n: number };
+export interface CrossEntropyOptions extends LossOptions {
+  /** Rows whose target equals this count for nothing (PyTorch's ignore_index; none by default). */
+  ignoreIndex?: number;
+  /** Class weights [C] (PyTorch's `weight`): 'mean' divides by the sum of the targets' weights. */
+  weight?: Tensor;
+  /** PyTorch's label_smoothing ε in [0, 1]: the target becomes (1 − ε)·onehot + ε/C. */
+  labelSmoothing?: number;
+}
 
-const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSaved> = {
+export interface BCEWithLogitsOptions extends LossOptions {
+  /** Per-element weights broadcast over the loss (PyTorch's `weight`); 'mean' still divides by the element count. */
+  weight?: Tensor;
+  /** Weight of the positive term, broadcast over the last dim (PyTorch's `pos_weight`, e.g. [C]). */
+  posWeight?: Tensor;
+}
+
+const isTensor = (v: unknown) => (v instanceof Tensor ? null : 'a Tensor');
+const LOSS_OPTIONS: Spec = { reduction: ['mean', 'sum', 'none'], mask: isTensor };
+
+/** Which optional inputs crossEntropyOp got, in this order after logits and targets. */
+type XentParams = { reduction: Reduction; ignoreIndex?: number; labelSmoothing: number; rowMul: boolean; weight: boolean; count: boolean };
+type XentSaved = { dlogits: Tensor; rowMul: Tensor | null; count: Tensor | null; n: number };
+
+const crossEntropyOp: Op<XentParams, XentSaved> = {
   name: 'crossEntropy',
-  forward: ([logits, targets, wIn], { reduction, ignoreIndex }, save) => {
-    const w = wIn ? save(wIn) : undefined;
+  forward: ([logits, targets, ...rest], p, save) => {
+    const rowMulIn = p.rowMul ? rest.shift()! : null;
+    const weight = p.weight ? rest.shift()! : null;
+    const countIn = p.count ? rest.shift()! : null;
+    const rowMul = rowMulIn ? save(rowMulIn) : null;
     // Ignored rows get loss 0 and a zero gradient row here: their targets may be out of range
     // (−100), which would make the row NaN, and NaN × weight 0 is still NaN.
-    const { loss, dlogits } = softmaxCrossEntropy(logits!, targets!, { ignoreIndex });
+    const { loss, dlogits } = softmaxCrossEntropy(logits!, targets!, { ignoreIndex: p.ignoreIndex, weight, labelSmoothing: p.labelSmoothing });
     const n = logits!.shape[0]!;
-    const rows = w ? ew.launchBinary('mul', loss, w) : loss;
+    const rows = rowMul ? ew.launchBinary('mul', loss, rowMul) : loss;
     if (rows !== loss) loss.dispose();
-    if (reduction === 'none') return { outputs: [rows], saved: { dlogits, w: w ?? null, count: null, n }, scratch: [dlogits] };
+    const saved = { dlogits, rowMul, count: null, n };
+    if (p.reduction === 'none') return { outputs: [rows], saved, scratch: [dlogits] };
     const total = launchReduce('sum', rows);
     rows.dispose();
-    if (reduction === 'sum') return { outputs: [total], saved: { dlogits, w: w ?? null, count: null, n }, scratch: [dlogits] };
-    const count = w ? launchReduce('sum', w) : null;
+    if (p.reduction === 'sum') return { outputs: [total], saved, scratch: [dlogits] };
+    const count = countIn ? save(countIn) : null;
     const mean = count ? ew.launchBinary('div', total, count) : ew.launchUnary('scale', total, { scalar: 1 / Math.max(n, 1) });
     total.dispose();
-    return { outputs: [mean], saved: { dlogits, w: w ?? null, count, n }, scratch: count ? [dlogits, count] : [dlogits] };
+    return { outputs: [mean], saved: { ...saved, count }, scratch: [dlogits] };
   },
-  backward: ([dy], { dlogits, w, count, n }, { reduction }) => {
-    // d loss_i / d logits_i = softmax_i − onehot_i, times the row's weight and the reduction's scale.
+  backward: ([dy], { dlogits, rowMul, count, n }, p) => {
+    const reduction = p.reduction;
+    // d loss_i / d logits_i (the kernel's, class weights and smoothing included), times the row's
+    // mask and the reduction's scale.
     let scale = reduction === 'none' ? dy!.view([n, 1]) : dy!.view([1, 1]);
     if (reduction === 'mean') {
       const c = count?.view([1, 1]);
@@ -48,8 +77,8 @@ const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSav
       scale.dispose();
       scale = s;
     }
-    if (w) {
-      const wc = w.view([n, 1]);
+    if (rowMul) {
+      const wc = rowMul.view([n, 1]);
       const s = ew.launchBinary('mul', scale, wc);
       wc.dispose();
       scale.dispose();
@@ -57,22 +86,46 @@ const crossEntropyOp: Op<{ reduction: Reduction; ignoreIndex?: number }, XentSav
     }
     const d = ew.launchBinary('mul', dlogits, scale);
     scale.dispose();
-    return [d, null, null];
+    // No gradient for the targets and the optional inputs (PyTorch's class weights get none either).
+    return [d, ...new Array<null>(1 + Number(p.rowMul) + Number(p.weight) + Number(p.count)).fill(null)];
   },
 };
 
-/** Cross-entropy of logits [N, C] against int32 class indices [N] (PyTorch's F.cross_entropy). */
-export function crossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions & { ignoreIndex?: number } = {}): Tensor {
+/** Cross-entropy of logits [N, C] against int32 class indices [N] (PyTorch's F.cross_entropy),
+ *  with class weights, label smoothing and an ignore index as PyTorch's; a mask multiplies rows. */
+export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', opts, { ...LOSS_OPTIONS, ignoreIndex: 'integer', weight: isTensor, labelSmoothing: 'unitInterval' });
+  checkTensor('crossEntropy', 'logits', logits);
+  checkTensor('crossEntropy', 'targets', targets);
   if (logits.rank !== 2) throw new Error(`webrnn: crossEntropy: logits must be [N, C], got ${shapeStr(logits.shape)}`);
-  const n = logits.shape[0]!;
+  const [n, c] = logits.shape as [number, number];
   if (targets.dtype !== 'int32') throw new Error(`webrnn: crossEntropy: targets must be int32 class indices, got ${targets.dtype} ${shapeStr(targets.shape)}`);
   if (targets.rank !== 1 || targets.shape[0] !== n) throw new Error(`webrnn: crossEntropy: targets ${shapeStr(targets.shape)} do not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
-  const mask = opts.mask;
+  const { mask, weight, ignoreIndex } = opts;
   if (mask && mask.size !== n) throw new Error(`webrnn: crossEntropy: mask ${shapeStr(mask.shape)} does not match logits ${shapeStr(logits.shape)} (expected [${n}])`);
-  const w = mask || opts.ignoreIndex !== undefined ? launchLossWeights(n, targets, opts.ignoreIndex, mask ?? null) : null;
-  const out = apply1(crossEntropyOp, w ? [logits, targets, w] : [logits, targets], { reduction: opts.reduction ?? 'mean', ignoreIndex: opts.ignoreIndex });
-  w?.dispose(); // the op saved its own view of w for the backward
+  if (weight && (weight.dtype !== 'float32' || weight.rank !== 1 || weight.shape[0] !== c)) {
+    throw new Error(`webrnn: crossEntropy: weight must be float32 [C] = [${c}], got ${weight.dtype} ${shapeStr(weight.shape)}`);
+  }
+  const reduction = opts.reduction ?? 'mean';
+  const rowMul = mask || ignoreIndex !== undefined ? launchLossWeights(n, targets, ignoreIndex, mask ?? null) : null;
+  // 'mean' divides by Σ over the rows that count of mask · weight[target] (PyTorch's weighted mean).
+  let count: Tensor | null = null;
+  if (reduction === 'mean' && (rowMul || weight)) {
+    const w = weight ? launchLossWeights(n, targets, ignoreIndex, mask ?? null, weight) : rowMul!;
+    count = launchReduce('sum', w);
+    if (w !== rowMul) w.dispose();
+  }
+  const inputs = [logits, targets, ...[rowMul, weight, count].filter((t): t is Tensor => t !== null && t !== undefined)];
+  const params = { reduction, ignoreIndex, labelSmoothing: opts.labelSmoothing ?? 0, rowMul: !!rowMul, weight: !!weight, count: !!count };
+  const out = apply1(crossEntropyOp, inputs, params);
+  rowMul?.dispose(); // the op saved its own views for the backward
+  count?.dispose();
   return out;
+}
+
+function checkTensor(what: string, name: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`webrnn: ${what}: ${name} must be a Tensor, got ${show(t)}`);
+  t.assertAlive();
 }
 
 /** Checks a mask against the per-element loss shape (its leading dims), before any dispatch. */
@@ -119,6 +172,9 @@ function checkSame(what: string, a: Tensor, b: Tensor): void {
 
 /** Mean squared error (PyTorch's F.mse_loss). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions('mseLoss', opts, LOSS_OPTIONS);
+  checkTensor('mseLoss', 'input', input);
+  checkTensor('mseLoss', 'target', target);
   checkSame('mseLoss', input, target);
   checkMask('mseLoss', opts.mask, input.shape);
   const diff = ops.sub(input, target);
@@ -160,9 +216,42 @@ const bceWithLogitsOp: Op<null, { x: Tensor; t: Tensor }> = {
   },
 };
 
-/** Binary cross-entropy on logits, computed stably as max(x, 0) − x·t + log(1 + e^−|x|). */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  checkSame('binaryCrossEntropyWithLogits', logits, target);
-  checkMask('binaryCrossEntropyWithLogits', opts.mask, logits.shape);
-  return reduceLoss(apply1(bceWithLogitsOp, [logits, target], null), opts);
+/** Throws unless `t` broadcasts to `shape` (NumPy's rule, aligned at the last dim) without growing it. */
+function checkBroadcast(what: string, name: string, t: Tensor, shape: readonly number[]): void {
+  const ok = t.rank <= shape.length && t.shape.every((d, i) => d === 1 || d === shape[shape.length - t.rank + i]);
+  if (!ok || t.dtype !== 'float32') {
+    throw new Error(`webrnn: ${what}: ${name} must be float32 and broadcast to ${shapeStr(shape)}, got ${t.dtype} ${shapeStr(t.shape)}`);
+  }
+}
+
+/** Binary cross-entropy on logits, computed stably as max(x, 0) − x·t + log(1 + e^−|x|); with
+ *  PyTorch's pos_weight p: (1 − t)·x + (1 + (p − 1)·t)·log(1 + e^−x), and its per-element weight. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
+  const what = 'binaryCrossEntropyWithLogits';
+  checkOptions(what, opts, { ...LOSS_OPTIONS, weight: isTensor, posWeight: isTensor });
+  checkTensor(what, 'logits', logits);
+  checkTensor(what, 'target', target);
+  checkSame(what, logits, target);
+  checkMask(what, opts.mask, logits.shape);
+  const { weight, posWeight } = opts;
+  if (weight) checkBroadcast(what, 'weight', weight, logits.shape);
+  if (posWeight) checkBroadcast(what, 'posWeight', posWeight, logits.shape);
+  let elems = apply1(bceWithLogitsOp, [logits, target], null);
+  if (posWeight) {
+    // (p − 1)·t·softplus(−x) added to the p = 1 loss; softplus(−x) is the same op with t = 1.
+    const ones = full(logits.shape, 1);
+    const sp = apply1(bceWithLogitsOp, [logits, ones], null);
+    const pm1 = ops.sub(posWeight, 1);
+    const pt = ops.mul(pm1, target);
+    const extra = ops.mul(pt, sp);
+    const sum = ops.add(elems, extra);
+    for (const t of [ones, sp, pm1, pt, extra, elems]) t.dispose();
+    elems = sum;
+  }
+  if (weight) {
+    const w = ops.mul(elems, weight);
+    elems.dispose();
+    elems = w;
+  }
+  return reduceLoss(elems, opts);
 }

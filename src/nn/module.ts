@@ -1,15 +1,17 @@
 // nn.Module: parameters and sub-modules with PyTorch's dotted names, train/eval mode, and state
-// dicts. Subclasses register what they own in their constructor; `forward` is theirs to define.
+// dicts. As in PyTorch, what a module owns is registered by assigning it to a property
+// (`this.lstm = new nn.LSTM(…)`, `this.w = randn(shape, { requiresGrad: true })`), named by the
+// property, or explicitly with registerModule/registerParameter; `forward` is the subclass's.
 import { recorder } from '../gpu/encoder.js';
 import { keep } from '../tensor/scope.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { checkOperands, shapeStr, Tensor } from '../tensor/tensor.js';
 
 export type StateValue = Tensor | Float32Array;
 
 export abstract class Module {
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
-  private readonly children = new Map<string, Module>();
+  private readonly ownModules = new Map<string, Module>();
 
   /** Registers a parameter: it requires grad and outlives every tidy() scope. */
   protected registerParameter(name: string, t: Tensor): Tensor {
@@ -20,23 +22,71 @@ export abstract class Module {
 
   /** Registers a sub-module under `name` (its parameters become `name.param`). */
   protected registerModule<M extends Module>(name: string, m: M): M {
-    this.children.set(name, m);
+    this.ownModules.set(name, m);
     return m;
   }
 
-  /** [dotted name, parameter] pairs, own parameters first, then each sub-module's. */
+  /** This module's own parameters and sub-modules: the registered ones, then those assigned to
+   *  its own enumerable properties (in assignment order, named by the property), as PyTorch's
+   *  __setattr__ registers them. A parameter is a leaf tensor that requires grad (PyTorch's
+   *  nn.Parameter); plain tensors (states, buffers) are not. Modules in a plain array are not
+   *  registered in PyTorch either, so they are refused rather than silently left untrained. */
+  private own(): { params: Map<string, Tensor>; modules: Map<string, Module> } {
+    const params = new Map(this.ownParams);
+    const modules = new Map(this.ownModules);
+    const known = new Set<unknown>([...params.values(), ...modules.values()]);
+    const found: [string, unknown][] = Object.entries(this);
+    for (const [key, v] of found) {
+      if (known.has(v)) continue;
+      if (v instanceof Module && v !== this && !modules.has(key)) {
+        modules.set(key, v);
+        known.add(v);
+      } else if (v instanceof Tensor && isParameter(v) && !params.has(key)) {
+        params.set(key, keep(v));
+        known.add(v);
+      }
+    }
+    for (const [key, v] of found) {
+      if (!Array.isArray(v)) continue;
+      const lost = v.find((x) => !known.has(x) && (x instanceof Module || (x instanceof Tensor && isParameter(x))));
+      if (lost) {
+        throw new Error(
+          `webrnn: ${this.constructor.name}.${key} holds ${lost instanceof Module ? 'modules' : 'parameters'} in a plain array, which ` +
+            'registers nothing (as in PyTorch): use nn.Sequential, one property each, or registerModule/registerParameter',
+        );
+      }
+    }
+    return { params, modules };
+  }
+
+  /** [dotted name, parameter] pairs, own parameters first, then each sub-module's; a parameter
+   *  or module reached twice (shared, tied) is listed once, under its first name, as in PyTorch. */
   *namedParameters(prefix = ''): Generator<[string, Tensor]> {
-    for (const [n, t] of this.ownParams) yield [prefix + n, t];
-    for (const [n, m] of this.children) yield* m.namedParameters(`${prefix}${n}.`);
+    const seen = new Set<Tensor>();
+    for (const [name, m] of this.namedModules(prefix)) {
+      for (const [n, t] of m.own().params) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        yield [name ? `${name}.${n}` : n, t];
+      }
+    }
   }
 
   parameters(): Tensor[] {
     return [...this.namedParameters()].map(([, t]) => t);
   }
 
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  /** [dotted name, module] pairs, this one first (named by `prefix`), each module once. */
+  *namedModules(prefix = '', seen = new Set<Module>()): Generator<[string, Module]> {
+    if (seen.has(this)) return;
+    seen.add(this);
     yield [prefix.replace(/\.$/, ''), this];
-    for (const [n, m] of this.children) yield* m.namedModules(`${prefix}${n}.`);
+    for (const [n, m] of this.own().modules) yield* m.namedModules(`${prefix}${n}.`, seen);
+  }
+
+  /** Direct sub-modules by name. */
+  namedChildren(): [string, Module][] {
+    return [...this.own().modules];
   }
 
   /** Sets training mode (dropout active) on this module and every sub-module. */
@@ -57,9 +107,17 @@ export abstract class Module {
     }
   }
 
-  /** Parameters by dotted name (the tensors themselves, not copies). */
+  /** Parameters by dotted name (the tensors themselves, not copies). As PyTorch's state_dict, a
+   *  shared parameter appears under every name it is reachable by. */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedParameters());
+    const out: Record<string, Tensor> = {};
+    const walk = (m: Module, prefix: string, path: Set<Module>): void => {
+      const { params, modules } = m.own();
+      for (const [n, t] of params) out[prefix + n] = t;
+      for (const [n, child] of modules) if (!path.has(child)) walk(child, `${prefix}${n}.`, new Set(path).add(child));
+    };
+    walk(this, '', new Set([this]));
+    return out;
   }
 
   /** Copies values into the parameters. Every name and shape is checked before anything is
@@ -82,9 +140,11 @@ export abstract class Module {
       }
       if (!(v instanceof Float32Array) && v.dtype !== 'float32') problems.push(`'${name}' has dtype ${v.dtype}, expected float32`);
       if (!(v instanceof Float32Array) && v.isDisposed) problems.push(`'${name}' was disposed`);
+      else if (!(v instanceof Float32Array)) problems.push(...deviceProblem(name, v));
     }
     if (strict) for (const name of Object.keys(record)) if (!(name in own)) problems.push(`unexpected '${name}'`);
     if (problems.length) throw new Error(`webrnn: loadStateDict: ${problems.join('; ')}`);
+    checkOperands(Object.values(own), 'loadStateDict (the module\'s own parameters)');
     const rec = recorder();
     for (const [name, p] of Object.entries(own)) {
       const v = record[name];
@@ -106,5 +166,18 @@ export abstract class Module {
       p.grad?.dispose();
       p.dispose();
     }
+  }
+}
+
+/** A tensor that a property assignment registers as a parameter: a leaf that requires grad. */
+const isParameter = (t: Tensor): boolean => t.requiresGrad && !t.gradFn && !t.isDisposed;
+
+/** Why `t` cannot be copied on the current device (lost, or another one): a list of 0 or 1. */
+function deviceProblem(name: string, t: Tensor): string[] {
+  try {
+    checkOperands([t], 'loadStateDict');
+    return [];
+  } catch (e) {
+    return [`'${name}': ${(e as Error).message.replace(/^webrnn: (loadStateDict: )?/, '')}`];
   }
 }

@@ -6,9 +6,12 @@ import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
 import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { disposeOnThrow } from '../tensor/scope.js';
+import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkOptions, show, type Spec } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
+import { initialRecurrentState, stepRecurrent } from './step.js';
 
 export interface RNNOptions {
   inputSize: number;
@@ -29,6 +32,10 @@ export interface SequenceOptions {
   lengths?: ArrayLike<number>;
 }
 
+const SEQUENCE_OPTIONS: Spec = {
+  lengths: (v) => (ArrayBuffer.isView(v) || Array.isArray(v) ? null : 'an array or typed array of B lengths'),
+};
+
 /** Registers one direction's parameters `weight_ih{sfx}` [G·H, in], `weight_hh{sfx}` [G·H, H] and
  *  (with bias) `bias_ih{sfx}`, `bias_hh{sfx}` [G·H], drawn U(−1/√H, 1/√H) from consecutive sub-seeds. */
 export function registerDirection(
@@ -40,6 +47,9 @@ export function registerDirection(
   first: number,
 ): DirectionWeights {
   const GH = CELLS[kind].gates * sizes.hidden;
+  // Every shape is checked before the first allocation: a named error, not a RangeError.
+  checkAllocation([GH, sizes.inSize], `parameter weight_ih${sfx}`);
+  checkAllocation([GH, sizes.hidden], `parameter weight_hh${sfx}`);
   const k = 1 / Math.sqrt(sizes.hidden);
   let i = first;
   const p = (n: string, shape: number[]) => register(n + sfx, uniform(shape, k, subSeed(seed, i++)));
@@ -64,14 +74,19 @@ export abstract class RNNBase extends Module {
   private dropoutCalls = 0;
   private readonly dropoutSeedBase: number;
 
-  constructor(readonly kind: CellKind, opts: RNNOptions) {
+  /** The options every recurrent layer takes; subclasses add their own (nonlinearity, resetAfter, projSize). */
+  static readonly OPTIONS: Spec = {
+    inputSize: 'positiveInteger', hiddenSize: 'positiveInteger', numLayers: 'positiveInteger', bias: 'boolean',
+    batchFirst: 'boolean', dropout: 'probability', bidirectional: 'boolean', seed: 'seed',
+  };
+
+  constructor(readonly kind: CellKind, opts: RNNOptions, extra: Spec = {}) {
     super();
+    const where = `nn.${new.target.name}`;
+    if (opts === undefined) throw new Error(`webrnn: ${where}: needs options { inputSize, hiddenSize, ... }`);
+    checkOptions(where, opts, { ...RNNBase.OPTIONS, ...extra });
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
-    const name = this.constructor.name;
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: nn.${name}: ${k} = ${v} must be a positive integer`);
-    }
-    if (!(dropout >= 0 && dropout < 1)) throw new Error(`webrnn: nn.${name}: dropout = ${dropout} must be in [0, 1)`);
+    for (const k of ['inputSize', 'hiddenSize'] as const) if (opts[k] === undefined) throw new Error(`webrnn: ${where}: option ${k} is required`);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
@@ -82,19 +97,31 @@ export abstract class RNNBase extends Module {
     this.numDirections = bidirectional ? 2 : 1;
     this.dropoutSeedBase = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : subSeed(opts.seed, 1 << 20)!;
     const perDirection = bias ? 4 : 2;
-    for (let l = 0; l < numLayers; l++) {
-      const inSize = l === 0 ? inputSize : this.numDirections * hiddenSize;
-      const dirs = Array.from({ length: this.numDirections }, (_, d) => {
-        const first = (l * this.numDirections + d) * perDirection;
-        return registerDirection((n, t) => this.registerParameter(n, t), kind, { inSize, hidden: hiddenSize, bias }, `_l${l}${d === 1 ? '_reverse' : ''}`, opts.seed, first);
-      });
-      this.weights.push(dirs);
+    try {
+      for (let l = 0; l < numLayers; l++) {
+        const inSize = l === 0 ? inputSize : this.numDirections * hiddenSize;
+        const dirs = Array.from({ length: this.numDirections }, (_, d) => {
+          const first = (l * this.numDirections + d) * perDirection;
+          return registerDirection((n, t) => this.registerParameter(n, t), kind, { inSize, hidden: hiddenSize, bias }, `_l${l}${d === 1 ? '_reverse' : ''}`, opts.seed, first);
+        });
+        this.weights.push(dirs);
+      }
+    } catch (e) {
+      this.dispose(); // a constructor that throws leaves nothing allocated
+      throw e;
     }
   }
 
-  /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). */
+  /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). What a failed call had
+   *  made is freed (outside tidy() nothing else would). */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
+    return disposeOnThrow(() => this.runLayers(x, h0, c0, opts));
+  }
+
+  private runLayers(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
     const name = this.constructor.name;
+    checkOptions(`nn.${name}.forward`, opts, SEQUENCE_OPTIONS);
+    if (!(x instanceof Tensor)) throw new Error(`webrnn: nn.${name}: input must be a Tensor, got ${show(x)}`);
     if (x.rank !== 3) throw new Error(`webrnn: nn.${name}: input must be 3-D [${this.batchFirst ? 'B, T' : 'T, B'}, ${this.inputSize}], got ${shapeStr(x.shape)}`);
     if (x.dtype !== 'float32') throw new Error(`webrnn: nn.${name}: input must be float32, got ${x.dtype}`);
     if (x.shape[2] !== this.inputSize) throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} has feature size ${x.shape[2]}, expected inputSize ${this.inputSize}`);
@@ -102,11 +129,7 @@ export abstract class RNNBase extends Module {
     if (T < 1 || B < 1) throw new Error(`webrnn: nn.${name}: input ${shapeStr(x.shape)} has no time steps or no batch`);
     const LD = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
-    for (const [what, s] of [['h0', h0], ['c0', c0]] as const) {
-      if (s && (s.rank !== 3 || s.shape[0] !== LD || s.shape[1] !== B || s.shape[2] !== H)) {
-        throw new Error(`webrnn: nn.${name}: ${what} ${shapeStr(s.shape)} must be [numLayers·D, B, H] = [${LD}, ${B}, ${H}]`);
-      }
-    }
+    for (const [what, s] of [['h0', h0], ['c0', c0]] as const) if (s) checkState(`nn.${name}`, what, s, [LD, B, H], '[numLayers·D, B, H]');
     const lengths = this.lengthsTensor(opts.lengths, T, B);
     const cellState = CELLS[this.kind].cellState;
     let input = this.batchFirst ? ops.transpose(x, 0, 1) : x;
@@ -118,6 +141,7 @@ export abstract class RNNBase extends Module {
       const hl = layerState(h0);
       const cl = cellState ? layerState(c0) : null;
       const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H);
+      for (const s of [hl, cl]) if (s && s !== h0 && s !== c0) s.dispose(); // zeros or a slice made here
       if (input !== x) input.dispose();
       input = out.y;
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
@@ -131,7 +155,13 @@ export abstract class RNNBase extends Module {
     }
     lengths.dispose();
     const y = this.batchFirst ? ops.transpose(input, 0, 1) : input;
-    const join = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : ops.concat(ts, 0));
+    if (y !== input) input.dispose();
+    const join = (ts: Tensor[]) => {
+      if (ts.length === 1) return ts[0]!;
+      const all = ops.concat(ts, 0);
+      for (const t of ts) t.dispose();
+      return all;
+    };
     return { y, hN: join(hNs), cN: cellState ? join(cNs) : null };
   }
 
@@ -149,28 +179,71 @@ export abstract class RNNBase extends Module {
   }
 }
 
+/** Throws unless a recurrent state is a live float32 tensor of `shape` (named `what` in the error). */
+export function checkState(where: string, what: string, s: unknown, shape: readonly number[], layout: string): void {
+  if (!(s instanceof Tensor)) throw new Error(`webrnn: ${where}: ${what} must be a Tensor ${layout} = ${shapeStr(shape)}, got ${show(s)}`);
+  s.assertAlive();
+  if (s.dtype !== 'float32') throw new Error(`webrnn: ${where}: ${what} must be float32, got ${s.dtype} ${shapeStr(s.shape)}`);
+  if (s.rank !== shape.length || s.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`webrnn: ${where}: ${what} ${shapeStr(s.shape)} must be ${layout} = ${shapeStr(shape)}`);
+  }
+}
+
+/** The [h, c] pair of an LSTM's state, refused unless it is null/undefined or an array of two. */
+export function lstmPair(where: string, state: unknown): [unknown, unknown] {
+  if (state === null || state === undefined) return [null, null];
+  if (!Array.isArray(state) || state.length !== 2 || state[0] == null || state[1] == null) {
+    const got = state instanceof Tensor ? `one Tensor ${shapeStr(state.shape)}` : show(state);
+    throw new Error(`webrnn: ${where}: state must be the pair [h, c] (both, or none), got ${got}`);
+  }
+  return [state[0], state[1]];
+}
+
 /** Elman RNN: h' = act(W_ih·x + b_ih + W_hh·h + b_hh). forward → [output, hN]. */
 export class RNN extends RNNBase {
   constructor(opts: RNNOptions) {
-    const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`webrnn: nn.RNN: nonlinearity '${nl}' must be 'tanh' or 'relu'`);
-    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', opts);
+    super(opts?.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', opts, { nonlinearity: ['tanh', 'relu'] });
   }
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
   }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
+  }
 }
 
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
 export class LSTM extends RNNBase {
-  constructor(opts: Omit<RNNOptions, 'nonlinearity'>) {
-    super('lstm', opts);
+  constructor(opts: LSTMOptions) {
+    // Refused before the parameters are made: PyTorch's weight_hr_l{k} needs kernel support we lack.
+    const proj = opts?.projSize;
+    if (typeof proj === 'number' && proj > 0) throw new Error(`webrnn: nn.LSTM: projSize is not supported yet (got ${proj}; 0 means no projection)`);
+    super('lstm', opts, { projSize: 'nonNegativeInteger' });
   }
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
-    const { y, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
+    const [h0, c0] = lstmPair('nn.LSTM', state);
+    const { y, hN, cN } = this.run(x, h0 as Tensor | null, c0 as Tensor | null, opts);
     return [y, [hN, cN!]];
   }
+  /** Zeros [h, c], each [numLayers, B, H], for step(). */
+  initialState(batch: number): [Tensor, Tensor] {
+    return initialRecurrentState(this, batch) as [Tensor, Tensor];
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], [h, c] → [y [B, H], [h', c']]. */
+  step(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    return stepRecurrent(this, x, state) as [Tensor, [Tensor, Tensor]];
+  }
+}
+
+export interface LSTMOptions extends Omit<RNNOptions, 'nonlinearity'> {
+  /** PyTorch's proj_size: only 0 (no projection) for now; a positive size is refused. */
+  projSize?: number;
 }
 
 export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
@@ -183,16 +256,24 @@ export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
 export function gruKind(resetAfter: boolean | undefined, where: string): CellKind {
   if (resetAfter === undefined || resetAfter === true) return 'gru';
   if (resetAfter === false) return 'gru_reset_before';
-  throw new Error(`webrnn: ${where}: resetAfter = ${String(resetAfter)} must be true or false`);
+  throw new Error(`webrnn: ${where}: option resetAfter = ${show(resetAfter)} must be true or false`);
 }
 
 /** GRU (gates r, z, n; see GRUOptions.resetAfter for n). forward → [output, hN]. */
 export class GRU extends RNNBase {
   constructor(opts: GRUOptions) {
-    super(gruKind(opts.resetAfter, 'nn.GRU'), opts);
+    super(gruKind(opts?.resetAfter, 'nn.GRU'), opts, { resetAfter: 'boolean' });
   }
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
+  }
+  /** Zeros h [numLayers, B, H] for step(). */
+  initialState(batch: number): Tensor {
+    return initialRecurrentState(this, batch) as Tensor;
+  }
+  /** One time step on the GPU (src/nn/step.ts): x [B, I], h [numLayers, B, H] → [y [B, H], h']. */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    return stepRecurrent(this, x, h) as [Tensor, Tensor];
   }
 }

@@ -16,7 +16,11 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const l of this.layers) h = l.forward(h);
+    for (const l of this.layers) {
+      const next = l.forward(h);
+      if (h !== x && next !== h) h.dispose(); // outside tidy() nothing else would free it
+      h = next;
+    }
     return h;
   }
 }

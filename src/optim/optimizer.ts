@@ -2,8 +2,36 @@
 // and state dicts so training can stop and resume exactly. Updates are GPU kernels, no readback.
 import { zeros } from '../graph/create.js';
 import { keep } from '../tensor/scope.js';
-import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { checkOperands, shapeStr, Tensor } from '../tensor/tensor.js';
 import { recorder } from '../gpu/encoder.js';
+import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
+
+/** An optimizer's options as given: an options object, or (as in PyTorch) the learning rate alone. */
+export type OptionsArg<O> = number | Partial<O>;
+
+/** The options object from `opts` (a number is the lr, PyTorch's second positional argument),
+ *  checked against `spec`: unknown keys and bad values are refused by name. */
+export function readOptions<O>(where: string, opts: OptionsArg<O> | undefined, spec: Spec): Partial<O> {
+  if (typeof opts === 'number') {
+    checkArg(where, 'lr', opts, 'nonNegative');
+    return { lr: opts } as unknown as Partial<O>;
+  }
+  checkOptions(where, opts, spec);
+  return Object.fromEntries(Object.entries(opts ?? {}).filter(([, v]) => v !== undefined)) as Partial<O>;
+}
+
+/** The parameters of an optimizer: an iterable of live float32 tensors (model.parameters()). */
+function paramList(where: string, params: unknown): Tensor[] {
+  const iterable = params !== null && typeof params === 'object' && Symbol.iterator in params;
+  if (!iterable) throw new Error(`webrnn: ${where}: params must be an iterable of Tensors (model.parameters()), got ${show(params)}`);
+  const list = [...(params as Iterable<unknown>)];
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new Error(`webrnn: ${where}: params[${i}] must be a Tensor, got ${show(p)}`);
+    p.assertAlive();
+    if (p.dtype !== 'float32') throw new Error(`webrnn: ${where}: params[${i}] must be float32, got ${p.dtype} ${shapeStr(p.shape)}`);
+  });
+  return list as Tensor[];
+}
 
 /** Saved optimizer state: hyper-parameters, step count, each parameter's own step count (as
  *  torch.optim keeps one per parameter) and state tensors by "index.name". */
@@ -35,8 +63,8 @@ export abstract class Optimizer<O extends { lr: number }> {
   protected abstract get stateNames(): readonly string[];
 
   constructor(params: Iterable<Tensor>, options: O) {
-    this.params = [...params];
-    if (this.params.length === 0) throw new Error('webrnn: optimizer got an empty parameter list');
+    this.params = paramList(new.target.name, params);
+    if (this.params.length === 0) throw new Error(`webrnn: ${new.target.name}: optimizer got an empty parameter list`);
     for (const [k, v] of Object.entries(options)) {
       if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`webrnn: optimizer option ${k} = ${v} is not finite`);
     }
@@ -63,6 +91,8 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
+    // Refused before any update is recorded: a tensor of a lost device would void the submit.
+    checkOperands(this.params.flatMap((p) => (p.grad ? [p, p.grad] : [p])), `${this.constructor.name}.step`);
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (!p.grad) return;
@@ -125,6 +155,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    *  that does not fit is refused before anything changes. */
   loadStateDict(state: OptimizerState): void {
     this.checkStateDict(state);
+    checkOperands(Object.values(state.tensors), `${this.constructor.name}.loadStateDict`);
     const fresh: Map<string, Tensor>[] = this.params.map(() => new Map());
     const rec = recorder();
     for (const [key, t] of Object.entries(state.tensors)) {

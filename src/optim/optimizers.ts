@@ -4,13 +4,20 @@ import { full } from '../graph/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import * as k from '../kernels/optim.js';
 import { recorder } from '../gpu/encoder.js';
-import { Optimizer } from './optimizer.js';
+import type { Spec } from '../util/options.js';
+import { Optimizer, readOptions, type OptionsArg } from './optimizer.js';
+
+const betaPair = (v: unknown) =>
+  Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? null : 'a pair [beta1, beta2] in [0, 1)';
 
 export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
 
+const SGD_OPTIONS: Spec = { lr: 'nonNegative', momentum: 'nonNegative', dampening: 'number', weightDecay: 'nonNegative', nesterov: 'boolean' };
+
+/** SGD with PyTorch's defaults (lr 1e-3 since PyTorch 2.2). */
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Iterable<Tensor>, opts: Partial<SGDOptions> & { lr: number }) {
-    const o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts };
+  constructor(params: Iterable<Tensor>, opts: OptionsArg<SGDOptions> = {}) {
+    const o = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...readOptions<SGDOptions>('SGD', opts, SGD_OPTIONS) };
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new Error('webrnn: SGD: nesterov needs momentum > 0 and dampening = 0');
     super(params, o);
   }
@@ -23,28 +30,31 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
-export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean }
+type AdamArg = OptionsArg<AdamOptions & { betas: [number, number] }>;
 
-/** Adam (weight decay added to the gradient, as torch.optim.Adam). */
+const ADAM_OPTIONS: Spec = {
+  lr: 'nonNegative', betas: betaPair, beta1: 'probability', beta2: 'probability', eps: 'nonNegative', weightDecay: 'nonNegative', amsgrad: 'boolean',
+};
+
+/** Adam (weight decay added to the gradient, as torch.optim.Adam); `amsgrad` as PyTorch's. */
 export class Adam extends Optimizer<AdamOptions> {
   protected decoupled = false;
-  constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions & { betas: [number, number] }> = {}, defaults: Partial<AdamOptions> = {}) {
-    const { betas, ...rest } = opts;
-    const o = { lr: 1e-3, beta1: betas?.[0] ?? 0.9, beta2: betas?.[1] ?? 0.999, eps: 1e-8, weightDecay: 0, ...defaults, ...rest };
-    for (const [n, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
-      if (!(b >= 0 && b < 1)) throw new Error(`webrnn: Adam: ${n} = ${b} must be in [0, 1)`);
-    }
+  constructor(params: Iterable<Tensor>, opts: AdamArg = {}, defaults: Partial<AdamOptions> = {}) {
+    const { betas, ...rest } = readOptions<AdamOptions & { betas: [number, number] }>(new.target.name, opts, ADAM_OPTIONS);
+    const o = { lr: 1e-3, beta1: betas?.[0] ?? 0.9, beta2: betas?.[1] ?? 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, ...defaults, ...rest };
     super(params, o);
   }
-  protected get stateNames() { return ['exp_avg', 'exp_avg_sq']; }
+  protected get stateNames() { return ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
-    k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), { ...this.options, step: this.paramSteps[i]!, decoupled: this.decoupled });
+    const o = { ...this.options, step: this.paramSteps[i]!, decoupled: this.decoupled };
+    k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), o, o.amsgrad ? this.buffer(i, 'max_exp_avg_sq') : null);
   }
 }
 
 /** AdamW: decoupled weight decay p ← p·(1 − lr·wd), default wd 0.01 (torch.optim.AdamW). */
 export class AdamW extends Adam {
-  constructor(params: Iterable<Tensor>, opts: Partial<AdamOptions & { betas: [number, number] }> = {}) {
+  constructor(params: Iterable<Tensor>, opts: AdamArg = {}) {
     super(params, opts, { weightDecay: 1e-2 });
     this.decoupled = true;
   }
@@ -52,9 +62,11 @@ export class AdamW extends Adam {
 
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number; initialAccumulatorValue: number }
 
+const ADAGRAD_OPTIONS: Spec = { lr: 'nonNegative', lrDecay: 'nonNegative', weightDecay: 'nonNegative', eps: 'nonNegative', initialAccumulatorValue: 'nonNegative' };
+
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Iterable<Tensor>, opts: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...opts });
+  constructor(params: Iterable<Tensor>, opts: OptionsArg<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...readOptions<AdagradOptions>('Adagrad', opts, ADAGRAD_OPTIONS) });
   }
   protected get stateNames() { return ['sum']; }
   protected update(p: Tensor, g: Tensor, i: number): void {
@@ -72,9 +84,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
 export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
 
+const RMSPROP_OPTIONS: Spec = { lr: 'nonNegative', alpha: 'unitInterval', eps: 'nonNegative', weightDecay: 'nonNegative', momentum: 'nonNegative', centered: 'boolean' };
+
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Iterable<Tensor>, opts: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...opts });
+  constructor(params: Iterable<Tensor>, opts: OptionsArg<RMSpropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...readOptions<RMSpropOptions>('RMSprop', opts, RMSPROP_OPTIONS) });
   }
   protected get stateNames() { return ['square_avg', 'momentum_buffer', 'grad_avg']; }
   protected update(p: Tensor, g: Tensor, i: number): void {

@@ -1,10 +1,16 @@
 // Learning-rate schedules (PyTorch's closed forms): call step() once per epoch or step, as
 // you would torch.optim.lr_scheduler; each sets optimizer.lr from the base rate.
-import type { Optimizer } from './optimizer.js';
+import { checkArg, show } from '../util/options.js';
+import { Optimizer } from './optimizer.js';
 
 /** Throws unless `v` is a positive integer (step counts and periods). */
 function checkCount(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`webrnn: ${what} = ${v} must be a positive integer`);
+}
+
+/** Throws unless `opt` is an optimizer (a schedule given model.parameters() or options instead). */
+function checkOptimizer(where: string, opt: unknown): void {
+  if (!(opt instanceof Optimizer)) throw new Error(`webrnn: ${where}: the first argument must be an optimizer, got ${show(opt)}`);
 }
 
 abstract class Scheduler {
@@ -25,7 +31,9 @@ abstract class Scheduler {
 /** lr = base · γ^⌊epoch / stepSize⌋. */
 export class StepLR extends Scheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly stepSize: number, readonly gamma = 0.1) {
+    checkOptimizer('StepLR', opt);
     checkCount('StepLR: stepSize', stepSize);
+    checkArg('StepLR', 'gamma', gamma, 'nonNegative');
     super(opt);
   }
   protected rate(e: number): number { return this.baseLr * this.gamma ** Math.floor(e / this.stepSize); }
@@ -33,14 +41,20 @@ export class StepLR extends Scheduler {
 
 /** lr = base · γ^epoch. */
 export class ExponentialLR extends Scheduler {
-  constructor(opt: Optimizer<{ lr: number }>, readonly gamma: number) { super(opt); }
+  constructor(opt: Optimizer<{ lr: number }>, readonly gamma: number) {
+    checkOptimizer('ExponentialLR', opt);
+    checkArg('ExponentialLR', 'gamma', gamma, 'nonNegative');
+    super(opt);
+  }
   protected rate(e: number): number { return this.baseLr * this.gamma ** e; }
 }
 
 /** lr = ηmin + (base − ηmin)(1 + cos(π·epoch/Tmax))/2; past Tmax it rises again, as PyTorch's does. */
 export class CosineAnnealingLR extends Scheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly tMax: number, readonly etaMin = 0) {
+    checkOptimizer('CosineAnnealingLR', opt);
     checkCount('CosineAnnealingLR: tMax', tMax);
+    checkArg('CosineAnnealingLR', 'etaMin', etaMin, 'nonNegative');
     super(opt);
   }
   protected rate(e: number): number {
@@ -51,6 +65,7 @@ export class CosineAnnealingLR extends Scheduler {
 /** Linear warm-up from base·startFactor to base over `warmupSteps`, then constant. */
 export class LinearWarmup extends Scheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly warmupSteps: number, readonly startFactor = 1 / 3) {
+    checkOptimizer('LinearWarmup', opt);
     checkCount('LinearWarmup: warmupSteps', warmupSteps);
     if (!(startFactor > 0 && startFactor <= 1)) throw new Error(`webrnn: LinearWarmup: startFactor = ${startFactor} must be in (0, 1]`);
     super(opt);

@@ -39,6 +39,7 @@ export function unaryScalarRef(op: UnaryOp, v: number, p: UnaryParams = {}): num
     case 'scale': return v * p.scalar!;
     case 'addScalar': return v + p.scalar!;
     case 'sign': return signKeepNan(v);
+    case 'leakyRelu': return v < 0 ? v * p.negativeSlope! : v;
   }
 }
 
@@ -59,6 +60,7 @@ export function unaryGradScalarRef(op: UnaryGradOp, g: number, s: number, p: Una
     case 'pow': return p.exponent === 0 ? 0 : g * p.exponent! * powScalarRef(s, p.exponent! - 1);
     case 'clamp': return s >= lo(p) && s <= hi(p) ? g : 0;
     case 'abs': return g * signKeepNan(s);
+    case 'leakyRelu': return s > 0 ? g : g * p.negativeSlope!;
   }
 }
 

@@ -12,12 +12,13 @@ export function embeddingForwardRef(weight: ArrayLike<number>, num: number, dim:
   return out;
 }
 
-/** dW[v, e] = Σ over pos with indices[pos] = v of dy[pos, e]; out-of-range indices are skipped. */
-export function embeddingBackwardRef(dy: ArrayLike<number>, indices: ArrayLike<number>, num: number, dim: number): Float64Array {
+/** dW[v, e] = Σ over pos with indices[pos] = v of dy[pos, e]; out-of-range indices and the
+ *  padding row (PyTorch's padding_idx, null: none) are skipped. */
+export function embeddingBackwardRef(dy: ArrayLike<number>, indices: ArrayLike<number>, num: number, dim: number, paddingIdx: number | null = null): Float64Array {
   const dw = new Float64Array(num * dim);
   for (let pos = 0; pos < indices.length; pos++) {
     const v = indices[pos]!;
-    if (v < 0 || v >= num) continue;
+    if (v < 0 || v >= num || v === paddingIdx) continue;
     for (let e = 0; e < dim; e++) dw[v * dim + e] += dy[pos * dim + e]!;
   }
   return dw;

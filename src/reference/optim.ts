@@ -19,8 +19,9 @@ export function sgdRef(p: Arr, g: ArrayLike<number>, buf: Arr | null, o: SgdOpti
   }
 }
 
-/** torch.optim.Adam (L2 weight decay added to the gradient) or AdamW (decoupled), step o.step ≥ 1. */
-export function adamRef(p: Arr, g: ArrayLike<number>, m: Arr, v: Arr, o: AdamOptions): void {
+/** torch.optim.Adam (L2 weight decay added to the gradient) or AdamW (decoupled), step o.step ≥ 1;
+ *  with amsgrad, vMax keeps the running max of v and the denominator uses it. */
+export function adamRef(p: Arr, g: ArrayLike<number>, m: Arr, v: Arr, o: AdamOptions, vMax: Arr | null = null): void {
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
   for (let i = 0; i < p.length; i++) {
@@ -30,7 +31,12 @@ export function adamRef(p: Arr, g: ArrayLike<number>, m: Arr, v: Arr, o: AdamOpt
     m[i] = o.beta1 * m[i]! + (1 - o.beta1) * gi;
     v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi;
     const mHat = m[i]! / bc1;
-    const denom = Math.sqrt(v[i]!) / Math.sqrt(bc2) + o.eps;
+    let vd = v[i]!;
+    if (o.amsgrad) {
+      vd = Number.isNaN(vd) ? NaN : Math.max(vMax![i]!, vd);
+      vMax![i] = vd;
+    }
+    const denom = Math.sqrt(vd) / Math.sqrt(bc2) + o.eps;
     p[i] = p[i]! - o.lr * (mHat / denom);
   }
 }

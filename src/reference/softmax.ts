@@ -57,17 +57,20 @@ export interface XentDims {
   c: number;
 }
 
-/** Cross-entropy of logits [n, c] with class indices: loss[r] = logsumexp(x_r) − x_r[t_r] and
- *  dlogits[r] = softmax(x_r) − onehot(t_r); both 0 for rows with t_r === ignoreIndex, NaN for
+/** Cross-entropy of logits [n, c] with class indices, PyTorch's class weights w (1 without) and
+ *  label smoothing ε: with q = (1 − ε)·onehot(t_r) + ε/c, loss[r] = Σ_k q_k·w_k·(−log p_rk) and
+ *  dlogits[r, k] = p_rk·Σ_j q_j·w_j − q_k·w_k; both 0 for rows with t_r === ignoreIndex, NaN for
  *  other targets outside [0, c). */
 export function softmaxXentRef(
   logits: ArrayLike<number>,
   targets: ArrayLike<number>,
   { n, c }: XentDims,
   ignoreIndex?: number,
+  { weight = null, labelSmoothing = 0 }: { weight?: ArrayLike<number> | null; labelSmoothing?: number } = {},
 ): { loss: Float64Array; dlogits: Float64Array } {
   const loss = new Float64Array(n);
   const dlogits = new Float64Array(n * c);
+  const w = (k: number) => (weight ? weight[k]! : 1);
   for (let r = 0; r < n; r++) {
     const t = targets[r]!;
     const row = dlogits.subarray(r * c, (r + 1) * c);
@@ -81,8 +84,16 @@ export function softmaxXentRef(
     const m = rowMax(logits, at, c);
     let s = 0;
     for (let k = 0; k < c; k++) s += Math.exp(logits[at(k)]! - m);
-    loss[r] = m + Math.log(s) - logits[at(t)]!;
-    for (let k = 0; k < c; k++) row[k] = Math.exp(logits[at(k)]! - m) / s - (k === t ? 1 : 0);
+    const q = (k: number) => (k === t ? 1 - labelSmoothing : 0) + labelSmoothing / c;
+    let l = 0;
+    let qw = 0;
+    for (let k = 0; k < c; k++) {
+      if (q(k) === 0) continue; // 0 · (−log 0) counts as 0, as a one-hot target's other classes do
+      l += q(k) * w(k) * (m + Math.log(s) - logits[at(k)]!);
+      qw += q(k) * w(k);
+    }
+    loss[r] = l;
+    for (let k = 0; k < c; k++) row[k] = (Math.exp(logits[at(k)]! - m) / s) * qw - q(k) * w(k);
   }
   return { loss, dlogits };
 }

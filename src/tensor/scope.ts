@@ -1,5 +1,6 @@
 // Scopes, like tf.tidy: tensors created inside `tidy(fn)` are disposed when it returns, except the
 // ones it returns and the ones marked with `keep()` (parameters, gradients, optimizer state).
+import { collectTensors } from './live.js';
 import type { Tensor } from './tensor.js';
 
 const stack: Set<Tensor>[] = [];
@@ -32,7 +33,7 @@ export function tidy<R>(fn: () => R): R {
   }
   if (result instanceof Promise) throw new Error('webrnn: tidy() takes a synchronous function; await outside it');
   const returned = new Set<Tensor>();
-  collect(result, returned, 0);
+  collectTensors(result, returned, 0);
   for (const t of scope) {
     if (returned.has(t)) track(t);
     else if (!t.kept) t.dispose();
@@ -40,12 +41,18 @@ export function tidy<R>(fn: () => R): R {
   return result;
 }
 
-function collect(v: unknown, out: Set<Tensor>, depth: number): void {
-  if (!v || typeof v !== 'object' || depth > 4) return;
-  if ('storage' in v && 'shape' in v && 'dtype' in v) {
-    out.add(v as Tensor);
-    return;
+/** Runs `fn`; if it throws, disposes the tensors it made so far (outside tidy() nothing else
+ *  would: an op that fails half-way leaves no buffers behind). On success they stay in the scope. */
+export function disposeOnThrow<R>(fn: () => R): R {
+  const scope = new Set<Tensor>();
+  stack.push(scope);
+  try {
+    return fn();
+  } catch (e) {
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw e;
+  } finally {
+    stack.pop();
+    for (const t of scope) if (!t.isDisposed && !t.kept) track(t);
   }
-  const values = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : Object.values(v);
-  for (const x of values) collect(x, out, depth + 1);
 }

@@ -4,6 +4,7 @@
 import { pool } from '../gpu/buffers.js';
 import { gpu, type Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
+import { noteCreated, noteDisposed } from './live.js';
 import { track } from './scope.js';
 
 export type DType = 'float32' | 'int32';
@@ -26,6 +27,9 @@ export class Storage {
 export interface GradNode {
   readonly name: string;
   readonly inputs: readonly Tensor[];
+  /** One of the node's outputs was disposed: the node frees what it saved once nothing (no live
+   *  output, no live node that consumes one) can reach it, with or without a backward. */
+  unref(): void;
 }
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
@@ -37,6 +41,29 @@ export function checkShape(shape: Shape, what = 'shape'): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`webrnn: invalid ${what} ${shapeStr(shape)}: dimensions must be non-negative integers`);
   }
+}
+
+/** Bytes of a new tensor of `shape`, checked before anything is allocated (on the CPU or the
+ *  GPU) against the largest buffer the device can bind: a named error instead of a RangeError. */
+export function checkAllocation(shape: Shape, what = 'a tensor', g: Gpu = gpu()): number {
+  checkShape(shape);
+  const bytes = sizeOf(shape) * 4;
+  const limit = Math.min(g.limits.maxStorageBufferBindingSize, g.limits.maxBufferSize);
+  if (bytes > limit) {
+    throw new Error(
+      `webrnn: ${what} of shape ${shapeStr(shape)} needs ${bytes} bytes, more than ${g.label} can hold in one buffer ` +
+        `(maxStorageBufferBindingSize/maxBufferSize = ${limit} bytes)`,
+    );
+  }
+  return bytes;
+}
+
+/** Throws unless every tensor is alive and on the default device (the one ops run on): a tensor
+ *  of a lost or another device would invalidate the whole pending submit, so it is refused
+ *  before anything is recorded. */
+export function checkOperands(ts: Iterable<Tensor>, where: string): void {
+  let current: Gpu | undefined;
+  for (const t of ts) t.assertOn((current ??= gpu()), where);
 }
 
 export class Tensor {
@@ -51,6 +78,8 @@ export class Tensor {
   gradIndex = 0;
   /** Kept tensors survive the scope they were created in (parameters, gradients, optimizer state). */
   kept = false;
+  /** Saved by a graph node for its backward, freed with the graph (leak reports leave it out). */
+  savedForBackward = false;
 
   constructor(
     readonly shape: Shape,
@@ -61,12 +90,12 @@ export class Tensor {
     this.size = sizeOf(shape);
     this.requiresGrad = opts.requiresGrad ?? false;
     track(this);
+    noteCreated(this);
   }
 
   /** A new tensor with its own pooled buffer of `shape` (contents undefined). */
   static empty(shape: Shape, dtype: DType = 'float32', g: Gpu = gpu()): Tensor {
-    checkShape(shape);
-    const bytes = sizeOf(shape) * 4;
+    const bytes = checkAllocation(shape, 'a tensor', g);
     return new Tensor([...shape], dtype, new Storage(g, pool(g).acquire(Math.max(bytes, 4)), bytes));
   }
 
@@ -81,8 +110,30 @@ export class Tensor {
     return this.disposedFlag;
   }
 
+  /** The device this tensor's buffer lives on. */
+  get device(): Gpu {
+    return this.storage.g;
+  }
+
   assertAlive(): void {
     if (this.disposedFlag) throw new Error(`webrnn: tensor ${shapeStr(this.shape)} was used after dispose()`);
+    if (this.storage.g.lost) throw new Error(`webrnn: ${this.lostMessage()}`);
+  }
+
+  /** Why a tensor of a lost device cannot be used. */
+  private lostMessage(): string {
+    const why = this.storage.g.lost!.message.replace(/^webrnn: \S+ device #\d+ /, '');
+    return `tensor ${shapeStr(this.shape)} is on ${this.storage.g.label}, which ${why}; a tensor cannot move to another ` +
+      'device: make it again after init() (weights: loadStateDict from saved values)';
+  }
+
+  /** Throws, naming `where`, unless this tensor is alive and on `current` (see checkOperands). */
+  assertOn(current: Gpu, where: string): void {
+    if (this.disposedFlag) throw new Error(`webrnn: ${where}: tensor ${shapeStr(this.shape)} was used after dispose()`);
+    if (this.storage.g.lost) throw new Error(`webrnn: ${where}: ${this.lostMessage()}`);
+    if (this.storage.g !== current) {
+      throw new Error(`webrnn: ${where}: tensor ${shapeStr(this.shape)} is on ${this.storage.g.label}, but work runs on ${current.label} (the device init() returned)`);
+    }
   }
 
   /** Copies the values back to the CPU (waits for the GPU work that produces them). */
@@ -117,9 +168,11 @@ export class Tensor {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
+    noteDisposed(this);
     this.storage.release();
     // gradFn stays: the graph may still pass gradients through a disposed intermediate (its data
     // is gone, so any op that saved it for backward throws 'used after dispose' instead).
+    this.gradFn?.unref();
   }
 
   toString(): string {

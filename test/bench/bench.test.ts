@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../bench/bench.js';
-import { QUICK_WORKLOADS } from '../../bench/workloads.js';
+import { FULL_WORKLOADS, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
+
+/** What a run without --only measures: every workload but the opt-in ones (W6, sized for GPUs). */
+const QUICK_WORKLOADS = selectWorkloads(ALL_QUICK, null);
 
 const silent = { log: () => {}, progress: () => {} };
 
@@ -22,10 +25,15 @@ describe('bench arguments', () => {
   test('an unknown workload or section is named with the known ones', async () => {
     const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
-    await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5/);
+    await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, profile\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile, conv\)/);
   });
+});
+
+test('the GPU-sized workload runs only when --only names it', () => {
+  expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);
+  expect(selectWorkloads(FULL_WORKLOADS, ['W6', 'W1']).map((w) => w.id)).toEqual(['W1', 'W6']);
 });
 
 describe('quick bench', () => {
@@ -38,7 +46,7 @@ describe('quick bench', () => {
     expect(Object.keys(json.sections)).toEqual(Object.keys(report.sections));
     expect(json.adapter.name).toBe(report.adapter.name);
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
-    for (const title of ['## matmul', '## workloads', '### initial loss', '## profile']) expect(md).toContain(title);
+    for (const title of ['## matmul', '## workloads', '### initial loss', '## generation', '## profile']) expect(md).toContain(title);
   }, 600_000);
 
   test('every workload has a train and an infer row with positive times and counts', () => {
@@ -53,6 +61,18 @@ describe('quick bench', () => {
     }
     const matmul = report.sections['matmul']!;
     expect(matmul.find((r) => r.case === 'empty dispatch')?.['µs/dispatch']).toBeGreaterThan(0);
+  });
+
+  test('generation: tokens per second for webrnn (one submit a token, and one in all) and each tfjs backend that loaded', () => {
+    const rows = report.sections['generation']!;
+    const perToken = rows.find((r) => r.case === 'webrnn, one submit a token')!;
+    expect(perToken.submits).toBe((perToken.tokens as number) + 1); // and the read-back's
+    expect(perToken['dispatches/token']).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r['tokens/s']).toBeGreaterThan(0);
+      expect(r['ms/token (min)']).toBeLessThanOrEqual(r['ms/token (median)'] as number);
+    }
+    expect(rows.some((r) => r.case === 'webrnn, one submit for all')).toBe(true);
   });
 
   test('TensorFlow.js starts from the same loss on the LSTM workloads', () => {

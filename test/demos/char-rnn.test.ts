@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeSafetensors, init, memory, nn } from 'webrnn';
+import { decodeSafetensors, init, memory, nn, noGrad, tensor, type Tensor } from 'webrnn';
 import { demo, type CharRnnConfig } from '../../demos/char-rnn/main.js';
-import { draw, setForgetBias, Streams } from '../../demos/char-rnn/model.js';
+import { CharModel, sample, setForgetBias, Streams } from '../../demos/char-rnn/model.js';
 import type { DemoHooks, Progress } from '../../demos/common/demo.js';
 import { expectAllClose, TOL } from '../util/allclose.js';
 import { ints } from '../util/rng.js';
@@ -164,10 +164,29 @@ describe('char-rnn parts', () => {
     lstm.dispose();
   });
 
-  test('draw picks where the cumulative probability passes u', () => {
-    const p = [0.2, 0, 0.5, 0.3];
-    expect([0, 0.19, 0.2, 0.69, 0.7, 0.999].map((u) => draw(p, u))).toEqual([0, 0, 2, 2, 3, 3]);
-    expect(draw([0.5, 0.5 - 1e-7], 0.9999999)).toBe(1); // float32 sums short of 1 still land inside
+  test('step() gives forward()\'s logits one character at a time; sample() is reproducible from its seed', async () => {
+    const model = new CharModel({ vocab: 7, embed: 4, hidden: 8, layers: 2, seed: 3 }).eval();
+    const ids = [1, 4, 2, 6, 0];
+    const want = noGrad(() => model.forward(tensor(Int32Array.from(ids), [5, 1], { dtype: 'int32' }), null).logits);
+    let state = model.initialState(1);
+    const got: number[] = [];
+    for (const id of ids) {
+      const [logits, next] = noGrad(() => model.step(tensor(Int32Array.of(id), [1], { dtype: 'int32' }), state));
+      got.push(...(await logits.data()));
+      for (const t of [logits, ...state] as Tensor[]) t.dispose();
+      state = next;
+    }
+    expectAllClose(got, await want.data(), TOL.reduction);
+    const prompt = Int32Array.of(1, 2);
+    const a = await sample(model, prompt, 30, 1, 5);
+    expect(await sample(model, prompt, 30, 1, 5)).toEqual(a);
+    expect(await sample(model, prompt, 30, 1, 6)).not.toEqual(a);
+    expect(a.every((id) => id >= 0 && id < 7)).toBe(true);
+    expect(model.training).toBe(false);
+    model.train();
+    await sample(model, prompt, 2, 0, 1);
+    expect(model.training).toBe(true); // sample() restores the mode
+    model.dispose();
   });
 });
 

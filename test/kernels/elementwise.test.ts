@@ -35,14 +35,14 @@ const UNARY: [UnaryOp, UnaryParams, number, number][] = [
   ['pow', { exponent: 3 }, -3, 3], ['pow', { exponent: -2 }, 0.25, 4], ['pow', { exponent: 0.5 }, 0, 4],
   ['pow', { exponent: 2.5 }, -2, 2], ['clamp', { min: -0.5, max: 0.25 }, -1, 1], ['clamp', { min: 0 }, -1, 1],
   ['clamp', { max: -0.5 }, -1, 1], ['scale', { scalar: -1.75 }, -3, 3], ['addScalar', { scalar: 0.375 }, -3, 3],
-  ['sign', {}, -2, 2],
+  ['sign', {}, -2, 2], ['leakyRelu', { negativeSlope: 0.125 }, -2, 2], ['leakyRelu', { negativeSlope: -1.5 }, -2, 2],
 ];
 
 describe('unary', () => {
   test.each(UNARY)('%s %o matches the twin on every shape', async (op, params, lo, hi) => {
     for (const [k, shape] of SHAPES.entries()) {
       const x = roundF32(uniform(size(shape), 100 + k, lo, hi));
-      if (op === 'relu' || op === 'sign' || op === 'abs') x[0] = 0; // the kink itself
+      if (op === 'relu' || op === 'sign' || op === 'abs' || op === 'leakyRelu') x[0] = 0; // the kink itself
       const got = await launchUnary(op, up(x, shape), params).data();
       close(got, unaryRef(op, x, params), `${op} [${shape}]`);
     }
@@ -95,13 +95,14 @@ const GRADS: [UnaryGradOp, UnaryParams, boolean, number, number][] = [
   ['relu', {}, false, -2, 2], ['log', {}, false, 0.05, 20], ['abs', {}, false, -2, 2],
   ['pow', { exponent: 3 }, false, -3, 3], ['pow', { exponent: -2 }, false, 0.25, 4], ['pow', { exponent: 0.5 }, false, 0.1, 4],
   ['pow', { exponent: 0 }, false, -2, 2], ['clamp', { min: -0.5, max: 0.5 }, false, -1, 1], ['clamp', { max: 0 }, false, -1, 1],
+  ['leakyRelu', { negativeSlope: 0.125 }, false, -2, 2],
 ];
 
 describe('unaryBackward', () => {
   test.each(GRADS)('%s %o matches the twin on every shape', async (op, params, takesOutput, lo, hi) => {
     for (const [k, shape] of SHAPES.entries()) {
       const x = roundF32(uniform(size(shape), 200 + k, lo, hi));
-      if (op === 'relu' || op === 'abs' || op === 'clamp') x[0] = op === 'clamp' ? 0.5 : 0; // kinks
+      if (op === 'relu' || op === 'abs' || op === 'clamp' || op === 'leakyRelu') x[0] = op === 'clamp' ? 0.5 : 0; // kinks
       const saved = takesOutput ? roundF32(unaryRef(op, x, params)) : x;
       const dy = roundF32(uniform(size(shape), 300 + k));
       const got = await launchUnaryBackward(op, up(dy, shape), up(saved, shape), params).data();

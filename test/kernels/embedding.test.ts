@@ -58,6 +58,21 @@ test('rows used 0 times get a zero gradient row; indices may have any shape', as
   expect(Array.from(dw.subarray(12, 16))).toEqual([3, 3, 3, 3]);
 });
 
+test.each([0, 2, 6])('paddingIdx %i: that row of dW is 0, the others match the twin (V = 7, E = 257, N = 300)', async (pad) => {
+  const [num, dim] = [7, 257];
+  const idx = repeatedIndices(num, 40, 20, 3 + pad);
+  const dy = roundF32(uniform(idx.length * dim, 9, -1, 1));
+  const dw = await launchEmbeddingBackward(tensor(Float32Array.from(dy), [idx.length, dim]), tensor(idx), num, pad).data();
+  const want = embeddingBackwardRef(dy, idx, num, dim, pad);
+  expect(Array.from(dw.subarray(pad * dim, (pad + 1) * dim)).every((v) => v === 0)).toBe(true);
+  expect(Array.from(want.subarray(pad * dim, (pad + 1) * dim)).every((v) => v === 0)).toBe(true);
+  expectAllClose(dw, want, reductionTol(60));
+  // Without paddingIdx the same row is not 0: the test above can fail.
+  const full = await launchEmbeddingBackward(tensor(Float32Array.from(dy), [idx.length, dim]), tensor(idx), num).data();
+  expect(Array.from(full.subarray(pad * dim, (pad + 1) * dim)).some((v) => v !== 0)).toBe(true);
+  expect(() => launchEmbeddingBackward(tensor(Float32Array.from(dy), [idx.length, dim]), tensor(idx), num, 7)).toThrow(/paddingIdx must be an integer in \[0, 7\), got 7/);
+});
+
 test('the backward is bitwise reproducible (fixed summation order)', async () => {
   const idx = repeatedIndices(3, 200, 0, 5);
   const dy = tensor(Float32Array.from(uniform(idx.length * 9, 6, -1e3, 1e3)), [idx.length, 9]);

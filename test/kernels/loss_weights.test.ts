@@ -26,14 +26,27 @@ describe.each([0, 1, 7, 255, 256, 257, 1000])('N = %i', (n) => {
     ['ignore index only', true, false],
     ['mask only', false, true],
     ['mask and ignore index', true, true],
-  ])('%s', async (_name, ignore, masked) => {
+    ['class weights, mask and ignore index', true, true, true],
+    ['class weights only', false, false, true],
+  ])('%s', async (_name, ignore, masked, weighted = false) => {
     const ignoreIndex = ignore ? -100 : undefined;
-    const t = targetsWith(n, -100, n + 1);
+    const t = weighted && !ignore ? ints(n, 5, n + 1) : targetsWith(n, -100, n + 1);
     const m = roundF32(uniform(n, n + 2, -1, 2));
-    const w = launchLossWeights(n, ignore ? tensor(t, [n]) : null, ignoreIndex, masked ? tensor(Float32Array.from(m), [n]) : null);
+    const cw = roundF32([0.5, 2, 0.25, 3, 1.5]);
+    const useT = ignore || weighted;
+    const w = launchLossWeights(n, useT ? tensor(t, [n]) : null, ignoreIndex, masked ? tensor(Float32Array.from(m), [n]) : null, weighted ? tensor(Float32Array.from(cw)) : null);
     expect(w.shape).toEqual([n]);
-    expectAllClose(await w.data(), lossWeightsRef(n, ignore ? t : null, ignoreIndex, masked ? m : null), EXACT);
+    // mask · class weight is one float32 product: exact in float64 after rounding to float32.
+    const want = Float32Array.from(lossWeightsRef(n, useT ? t : null, ignoreIndex, masked ? m : null, weighted ? cw : null));
+    expectAllClose(await w.data(), want, EXACT);
   });
+});
+
+test('class weights: a target outside [0, C) gives NaN unless ignored', async () => {
+  const t = Int32Array.from([0, 5, -1, 2, -100]);
+  const got = await launchLossWeights(5, tensor(t), -100, null, tensor([1, 2, 3])).data();
+  expect(Array.from(got).map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual([1, 'NaN', 'NaN', 3, 0]);
+  expect(Array.from(lossWeightsRef(5, t, -100, null, [1, 2, 3])).map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual([1, 'NaN', 'NaN', 3, 0]);
 });
 
 test.each([0, 3, -1, 2 ** 31 - 1, -(2 ** 31)])('ignore index %i: only equal targets get 0', async (ignore) => {

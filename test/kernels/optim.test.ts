@@ -37,9 +37,9 @@ const sgdCase = (name: string, base: Omit<SgdOptions, 'firstStep'>): Case<SgdOpt
 const adamCase = (name: string, base: Omit<AdamOptions, 'step'>): Case<AdamOptions> => ({
   name,
   o: (step) => ({ ...base, step }),
-  states: 2,
-  gpu: (p, g, [m, v], o) => adamStep(p, g, m!, v!, o),
-  ref: (p, g, [m, v], o) => adamRef(p, g, m!, v!, o),
+  states: 3,
+  gpu: (p, g, [m, v, vMax], o) => adamStep(p, g, m!, v!, o, o.amsgrad ? vMax! : null),
+  ref: (p, g, [m, v, vMax], o) => adamRef(p, g, m!, v!, o, o.amsgrad ? vMax! : null),
 });
 const adagradCase = (name: string, base: Omit<AdagradOptions, 'step'>, init: number): Case<AdagradOptions> => ({
   name,
@@ -68,6 +68,8 @@ const CASES: Case<any>[] = [
   adamCase('adam L2 weight decay', { ...adamBase, weightDecay: 0.1 }),
   adamCase('adamw', { ...adamBase, weightDecay: 0.1, decoupled: true }),
   adamCase('adam beta2 0.9 eps 1e-3', { ...adamBase, beta1: 0.5, beta2: 0.9, eps: 1e-3 }),
+  adamCase('adam amsgrad', { ...adamBase, beta2: 0.9, amsgrad: true }),
+  adamCase('adamw amsgrad', { ...adamBase, weightDecay: 0.1, decoupled: true, amsgrad: true }),
   adagradCase('adagrad', { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10 }, 0),
   adagradCase('adagrad lr decay + wd + initial accumulator', { lr: 0.1, lrDecay: 0.3, weightDecay: 0.05, eps: 1e-10 }, 0.1),
   rmspropCase('rmsprop', rmsBase),

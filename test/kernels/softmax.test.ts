@@ -91,17 +91,21 @@ describe.each(['invocation', 'workgroup'] as const)('a row per %s', (variant) =>
 
   describe('softmaxCrossEntropy', () => {
     /** GPU loss and dlogits vs the twin for logits [n, c] drawn with the given scale. */
-    async function check(n: number, c: number, targets: Int32Array, scale: number, ignoreIndex?: number): Promise<void> {
+    async function check(n: number, c: number, targets: Int32Array, scale: number, ignoreIndex?: number, extra: { weight?: Float64Array; labelSmoothing?: number } = {}): Promise<void> {
       const xs = roundF32(uniform(n * c, 21 + n * c, -scale, scale));
       const logits = tensor(f32(xs), [n, c]);
       const tgt = tensor(targets, [n]);
-      const { loss, dlogits } = softmaxCrossEntropy(logits, tgt, ignoreIndex === undefined ? {} : { ignoreIndex });
+      const weight = extra.weight ? tensor(f32(extra.weight), [c]) : null;
+      const opts = { ...(ignoreIndex === undefined ? {} : { ignoreIndex }), weight, labelSmoothing: extra.labelSmoothing };
+      const { loss, dlogits } = softmaxCrossEntropy(logits, tgt, opts);
       expect(loss.shape).toEqual([n]);
       expect(dlogits.shape).toEqual([n, c]);
-      const want = softmaxXentRef(xs, targets, { n, c }, ignoreIndex);
-      expectAllClose(await loss.data(), want.loss, reductionTol(c));
-      expectAllClose(await dlogits.data(), want.dlogits, reductionTol(c));
-      for (const t of [logits, tgt, loss, dlogits]) t.dispose();
+      const want = softmaxXentRef(xs, targets, { n, c }, ignoreIndex, { weight: extra.weight, labelSmoothing: extra.labelSmoothing });
+      // The smoothing term sums c weighted logits (of up to ±scale) on top of the row's log-sum-exp.
+      const tol = extra.labelSmoothing ? reductionTol(c, scale) : reductionTol(c);
+      expectAllClose(await loss.data(), want.loss, tol);
+      expectAllClose(await dlogits.data(), want.dlogits, tol);
+      for (const t of [logits, tgt, loss, dlogits, weight]) t?.dispose();
     }
 
     test.each([
@@ -116,6 +120,12 @@ describe.each(['invocation', 'workgroup'] as const)('a row per %s', (variant) =>
       }
       // An ignore index that is a real class: those rows are ignored, the others are not.
       await check(n, c, t, 4, 0);
+      // PyTorch's class weights and label smoothing, alone and together, with ignored rows.
+      const weight = roundF32(uniform(c, 41 + c, 0.1, 3));
+      await check(n, c, t, 4, undefined, { weight });
+      await check(n, c, t, 4, undefined, { labelSmoothing: 0.1 });
+      await check(n, c, Int32Array.from(t, (v, r) => (r % 3 === 1 ? -100 : v)), 4, -100, { weight, labelSmoothing: 0.25 });
+      await check(n, c, t, 1e4, undefined, { weight, labelSmoothing: 1 });
     });
 
     test('out-of-range targets give NaN rows and leave the others intact; one dispatch', async () => {

@@ -197,10 +197,10 @@ describe('cell input checks', () => {
     const wrongH = tensor(new Float32Array(6), [2, 3]);
     const before = { ...memory(), dispatches: counters().dispatches };
     expect(() => cell.forward(wrongX)).toThrow(/input \[2, 2\] must be \[B, 3\]/);
-    expect(() => cell.forward(x, [wrongH, wrongH])).toThrow(/h \[2, 3\] must be \[2, 4\]/);
+    expect(() => cell.forward(x, [wrongH, wrongH])).toThrow(/h \[2, 3\] must be \[B, hiddenSize\] = \[2, 4\]/);
     expect({ ...memory(), dispatches: counters().dispatches }).toEqual(before);
     expect(() => new nn.GRUCell(0, 4)).toThrow(/inputSize = 0/);
-    expect(() => new nn.RNNCell(2, 4, { nonlinearity: 'gelu' as 'tanh' })).toThrow(/nonlinearity 'gelu'/);
+    expect(() => new nn.RNNCell(2, 4, { nonlinearity: 'gelu' as 'tanh' })).toThrow(/option nonlinearity = 'gelu' must be one of 'tanh', 'relu'/);
     for (const t of [x, wrongX, wrongH]) t.dispose();
     cell.dispose();
   });

@@ -75,6 +75,8 @@ describe('unary ops', () => {
     ['sigmoid', (x) => x.sigmoid(), 'sigmoid', {}, () => input([9], 6, -4, 4).data],
     ['relu', (x) => x.relu(), 'relu', {}, () => awayFromZero(9, 7, -2, 2, 0.1)],
     ['abs', (x) => x.abs(), 'abs', {}, () => awayFromZero(9, 8, -2, 2, 0.1)],
+    ['leakyRelu', (x) => x.leakyRelu(0.2), 'leakyRelu', { negativeSlope: 0.2 }, () => awayFromZero(9, 14, -2, 2, 0.1)],
+    ['leakyRelu default slope', (x) => w.leakyRelu(x), 'leakyRelu', { negativeSlope: 0.01 }, () => awayFromZero(9, 15, -2, 2, 0.1)],
     ['square', (x) => x.square(), 'square', {}, () => input([9], 9, -2, 2).data],
     ['pow 3 (negative x too)', (x) => x.pow(3), 'pow', { exponent: 3 }, () => input([9], 10, -2, 2).data],
     ['pow 2.5', (x) => x.pow(2.5), 'pow', { exponent: 2.5 }, () => pos(9, 11).data],

@@ -35,7 +35,7 @@ describe('recurrent layers refuse bad input, naming the problem, before any GPU 
     expect({ ...memory(), dispatches: counters().dispatches }).toEqual(before);
     for (const v of [x, x2d, wideX, intX, h0, thinH0, wideH0, badC0]) v.dispose();
     expect(() => makeLayer(mode, { inputSize: 3, hiddenSize: 0 })).toThrow(/hiddenSize = 0 must be a positive integer/);
-    expect(() => makeLayer(mode, { inputSize: 3, hiddenSize: 2, dropout: 1 })).toThrow(/dropout = 1 must be in \[0, 1\)/);
+    expect(() => makeLayer(mode, { inputSize: 3, hiddenSize: 2, dropout: 1 })).toThrow(/dropout = 1 must be a number in \[0, 1\)/);
     layer.dispose();
   });
 });

@@ -56,9 +56,9 @@ type Kind = 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop';
 
 // torch.optim's documented defaults, written out here rather than read from the code under test.
 const TORCH_DEFAULTS: Record<Kind, Record<string, number | boolean>> = {
-  SGD: { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
-  Adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-  AdamW: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2 },
+  SGD: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+  Adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false },
+  AdamW: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false },
   Adagrad: { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0 },
   RMSprop: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
 };
@@ -85,6 +85,7 @@ class RefOptimizer {
       buf: new Float64Array(p.length),
       m: new Float64Array(p.length),
       v: new Float64Array(p.length),
+      vMax: new Float64Array(p.length),
       sum: new Float64Array(p.length).fill(this.o.initialAccumulatorValue as number ?? 0),
       gradAvg: new Float64Array(p.length),
     }));
@@ -100,7 +101,7 @@ class RefOptimizer {
       if (this.kind === 'SGD') sgdRef(p, g, s.buf!, { ...(o as unknown as SgdOptions), firstStep: step === 1 });
       else if (this.kind === 'Adagrad') adagradRef(p, g, s.sum!, { ...(o as unknown as AdagradOptions), step });
       else if (this.kind === 'RMSprop') rmspropRef(p, g, s.v!, o.momentum ? s.buf! : null, o.centered ? s.gradAvg! : null, o as unknown as RmspropOptions);
-      else adamRef(p, g, s.m!, s.v!, { ...(o as unknown as AdamOptions), step, decoupled: this.kind === 'AdamW' });
+      else adamRef(p, g, s.m!, s.v!, { ...(o as unknown as AdamOptions), step, decoupled: this.kind === 'AdamW' }, s.vMax!);
     });
   }
 }
@@ -114,6 +115,8 @@ const CASES: [Kind, Record<string, unknown>][] = [
   ['Adam', { lr: 0.05, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 }],
   ['AdamW', { lr: 0.05 }],
   ['AdamW', { lr: 0.05, weightDecay: 0.5, betas: [0.7, 0.9] }],
+  ['Adam', { lr: 0.05, betas: [0.9, 0.5], amsgrad: true }],
+  ['AdamW', { lr: 0.05, betas: [0.9, 0.5], amsgrad: true }],
   ['Adagrad', {}],
   ['Adagrad', { lr: 0.2, lrDecay: 0.05, weightDecay: 0.01, initialAccumulatorValue: 0.1 }],
   ['RMSprop', {}],
@@ -138,6 +141,60 @@ describe.each(CASES.map(([k, o]) => [`${k} ${JSON.stringify(o)}`, k, o] as const
     expectAllClose(await read(model.weight), W, STEPS_TOL);
     expectAllClose(await read(model.bias!), b, STEPS_TOL);
     opt.dispose();
+    model.dispose();
+  });
+});
+
+describe('PyTorch options, spelled as PyTorch users write them', () => {
+  test('amsgrad: hand-computed torch.optim.Adam steps (max of the second moments), different from plain Adam', async () => {
+    // One parameter p = 1, gradients 1 then 0.1 (v falls, so the max matters), lr 0.1, betas (0.9, 0.5).
+    const torchAmsgrad = (amsgrad: boolean) => {
+      let [p, m, v, vMax] = [1, 0, 0, 0];
+      [1, 0.1].forEach((g, i) => {
+        const t = i + 1;
+        m = 0.9 * m + 0.1 * g;
+        v = 0.5 * v + 0.5 * g * g;
+        vMax = Math.max(vMax, v);
+        const denom = Math.sqrt(amsgrad ? vMax : v) / Math.sqrt(1 - 0.5 ** t) + 1e-8;
+        p -= (0.1 / (1 - 0.9 ** t)) * (m / denom);
+      });
+      return p;
+    };
+    const run = async (amsgrad: boolean) => {
+      const p = tensor([1], [1], { requiresGrad: true });
+      const opt = new optim.Adam([p], { lr: 0.1, betas: [0.9, 0.5], amsgrad });
+      for (const g of [1, 0.1]) {
+        p.grad?.dispose();
+        p.grad = tensor([g]);
+        opt.step();
+      }
+      const v = await p.item();
+      opt.dispose();
+      return v;
+    };
+    const [withMax, without] = [await run(true), await run(false)];
+    expectAllClose([withMax], [torchAmsgrad(true)], TOL.elementwise);
+    expectAllClose([without], [torchAmsgrad(false)], TOL.elementwise);
+    expect(Math.abs(torchAmsgrad(true) - torchAmsgrad(false))).toBeGreaterThan(1e-3);
+  });
+
+  test.each(['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop'] as const)('new optim.%s(params, 0.01): a number is the lr, as in PyTorch', (kind) => {
+    const model = new nn.Linear(2, 2, { seed: 1 });
+    const opt = new optim[kind](model.parameters(), 0.01);
+    expect(opt.lr).toBe(0.01);
+    opt.dispose();
+    model.dispose();
+  });
+
+  test('TF.js and snake_case spellings are refused with the right one', () => {
+    const model = new nn.Linear(2, 2, { seed: 1 });
+    const ps = model.parameters();
+    expect(() => new optim.Adam(ps, { learningRate: 0.01 } as never)).toThrow("webrnn: Adam: unknown option 'learningRate' (did you mean 'lr'?)");
+    expect(() => new optim.AdamW(ps, { weight_decay: 0.1 } as never)).toThrow("webrnn: AdamW: unknown option 'weight_decay' (did you mean 'weightDecay'?)");
+    expect(() => new optim.SGD(ps, { lr: 0.1, maximize: true } as never)).toThrow("webrnn: SGD: unknown option 'maximize'");
+    expect(() => new optim.Adam(ps, { epsilon: 1e-7 } as never)).toThrow("webrnn: Adam: unknown option 'epsilon' (did you mean 'eps'?)");
+    expect(() => new optim.RMSprop(ps, { rho: 0.9 } as never)).toThrow("webrnn: RMSprop: unknown option 'rho' (did you mean 'alpha'?)");
+    expect(() => new optim.Adam(ps, { amsgrad: 1 } as never)).toThrow('webrnn: Adam: option amsgrad = 1 must be true or false');
     model.dispose();
   });
 });
@@ -266,10 +323,14 @@ describe('optimizer plumbing', () => {
     const model = new nn.Linear(2, 2, { seed: 1 });
     const ps = model.parameters();
     expect(() => new optim.Adam([])).toThrow(/empty parameter list/);
-    expect(() => new optim.Adam(ps, { lr: -1 })).toThrow(/invalid learning rate -1/);
-    expect(() => new optim.Adam(ps, { betas: [1, 0.9] })).toThrow(/beta1 = 1 must be in \[0, 1\)/);
+    expect(() => new optim.Adam(ps, { lr: -1 })).toThrow('webrnn: Adam: option lr = -1 must be a finite number >= 0');
+    expect(() => new optim.Adam(ps, -1)).toThrow('webrnn: Adam: lr = -1 must be a finite number >= 0');
+    expect(() => new optim.Adam(ps, { betas: [1, 0.9] })).toThrow('webrnn: Adam: option betas = an array of 2 must be a pair [beta1, beta2] in [0, 1)');
+    expect(() => new optim.AdamW(ps, { beta1: 1 })).toThrow('webrnn: AdamW: option beta1 = 1 must be a number in [0, 1)');
     expect(() => new optim.SGD(ps, { lr: 0.1, nesterov: true })).toThrow(/nesterov needs momentum > 0/);
-    expect(() => new optim.RMSprop(ps, { eps: Number.POSITIVE_INFINITY })).toThrow(/eps = Infinity is not finite/);
+    expect(() => new optim.RMSprop(ps, { eps: Number.POSITIVE_INFINITY })).toThrow('webrnn: RMSprop: option eps = Infinity must be a finite number >= 0');
+    expect(() => new optim.Adam(model as never)).toThrow('webrnn: Adam: params must be an iterable of Tensors (model.parameters()), got a Linear');
+    expect(() => new optim.SGD([ps[0]!, 3] as never, 0.1)).toThrow('webrnn: SGD: params[1] must be a Tensor, got 3');
     model.dispose();
   });
 });

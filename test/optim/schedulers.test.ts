@@ -70,6 +70,10 @@ test('bad schedule arguments throw naming them', () => {
   expect(() => new optim.CosineAnnealingLR(opt, 2.5)).toThrow(/tMax = 2.5/);
   expect(() => new optim.LinearWarmup(opt, 0)).toThrow(/warmupSteps = 0/);
   expect(() => new optim.LinearWarmup(opt, 3, 0)).toThrow(/startFactor = 0 must be in \(0, 1\]/);
+  expect(() => new optim.ExponentialLR(opt, NaN)).toThrow('webrnn: ExponentialLR: gamma = NaN must be a finite number >= 0');
+  expect(() => new optim.StepLR(opt, 2, '0.5' as never)).toThrow("webrnn: StepLR: gamma = '0.5' must be a finite number >= 0");
+  expect(() => new optim.CosineAnnealingLR(opt, 5, -1)).toThrow('webrnn: CosineAnnealingLR: etaMin = -1 must be a finite number >= 0');
+  expect(() => new optim.StepLR([p] as never, 2)).toThrow('webrnn: StepLR: the first argument must be an optimizer, got an array of 1');
   expect(opt.lr).toBe(BASE);
   p.dispose();
 });

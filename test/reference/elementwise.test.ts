@@ -17,6 +17,7 @@ const GRADS: [UnaryGradOp, UnaryParams, boolean, number, number][] = [
   ['abs', {}, false, 0.01, 2], ['abs', {}, false, -2, -0.01],
   ['pow', { exponent: 3 }, false, -2, 2], ['pow', { exponent: -2 }, false, 0.3, 3], ['pow', { exponent: 2.5 }, false, 0.1, 3],
   ['pow', { exponent: 0 }, false, -2, 2], ['clamp', { min: -0.5, max: 0.5 }, false, -1, 1], ['clamp', { min: 0 }, false, -1, 1],
+  ['leakyRelu', { negativeSlope: 0.2 }, false, 0.01, 2], ['leakyRelu', { negativeSlope: 0.2 }, false, -2, -0.01],
 ];
 
 describe('unaryBackwardRef', () => {
@@ -35,6 +36,7 @@ describe('unaryBackwardRef', () => {
     expect(Array.from(unaryBackwardRef('abs', [1], [0]))).toEqual([0]);
     expect(Array.from(unaryBackwardRef('clamp', [1, 1, 1], [-1, 1, 1.5], { min: -1, max: 1 }))).toEqual([1, 1, 0]);
     expect(Array.from(unaryBackwardRef('pow', [NaN], [0], { exponent: 0 }))).toEqual([0]);
+    expect(Array.from(unaryBackwardRef('leakyRelu', [1, 1], [0, 1], { negativeSlope: 0.25 }))).toEqual([0.25, 1]);
   });
 });
 

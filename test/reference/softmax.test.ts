@@ -84,6 +84,25 @@ describe('softmax cross-entropy twin', () => {
     expectAllClose(loss, Array.from(t, (k, r) => -Math.log(p[r * c + k]!)), TOL.elementwise);
   });
 
+  test.each([
+    [1, 1], [3, 2], [4, 7], [2, 30],
+  ])('N=%i C=%i with class weights and label smoothing 0.2: dlogits is the gradient of the summed loss; loss is Σ q·w·(−log p)', (n, c) => {
+    const x = uniform(n * c, 9 + n * c, -4, 4);
+    const t = ints(n, c, 8 + n);
+    const weight = uniform(c, 3 + c, 0.1, 2);
+    const o = { weight, labelSmoothing: 0.2 };
+    const sum = (xv: Float64Array) => softmaxXentRef(xv, t, { n, c }, undefined, o).loss.reduce((a, b) => a + b, 0);
+    const { loss, dlogits } = softmaxXentRef(x, t, { n, c }, undefined, o);
+    expectAllClose(dlogits, numericGrad(sum, x), FD);
+    const p = softmaxRef(x, { outer: n, len: c, inner: 1 });
+    const want = Array.from(t, (k, r) => {
+      let l = 0;
+      for (let j = 0; j < c; j++) l -= ((j === k ? 0.8 : 0) + 0.2 / c) * weight[j]! * Math.log(p[r * c + j]!);
+      return l;
+    });
+    expectAllClose(loss, want, TOL.elementwise);
+  });
+
   test('ignored rows are 0; out-of-range targets give NaN rows; neighbours are unaffected', () => {
     const x = uniform(4 * 3, 7);
     const { loss, dlogits } = softmaxXentRef(x, [1, -100, 3, 0], { n: 4, c: 3 }, -100);

@@ -113,4 +113,6 @@ export const functional = {
   square: (x: Tensor) => unary('square', x),
   pow: (x: Tensor, exponent: number) => unary('pow', x, { exponent }),
   clamp: (x: Tensor, min: number, max: number) => unary('clamp', x, { min, max }),
+  /** x for x ≥ 0, negativeSlope·x below (PyTorch's default slope 0.01). */
+  leakyRelu: (x: Tensor, negativeSlope = 0.01) => unary('leakyRelu', x, { negativeSlope }),
 };

@@ -1,8 +1,12 @@
 // Build script. `node build.mjs --gen` only writes src/kernels/wgsl.gen.ts (shaders/*.wgsl and the
-// op-code prelude from src/kernels/op_codes.ts); `node build.mjs` also bundles the library for the
-// browser and for Node, the demo pages, and the Node programs beside the library (the `webrnn` demo
-// command, the benchmark).
+// op-code prelude from src/kernels/op_codes.ts); `node build.mjs` also writes the library as ES
+// modules (dist/esm, browser and Node), bundles the demo pages, and the Node programs beside the library (the `webrnn` demo
+// command, the benchmark); `--types` adds the published declarations (dist/types, tsc: seconds,
+// so the bundles that tests and `npm start` rebuild skip it). `npm run build` is `--types`;
+// `prepare` and `prepack` add `--if-stale`, as npm runs both before a pack and on a git install:
+// the second finds dist/ newer than every input and returns at once.
 import { build, transformSync } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,18 +30,19 @@ function opCodesWgsl() {
 }
 
 /**
- * Writes src/kernels/wgsl.gen.ts: one exported string per shader file, keyed by file name, and the
- * generated prelude op_codes.
+ * Writes src/kernels/wgsl.gen.ts: one exported string constant per shader file, named after it, and
+ * the generated prelude op_codes. Kernels `import * as wgsl` and read `wgsl.<name>`: separate
+ * constants (not one object) let a bundler drop the text of every shader a program never reaches.
+ * Typed `string`, so the declarations do not repeat the text as literal types.
  */
 export function generateWgsl() {
   const dir = join(root, 'shaders');
   const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
+  const constant = (name, text) => `export const ${name}: string = ${JSON.stringify(text)};`;
   const lines = [
     '// Written by build.mjs from shaders/*.wgsl and src/kernels/op_codes.ts. Do not edit by hand.',
-    'export const wgsl = {',
-    ...files.map((f) => `  ${f.replace(/\.wgsl$/, '')}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))},`),
-    `  op_codes: ${JSON.stringify(opCodesWgsl())},`,
-    '} as const;',
+    ...files.map((f) => constant(f.replace(/\.wgsl$/, ''), readFileSync(join(dir, f), 'utf8'))),
+    constant('op_codes', opCodesWgsl()),
     '',
   ];
   const out = join(root, 'src/kernels/wgsl.gen.ts');
@@ -95,18 +100,36 @@ function writeAtomic(path, bytes) {
 }
 
 /**
- * Writes the demo bundles that changed, then removes scripts of earlier builds (hashed chunk names
- * pile up otherwise). Test files build at the same time: identical outputs are left alone.
+ * Writes the outputs that changed, then removes scripts under `dir` that this build did not write
+ * (modules since removed, hashed chunk names of earlier builds). Tests build while pages of other
+ * tests load these files: identical outputs are left alone and the rest are written atomically.
  */
-function writeDemoOutputs(outputFiles) {
+function writeOutputs(outputFiles, dir) {
   const keep = new Set(outputFiles.map((f) => f.path));
   for (const f of outputFiles) {
     if (existsSync(f.path) && Buffer.compare(readFileSync(f.path), f.contents) === 0) continue;
     writeAtomic(f.path, f.contents);
   }
-  const dir = join(root, 'dist/demos');
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (/\.js(\.map)?$/.test(f) && !keep.has(join(dir, f))) rmSync(join(dir, f), { force: true });
+  for (const f of readdirSync(dir, { recursive: true })) {
+    const path = join(dir, f);
+    if (/\.js(\.map)?$/.test(f) && !keep.has(path)) rmSync(path, { force: true });
+  }
+}
+
+/**
+ * The library as ES modules, one file per source module that src/index.ts reaches (dist/esm/, for
+ * the browser and Node alike: the code picks its platform at run time). Not one bundled file: a
+ * consumer's bundler then keeps only the modules and shaders its program reaches (in one file,
+ * esbuild's helper for `export * as nn` is a call that keeps every layer, optimizer and shader).
+ * The kernels mark their `defineKernel` calls `@__PURE__` for the same reason: a descriptor no
+ * code reaches, and its shader text, is dropped.
+ */
+async function libraryModules(common) {
+  const graph = await build({ ...common, entryPoints: ['src/index.ts'], platform: 'neutral', external: ['webgpu', 'node:*'], metafile: true, write: false, outdir: 'dist/esm' });
+  const sources = Object.keys(graph.metafile.inputs).filter((f) => f.startsWith('src/'));
+  const out = await build({ ...common, bundle: false, entryPoints: sources, outbase: 'src', outdir: join(root, 'dist/esm'), platform: 'neutral', write: false });
+  writeOutputs(out.outputFiles, join(root, 'dist/esm'));
 }
 
 /**
@@ -120,7 +143,7 @@ const nodeTools = [
 
 async function bundle() {
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
-  await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', external: ['webgpu', 'node:*'] });
+  await libraryModules(common);
   const pages = demoPages();
   // Chunks sit beside the pages: mnist-fetch.ts finds mnist-digits.bin next to its own URL.
   const demos = await build({
@@ -133,20 +156,59 @@ async function bundle() {
     plugins: [mnistToFetch],
     write: false,
   });
-  writeDemoOutputs(demos.outputFiles);
+  writeOutputs(demos.outputFiles, join(root, 'dist/demos'));
   writeMnistDigits();
+  // cli-progress (CommonJS) is bundled into the `webrnn` command, so the package has no runtime
+  // dependency for it; the banner gives bundled CommonJS the `require` it calls.
   const node = {
     ...common,
     platform: 'node',
-    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist', 'cli-progress'],
+    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
-  await build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/node/index.js' });
   const tools = nodeTools.filter((t) => existsSync(join(root, t.in)));
   await build({ ...node, entryPoints: tools, outdir: 'dist' });
 }
 
+/**
+ * dist/types: tsc's declarations (with the JSDoc) of everything src/index.ts reaches
+ * (tsconfig.build.json). The entry gains a reference to @webgpu/types (a dependency), as the API
+ * names GPUDevice and friends and a consumer's tsconfig need not list them.
+ */
+function declarations() {
+  rmSync(join(root, 'dist/types'), { recursive: true, force: true });
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  const entry = join(root, 'dist/types/index.d.ts');
+  writeFileSync(entry, `/// <reference types="@webgpu/types" />\n${readFileSync(entry, 'utf8')}`);
+}
+
+const STAMP = join(root, 'dist/.complete');
+const INPUTS = ['src', 'shaders', 'demos', 'bench', 'build.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+/** Newest modification time under a path (files and folders, so a deletion counts too). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
+}
+
+/** Whether a complete build (--types) is older than some input, or missing. */
+function stale() {
+  if (!existsSync(STAMP)) return true;
+  return INPUTS.some((p) => newest(join(root, p)) > statSync(STAMP).mtimeMs);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--if-stale') && !stale()) {
+    console.log('build.mjs: dist/ is up to date');
+    process.exit(0);
+  }
   generateWgsl();
   if (!process.argv.includes('--gen')) await bundle();
+  if (process.argv.includes('--types')) {
+    declarations();
+    writeFileSync(STAMP, '');
+  }
 }

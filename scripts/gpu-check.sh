@@ -60,13 +60,13 @@ export PATH="$bin:$PATH"
 if [ ! -d node_modules/vitest ]; then
   xz -dc .gpu/modules.tar.xz | tar -xf - || fail "could not unpack node_modules"
 fi
-mkdir -p dist/node && cp .gpu/dist/node/*.js dist/node/
+mkdir -p dist && cp -r .gpu/dist/. dist/
 node build.mjs --gen || fail "node build.mjs --gen failed"
 say "Node $(node --version), unpacked in $((SECONDS - started)) s"
 
 # 3. Dawn must see the GPU, not a software adapter (a dry run accepts one).
 adapter=$(timeout 60 node --input-type=module -e "
-  import { init, adapterInfo } from './dist/node/index.js';
+  import { init, adapterInfo } from './dist/esm/index.js';
   await init();
   const a = adapterInfo();
   console.log([a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / '));

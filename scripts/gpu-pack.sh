@@ -6,7 +6,7 @@
 #   modules.tar.xz the node_modules the kernel/nn test tiers and the benchmark load: vitest and its
 #                  dependencies, Dawn for linux-x64 only, and the TensorFlow.js files the benchmark
 #                  requires (found by loading them, not by listing)
-#   dist/node/     the library and benchmark bundles (dist/ itself is ignored)
+#   dist/          the library (esm/) and the benchmark bundle (node/bench.js); dist/ itself is ignored
 #   deb/           the Vulkan loader as Debian packages (unpacked there by gpu-check.sh)
 # The whole of it must stay under the device tool's 64 MiB with the working tree: it prints the size.
 set -euo pipefail
@@ -16,10 +16,13 @@ exclude=$(git rev-parse --git-path info/exclude)
 grep -qx '/.gpu/' "$exclude" 2>/dev/null || echo '/.gpu/' >>"$exclude"
 [ "$(uname -m)" = x86_64 ] || { echo "gpu-pack: the GPU machine is x86-64; this machine is $(uname -m)" >&2; exit 1; }
 [ -d node_modules/vitest ] || { echo 'gpu-pack: run `npm ci` first' >&2; exit 1; }
+rm -rf "$out/dist"
 mkdir -p "$out/deb" "$out/dist/node"
 
 node build.mjs
-cp dist/node/index.js dist/node/bench.js "$out/dist/node/"
+cp dist/node/bench.js "$out/dist/node/"
+cp -r dist/esm "$out/dist/esm"
+find "$out/dist" -name '*.map' -delete
 
 # Node compresses to a quarter; skip the minute it takes when this Node is already packed.
 node_id="$(node --version) $(stat -c %s "$(command -v node)")"

@@ -1,5 +1,5 @@
 // A tiny static file server (node:http) over the repository root, so the demo pages and the
-// browser tests can load /dist/browser/index.js; /demos/<name>/ is the one demo page template with
+// browser tests can load /dist/esm/index.js; /demos/<name>/ is the one demo page template with
 // the name filled in. `node scripts/serve.mjs` listens on $PORT (default 8080) on $HOST (default
 // 127.0.0.1); tests import `serve()` and pass port 0.
 import { createServer } from 'node:http';

@@ -1,5 +1,6 @@
 // Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
 // picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
+import { checkOptions } from '../util/options.js';
 import { withNativeStderrFiltered } from './native_stderr.js';
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
@@ -50,11 +51,15 @@ export interface Tuning {
   poisonBuffers?: boolean;
 }
 
+/** Options of init() and createDevice(). */
 export interface InitOptions {
+  /** WebGPU's adapter hint: 'high-performance' or 'low-power'. */
   powerPreference?: GPUPowerPreference;
   /** Node only: skip the hardware adapter and use a software Vulkan driver. */
   forceSoftware?: boolean;
 }
+
+const INIT_OPTIONS = { powerPreference: ['low-power', 'high-performance'], forceSoftware: 'boolean' } as const;
 
 let defaultGpu: Gpu | null = null;
 /** The device being opened: concurrent init() calls share it instead of opening one each. */
@@ -62,6 +67,11 @@ let opening: Promise<Gpu> | null = null;
 
 /** Creates the default device (once) and returns it. Safe to call many times, also concurrently. */
 export function init(options: InitOptions = {}): Promise<Gpu> {
+  try {
+    checkOptions('init', options, INIT_OPTIONS);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
   if (defaultGpu && !defaultGpu.lost) return Promise.resolve(defaultGpu);
   opening ??= createDevice(options)
     .then((g) => (defaultGpu = g))
@@ -93,6 +103,7 @@ export function adapterInfo(): AdapterInfo {
 
 /** Creates a new, independent device. */
 export async function createDevice(options: InitOptions = {}): Promise<Gpu> {
+  checkOptions('init', options, INIT_OPTIONS);
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
@@ -131,7 +142,12 @@ const SOFTWARE_ICDS = [
 
 async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   const moduleName = 'webgpu'; // a variable keeps browser bundlers from resolving it
-  const dawn = (await import(/* @vite-ignore */ moduleName)) as {
+  // An optional peer dependency of the package: browser users never download Dawn.
+  const dawn = (await import(/* @vite-ignore */ moduleName).catch((e: Error & { code?: string }) => {
+    throw new Error(e.code === 'ERR_MODULE_NOT_FOUND'
+      ? 'webrnn: WebGPU in Node needs the `webgpu` package (Dawn), an optional peer dependency: run `npm i webgpu`'
+      : `webrnn: the \`webgpu\` package (Dawn) failed to load: ${e.message}`);
+  })) as {
     create: (flags: string[]) => GPU;
     globals: Record<string, unknown>;
   };

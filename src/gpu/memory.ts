@@ -2,6 +2,7 @@
 import { pool, type PoolStats } from './buffers.js';
 import { recorder, type Counters } from './encoder.js';
 
+/** GPU memory of the default device: bytes and buffers held by live tensors and waiting in the pool. */
 export interface MemoryInfo extends PoolStats {}
 
 /** Live and pooled GPU bytes and buffers of the default device. */
@@ -14,6 +15,7 @@ export function counters(): Counters {
   return recorder().counters;
 }
 
+/** Sets the dispatch, submit and readback counts of counters() back to zero. */
 export function resetCounters(): void {
   recorder().resetCounters();
 }

@@ -5,6 +5,7 @@ import { checkOptions, type Spec } from '../util/options.js';
 import { Random } from '../util/random.js';
 import { checkAllocation, checkShape, type DType, type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 
+/** Options of the tensor constructors: the element type (default 'float32') and whether backward() fills `.grad`. */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -94,7 +95,9 @@ function filled(where: string, shape: Shape, value: number, opts: TensorOptions)
   return t;
 }
 
+/** A tensor of `shape` filled with 0 on the GPU. */
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('zeros', shape, 0, opts);
+/** A tensor of `shape` filled with 1 on the GPU. */
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
 
 export interface RandomOptions extends TensorOptions {

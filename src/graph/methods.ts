@@ -22,32 +22,59 @@ type Scalarish = Tensor | number;
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** {@inheritDoc ops.add} */
     add(b: Scalarish): Tensor;
+    /** {@inheritDoc ops.sub} */
     sub(b: Scalarish): Tensor;
+    /** {@inheritDoc ops.mul} */
     mul(b: Scalarish): Tensor;
+    /** {@inheritDoc ops.div} */
     div(b: Scalarish): Tensor;
+    /** {@inheritDoc ops.neg} */
     neg(): Tensor;
+    /** {@inheritDoc ops.exp} */
     exp(): Tensor;
+    /** {@inheritDoc ops.log} */
     log(): Tensor;
+    /** {@inheritDoc ops.sqrt} */
     sqrt(): Tensor;
+    /** {@inheritDoc ops.tanh} */
     tanh(): Tensor;
+    /** {@inheritDoc ops.sigmoid} */
     sigmoid(): Tensor;
+    /** {@inheritDoc ops.relu} */
     relu(): Tensor;
+    /** {@inheritDoc ops.abs} */
     abs(): Tensor;
+    /** {@inheritDoc ops.square} */
     square(): Tensor;
+    /** {@inheritDoc ops.pow} */
     pow(exponent: number): Tensor;
+    /** {@inheritDoc ops.clamp} */
     clamp(min: number, max: number): Tensor;
+    /** {@inheritDoc ops.leakyRelu} */
     leakyRelu(negativeSlope?: number): Tensor;
+    /** {@inheritDoc ops.matmul} */
     matmul(b: Tensor): Tensor;
+    /** {@inheritDoc ops.sum} */
     sum(axis?: number, keepDims?: boolean): Tensor;
+    /** {@inheritDoc ops.mean} */
     mean(axis?: number, keepDims?: boolean): Tensor;
+    /** {@inheritDoc ops.max} */
     max(axis?: number, keepDims?: boolean): Tensor;
+    /** {@inheritDoc ops.argmax} */
     argmax(axis?: number, keepDims?: boolean): Tensor;
+    /** {@inheritDoc ops.softmax} */
     softmax(axis?: number): Tensor;
+    /** {@inheritDoc ops.logSoftmax} */
     logSoftmax(axis?: number): Tensor;
+    /** {@inheritDoc ops.reshape} */
     reshape(shape: readonly number[]): Tensor;
+    /** {@inheritDoc ops.transpose} */
     transpose(...dims: number[]): Tensor;
+    /** {@inheritDoc ops.slice} */
     slice(axis: number, start: number, end: number): Tensor;
+    /** {@inheritDoc ops.select} */
     select(axis: number, index: number): Tensor;
     /** Backpropagates into the `.grad` of every leaf that requires grad. */
     backward(grad?: Tensor, opts?: BackwardOptions): void;

@@ -6,6 +6,7 @@
 // outputs or a live node that consumes one does.
 import { disposeOnThrow, keep } from '../tensor/scope.js';
 import { checkOperands, type GradNode, shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkOptions } from '../util/options.js';
 
 /** What an op's forward returns: its outputs, what its backward needs, and which of those saved
  *  tensors exist only for the backward (`scratch`, disposed when no graph is recorded). */
@@ -137,6 +138,7 @@ function topoOrder(root: AnyNode): AnyNode[] {
   return order.reverse();
 }
 
+/** Options of `backward()`. */
 export interface BackwardOptions {
   /** Keep the saved tensors so backward can run through the same graph again. */
   retainGraph?: boolean;
@@ -145,6 +147,7 @@ export interface BackwardOptions {
 /** Backpropagates from `root` (a scalar, unless `grad` is given) into the `.grad` of every leaf
  *  tensor that requires grad. Gradients of leaves accumulate across calls, as in PyTorch. */
 export function backward(ops: GradMath, root: Tensor, grad?: Tensor, opts: BackwardOptions = {}): void {
+  checkOptions('backward', opts, { retainGraph: 'boolean' });
   root.assertAlive();
   if (!root.requiresGrad) throw new Error('webrnn: backward() on a tensor that does not require grad (no parameter reached it)');
   if (!grad && root.size !== 1) {

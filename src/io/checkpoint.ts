@@ -14,6 +14,7 @@ export const CHECKPOINT_FORMAT = 'webrnn.checkpoint/1';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
 
+/** What a checkpoint holds: the model, optionally its optimizer, the step and JSON-able extras. */
 export interface CheckpointParts {
   model: Module;
   optimizer?: AnyOptimizer;

@@ -38,6 +38,7 @@ export interface SafetensorsLimits {
   maxHeaderBytes?: number;
 }
 
+/** The caps decodeSafetensors applies unless told otherwise: 10,000 tensors and a 16 MiB header. */
 export const DEFAULT_SAFETENSORS_LIMITS: Readonly<Required<SafetensorsLimits>> = Object.freeze({
   maxTensors: 10_000,
   maxHeaderBytes: 16 * 2 ** 20,

@@ -10,7 +10,16 @@ import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeS
 export type NamedTensors = Record<string, Tensor> | Map<string, Tensor> | Iterable<readonly [string, Tensor]>;
 
 /** Anything with named tensors: a plain record, or a module with namedParameters()/stateDict(). */
-export type Named = Record<string, Tensor> | { stateDict(): NamedTensors } | { namedParameters(): NamedTensors };
+export type Named =
+  | Record<string, Tensor>
+  | {
+      /** Parameters by name (a module's state dict). */
+      stateDict(): NamedTensors;
+    }
+  | {
+      /** [name, parameter] pairs. */
+      namedParameters(): NamedTensors;
+    };
 
 /** The [name, tensor] pairs of `src`, checked: tensors alive, names unique and allowed. */
 function entriesOf(src: Named): [string, Tensor][] {

@@ -21,7 +21,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { launchBinary } from './elementwise.js';
 import { launchMatmul } from './matmul.js';
 import { launchReduce } from './reduce.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 const WG = 64;
 const layout = {
@@ -36,7 +36,7 @@ const layout = {
 } as const;
 
 /** y = conv2d(x, w) (+ bias): 4 output channels × 4 output columns an invocation. */
-export const conv2dForward = defineKernel({
+export const conv2dForward = /* @__PURE__ */ defineKernel({
   name: 'conv2d_forward',
   wgsl: [wgsl.conv2d_layout, wgsl.conv2d_forward],
   bindings: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
@@ -45,7 +45,7 @@ export const conv2dForward = defineKernel({
 });
 
 /** dx of conv2d: 4 input channels at one input pixel an invocation. */
-export const conv2dBackwardInput = defineKernel({
+export const conv2dBackwardInput = /* @__PURE__ */ defineKernel({
   name: 'conv2d_backward_input',
   wgsl: [wgsl.conv2d_layout, wgsl.conv2d_backward_input],
   bindings: { dy: 'read', w: 'read', dx: 'read_write' },
@@ -53,7 +53,7 @@ export const conv2dBackwardInput = defineKernel({
 });
 
 /** Partial dw of conv2d over chunks of dy's rows: 4 channels × 4 taps an invocation. */
-export const conv2dBackwardWeight = defineKernel({
+export const conv2dBackwardWeight = /* @__PURE__ */ defineKernel({
   name: 'conv2d_backward_weight',
   wgsl: [wgsl.conv2d_layout, wgsl.conv2d_backward_weight],
   bindings: { dy: 'read', x: 'read', dw: 'read_write' },
@@ -61,7 +61,7 @@ export const conv2dBackwardWeight = defineKernel({
 });
 
 /** The patches of x as matrix columns [B, C_in·KH·KW, OH·OW] (groups = 1); the bench's comparison. */
-export const im2col = defineKernel({
+export const im2col = /* @__PURE__ */ defineKernel({
   name: 'im2col',
   wgsl: [wgsl.conv2d_layout, wgsl.im2col],
   bindings: { x: 'read', cols: 'read_write' },
@@ -69,7 +69,7 @@ export const im2col = defineKernel({
 });
 
 /** dx from dcols = wᵀ·dy (groups = 1): the gather that undoes im2col, an invocation per element of dx. */
-export const col2im = defineKernel({
+export const col2im = /* @__PURE__ */ defineKernel({
   name: 'col2im',
   wgsl: [wgsl.conv2d_layout, wgsl.col2im],
   bindings: { dcols: 'read', dx: 'read_write' },

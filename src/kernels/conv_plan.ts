@@ -24,6 +24,7 @@ export interface ConvDims {
 
 export type Pair = number | readonly [number, number];
 
+/** Options of conv2d() as PyTorch's: stride, padding, dilation (numbers or [h, w] pairs) and groups. */
 export interface Conv2dOptions {
   stride?: Pair;
   /** Zeros added on both sides; 'valid' is 0, 'same' keeps the size (stride 1 only). */

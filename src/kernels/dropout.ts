@@ -4,12 +4,12 @@
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 const TWO32 = 2 ** 32;
 
 /** y = x·mask/(1 − p) with mask bits from Philox; one invocation per 4 elements (one Philox block). */
-export const dropout = defineKernel({
+export const dropout = /* @__PURE__ */ defineKernel({
   name: 'dropout',
   wgsl: [wgsl.philox, wgsl.dropout],
   bindings: { x: 'read', y: 'read_write', mask: 'read_write' },
@@ -21,7 +21,7 @@ export const dropout = defineKernel({
 });
 
 /** dx = dy·mask/(1 − p). */
-export const dropoutBackward = defineKernel({
+export const dropoutBackward = /* @__PURE__ */ defineKernel({
   name: 'dropout_backward',
   wgsl: [wgsl.per_element, wgsl.dropout_backward],
   bindings: { dy: 'read', mask: 'read', dx: 'read_write' },

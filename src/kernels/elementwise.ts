@@ -6,7 +6,7 @@ import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { BINARY_OPS, opCodes, UNARY_GRAD_OPS, UNARY_OPS } from './op_codes.js';
 import { mergeDims, stridesOf } from './shape.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
@@ -40,7 +40,7 @@ const flat = {
 };
 
 /** unary.wgsl: one unary op per element, picked by the OP override. */
-export const unary = defineKernel({
+export const unary = /* @__PURE__ */ defineKernel({
   name: 'unary',
   wgsl: [wgsl.op_codes, wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
@@ -49,7 +49,7 @@ export const unary = defineKernel({
 });
 
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
-export const unaryBackward = defineKernel({
+export const unaryBackward = /* @__PURE__ */ defineKernel({
   name: 'unary_backward',
   wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
@@ -58,7 +58,7 @@ export const unaryBackward = defineKernel({
 });
 
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
-export const binary = defineKernel({
+export const binary = /* @__PURE__ */ defineKernel({
   name: 'binary',
   wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.binary],
   bindings: { a: 'read', b: 'read', out: 'read_write' },
@@ -72,7 +72,7 @@ export const binary = defineKernel({
 });
 
 /** sum_to_shape.wgsl: sums a broadcast result back to an input's shape. */
-export const sumToShape = defineKernel({
+export const sumToShape = /* @__PURE__ */ defineKernel({
   name: 'sum_to_shape',
   wgsl: [wgsl.sum_to_shape],
   bindings: { dy: 'read', out: 'read_write' },

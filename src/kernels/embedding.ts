@@ -4,10 +4,10 @@
 import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** out[pos, :] = weight[indices[pos], :], one invocation per output element. */
-export const embeddingForward = defineKernel({
+export const embeddingForward = /* @__PURE__ */ defineKernel({
   name: 'embedding_forward',
   wgsl: [wgsl.embedding_forward],
   bindings: { weight: 'read', indices: 'read', out: 'read_write' },
@@ -17,7 +17,7 @@ export const embeddingForward = defineKernel({
 });
 
 /** dW[v, :] = Σ dy[pos, :] over indices[pos] = v (0 for v = padding), one workgroup per (v, 256-column tile). */
-export const embeddingBackward = defineKernel({
+export const embeddingBackward = /* @__PURE__ */ defineKernel({
   name: 'embedding_backward',
   wgsl: [wgsl.embedding_backward],
   bindings: { dy: 'read', indices: 'read', dw: 'read_write' },

@@ -2,9 +2,9 @@
 // int32 tensors are not filled here: an f32 dim cannot carry every int32's bits (those that read
 // as NaN lose their payload), so full() uploads them.
 import { defineKernel, grid1d } from '../gpu/kernel.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
-export const fill = defineKernel({
+export const fill = /* @__PURE__ */ defineKernel({
   name: 'fill',
   wgsl: [wgsl.fill],
   bindings: { out: 'read_write' },

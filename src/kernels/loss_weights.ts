@@ -2,9 +2,9 @@
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, perElement } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
-export const lossWeights = defineKernel({
+export const lossWeights = /* @__PURE__ */ defineKernel({
   name: 'loss_weights',
   wgsl: [wgsl.per_element, wgsl.loss_weights],
   bindings: { targets: 'read', mask: 'read', class_weight: 'read', w: 'read_write' },

@@ -5,11 +5,11 @@ import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
  *  on lavapipe a variant staging 32×32 tiles in K chunks of 16 (two barriers a chunk) ran ~2× slower. */
-export const matmul = defineKernel({
+export const matmul = /* @__PURE__ */ defineKernel({
   name: 'matmul',
   wgsl: [wgsl.matmul],
   bindings: { a: 'read', b: 'read', bias: 'read', c: 'read_write' },
@@ -24,7 +24,7 @@ export const matmul = defineKernel({
 
 /** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
  *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
-export const matmulBlocked = defineKernel({
+export const matmulBlocked = /* @__PURE__ */ defineKernel({
   name: 'matmul_blocked',
   wgsl: [wgsl.broadcast, wgsl.matmul_blocked],
   // a4 / b4: the buffers of a / b again, read as vec4.

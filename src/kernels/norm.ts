@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 const WG = 128; // row_reduce.wgsl's workgroup
 /** Groups up to this size get an invocation each: a 128-wide tree would mostly idle (as softmax). */
@@ -31,7 +31,7 @@ const perElement = (d: { readonly outer: number; readonly c: number; readonly in
   grid1d(d.outer * d.c * d.inner, WG);
 
 /** Mean and 1/√(var + eps) per group, optionally updating running statistics. */
-export const normStats = defineKernel({
+export const normStats = /* @__PURE__ */ defineKernel({
   name: 'norm_stats',
   wgsl: [...preludes, wgsl.norm_stats],
   bindings: { x: 'read', mean: 'read_write', invstd: 'read_write', running_mean: 'read_write', running_var: 'read_write', batches: 'read' },
@@ -42,7 +42,7 @@ export const normStats = defineKernel({
 });
 
 /** y = (x − mean)·invstd (· weight + bias). */
-export const normForward = defineKernel({
+export const normForward = /* @__PURE__ */ defineKernel({
   name: 'norm_forward',
   wgsl: [...preludes, wgsl.norm_forward],
   bindings: { x: 'read', mean: 'read', invstd: 'read', weight: 'read', bias: 'read', y: 'read_write', batches: 'read_write' },
@@ -53,7 +53,7 @@ export const normForward = defineKernel({
 });
 
 /** Σ g and Σ g·x̂ per group, the sums the input gradient needs. */
-export const normBackwardReduce = defineKernel({
+export const normBackwardReduce = /* @__PURE__ */ defineKernel({
   name: 'norm_backward_reduce',
   wgsl: [...preludes, wgsl.norm_backward_reduce],
   bindings: { x: 'read', dy: 'read', mean: 'read', invstd: 'read', weight: 'read', sum_g: 'read_write', sum_gx: 'read_write' },
@@ -64,7 +64,7 @@ export const normBackwardReduce = defineKernel({
 });
 
 /** dx (and dy·x̂ with PRODUCT). */
-export const normBackward = defineKernel({
+export const normBackward = /* @__PURE__ */ defineKernel({
   name: 'norm_backward',
   wgsl: [...preludes, wgsl.norm_backward],
   bindings: {

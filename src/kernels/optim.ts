@@ -6,10 +6,10 @@ import { recorder } from '../gpu/encoder.js';
 import { defineKernel, perElement } from '../gpu/kernel.js';
 import { keep } from '../tensor/scope.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** In-place SGD step with optional momentum, dampening, nesterov and weight decay (torch.optim.SGD). */
-export const sgd = defineKernel({
+export const sgd = /* @__PURE__ */ defineKernel({
   name: 'sgd',
   wgsl: [wgsl.per_element, wgsl.sgd],
   bindings: { param: 'read_write', grad: 'read', buf: 'read_write' },
@@ -19,7 +19,7 @@ export const sgd = defineKernel({
 });
 
 /** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED, amsgrad with AMSGRAD. */
-export const adam = defineKernel({
+export const adam = /* @__PURE__ */ defineKernel({
   name: 'adam',
   wgsl: [wgsl.per_element, wgsl.adam],
   bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write', max_exp_avg_sq: 'read_write' },
@@ -32,7 +32,7 @@ export const adam = defineKernel({
 });
 
 /** In-place Adagrad step (torch.optim.Adagrad). */
-export const adagrad = defineKernel({
+export const adagrad = /* @__PURE__ */ defineKernel({
   name: 'adagrad',
   wgsl: [wgsl.per_element, wgsl.adagrad],
   bindings: { param: 'read_write', grad: 'read', state_sum: 'read_write' },
@@ -41,7 +41,7 @@ export const adagrad = defineKernel({
 });
 
 /** In-place RMSprop step, optionally centered and with momentum (torch.optim.RMSprop). */
-export const rmsprop = defineKernel({
+export const rmsprop = /* @__PURE__ */ defineKernel({
   name: 'rmsprop',
   wgsl: [wgsl.per_element, wgsl.rmsprop],
   bindings: { param: 'read_write', grad: 'read', square_avg: 'read_write', buf: 'read_write', grad_avg: 'read_write' },

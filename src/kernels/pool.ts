@@ -4,7 +4,7 @@ import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { shapeStr, type Shape, Tensor } from '../tensor/tensor.js';
 import { convOutSize, type Pair, pair } from './conv_plan.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** The sizes of one pooling: `planes` = B·C windows-planes of H×W. */
 export interface PoolDims {
@@ -39,7 +39,7 @@ const layout = {
 } as const;
 
 /** Max or average over each window; max also records where the maximum was. */
-export const pool2d = defineKernel({
+export const pool2d = /* @__PURE__ */ defineKernel({
   name: 'pool2d',
   wgsl: [wgsl.pool2d],
   bindings: { x: 'read', y: 'read_write', argmax: 'read_write' },
@@ -48,7 +48,7 @@ export const pool2d = defineKernel({
 });
 
 /** dx of pool2d, gathered over the windows holding each input cell. */
-export const pool2dBackward = defineKernel({
+export const pool2dBackward = /* @__PURE__ */ defineKernel({
   name: 'pool2d_backward',
   wgsl: [wgsl.pool2d_backward],
   bindings: { dy: 'read', argmax: 'read', dx: 'read_write' },

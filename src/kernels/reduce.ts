@@ -5,7 +5,7 @@ import { recorder } from '../gpu/encoder.js';
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { opCodes, REDUCE_PASS_OPS } from './op_codes.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';
 
@@ -24,7 +24,7 @@ const MANY_OUTPUTS = 4096;
 const OP_CODE = opCodes(REDUCE_PASS_OPS);
 
 /** One pass of a reduction along the middle axis of [outer, len, inner], per chunk of the row. */
-export const reduce = defineKernel({
+export const reduce = /* @__PURE__ */ defineKernel({
   name: 'reduce',
   wgsl: [wgsl.op_codes, wgsl.reduce],
   bindings: { x: 'read', x_idx: 'read', out: 'read_write', out_idx: 'read_write' },

@@ -3,13 +3,13 @@
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 const TWO32 = 2 ** 32;
 const WG = 64;
 
 /** One id per row: the first maximum (greedy) or a draw from softmax(x/τ) over the top-k logits. */
-export const sample = defineKernel({
+export const sample = /* @__PURE__ */ defineKernel({
   name: 'sample',
   wgsl: [wgsl.philox, wgsl.sample],
   bindings: { logits: 'read', ids: 'read_write' },
@@ -21,6 +21,7 @@ export const sample = defineKernel({
   dispatch: ({ batch }) => grid1d(batch * WG, WG),
 });
 
+/** Options of sample(): temperature, top-k and the Philox seed and offset. */
 export interface SampleOptions {
   /** 0: greedy (the most likely id); otherwise the softmax temperature τ > 0. Default 1. */
   temperature?: number;

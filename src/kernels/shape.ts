@@ -4,14 +4,14 @@
 import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d } from '../gpu/kernel.js';
 import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 /** Most dims copy_strided indexes after merging (fields d0..d5 of its Dims). */
 export const MAX_COPY_RANK = 6;
 const WG = 256;
 
 /** copy_strided.wgsl: a bit copy between two strided layouts over up to 6 (merged) dims. */
-export const copyStrided = defineKernel({
+export const copyStrided = /* @__PURE__ */ defineKernel({
   name: 'copy_strided',
   wgsl: [wgsl.copy_strided],
   bindings: { src: 'read', dst: 'read_write' },

@@ -6,7 +6,7 @@ import { recorder } from '../gpu/encoder.js';
 import { defineKernel, grid1d, type Overrides } from '../gpu/kernel.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { axisView } from './reduce.js';
-import { wgsl } from './wgsl.gen.js';
+import * as wgsl from './wgsl.gen.js';
 
 const WG = 128;
 /** Rows up to this length get one invocation each: a 128-wide workgroup would mostly idle. */
@@ -43,7 +43,7 @@ const alongAxis = {
 } as const;
 
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
-export const softmax = defineKernel({
+export const softmax = /* @__PURE__ */ defineKernel({
   name: 'softmax',
   wgsl: [wgsl.row_reduce, wgsl.softmax],
   bindings: { x: 'read', y: 'read_write' },
@@ -51,7 +51,7 @@ export const softmax = defineKernel({
 });
 
 /** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
-export const softmaxBackward = defineKernel({
+export const softmaxBackward = /* @__PURE__ */ defineKernel({
   name: 'softmax_backward',
   wgsl: [wgsl.row_reduce, wgsl.softmax_backward],
   bindings: { y: 'read', dy: 'read', dx: 'read_write' },
@@ -59,7 +59,7 @@ export const softmaxBackward = defineKernel({
 });
 
 /** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */
-export const softmaxXent = defineKernel({
+export const softmaxXent = /* @__PURE__ */ defineKernel({
   name: 'softmax_xent',
   wgsl: [wgsl.row_reduce, wgsl.softmax_xent],
   bindings: { logits: 'read', targets: 'read', weight: 'read', loss: 'read_write', dlogits: 'read_write' },

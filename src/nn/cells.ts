@@ -9,6 +9,7 @@ import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
 import { Module } from './module.js';
 import { checkState, gruKind, lstmPair, registerDirection } from './rnn.js';
 
+/** Options of the single-step cells: biases (default true) and the initialisation seed. */
 export interface CellOptions {
   bias?: boolean;
   seed?: number;
@@ -62,6 +63,7 @@ export class RNNCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
     super(opts?.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts, { nonlinearity: ['tanh', 'relu'] });
   }
+  /** One step: x [B, inputSize], h [B, hiddenSize] (zeros when omitted) → h' [B, hiddenSize]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;
   }
@@ -72,6 +74,7 @@ export class LSTMCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super('lstm', inputSize, hiddenSize, opts);
   }
+  /** One step: x [B, inputSize], [h, c] each [B, hiddenSize] (zeros when omitted) → [h', c']. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
     const [h0, c0] = lstmPair('nn.LSTMCell', state);
     const { h, c } = this.step(x, h0 as Tensor | null, c0 as Tensor | null);
@@ -84,6 +87,7 @@ export class GRUCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
     super(gruKind(opts?.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts, { resetAfter: 'boolean' });
   }
+  /** One step: x [B, inputSize], h [B, hiddenSize] (zeros when omitted) → h' [B, hiddenSize]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
     return this.step(x, h ?? null, null).h;
   }

@@ -15,10 +15,13 @@ export type StepState = Tensor | readonly StepState[] | { readonly [k: string]: 
 
 /** A model that maps token ids int32 [B] and a state to logits [B, V] and the next state. */
 export interface TokenStepper<S extends StepState> {
+  /** The state before the first token, for `batch` rows. */
   initialState(batch: number): S;
+  /** One token: ids int32 [B] and the state → [logits [B, V], the next state]. */
   step(ids: Tensor, state: S): [Tensor, S];
 }
 
+/** Options of generate(): the number of tokens, and sample()'s options for drawing them. */
 export interface GenerateOptions extends SampleOptions {
   /** Tokens to generate after the prompt, per batch row. */
   length: number;

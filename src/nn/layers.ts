@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkArg, checkOptions } from '../util/options.js';
 import { Module } from './module.js';
 
+/** Options of nn.Embedding: PyTorch's padding_idx and the initialisation seed. */
 export interface EmbeddingOptions {
   /** PyTorch's padding_idx: that row starts at zeros and gets no gradient; negative counts from the end. */
   paddingIdx?: number;
@@ -32,6 +33,7 @@ export class Embedding extends Module {
     this.weight = this.registerParameter('weight', randn([numEmbeddings, embeddingDim], { seed: opts.seed }));
     if (this.paddingIdx !== null) recorder(this.weight.storage.g).clear(this.weight.buffer, this.paddingIdx * embeddingDim * 4, embeddingDim * 4);
   }
+  /** Looks up int32 `indices` of any shape [...] → [..., embeddingDim]. */
   forward(indices: Tensor): Tensor {
     return embedding(this.weight, indices, this.paddingIdx);
   }
@@ -47,6 +49,7 @@ export class Dropout extends Module {
     checkOptions('nn.Dropout', opts, { seed: 'seed' });
     this.seed = opts.seed ?? (Math.random() * 2 ** 32) >>> 0;
   }
+  /** x with elements dropped (training) or x itself (eval); same shape. */
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return ops.reshape(x, x.shape); // a recorded identity
     return dropout(x, this.p, this.seed, 2 ** 32 * this.calls++); // offsets 2³² apart never overlap

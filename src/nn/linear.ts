@@ -5,6 +5,7 @@ import { checkArg, checkOptions } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 
+/** y = x·Wᵀ + b with W [outFeatures, inFeatures] and b [outFeatures], initialised U(−1/√in, 1/√in) as in PyTorch. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -19,6 +20,7 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], k, subSeed(opts.seed, 1)));
   }
 
+  /** x [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

@@ -11,8 +11,10 @@ import { apply1, type Op } from '../graph/tape.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkOptions, show, type Spec } from '../util/options.js';
 
+/** How a loss reduces its per-row values: their mean (over the rows that count), their sum, or none. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of every loss: the reduction (default 'mean') and an optional per-row mask. */
 export interface LossOptions {
   reduction?: Reduction;
   /** Per-row weights (1 = counts, 0 = padding): shape [N] for crossEntropy, or the loss's leading dims. */
@@ -130,6 +132,7 @@ function checkTensor(what: string, name: string, t: unknown): asserts t is Tenso
 
 /** Checks a mask against the per-element loss shape (its leading dims), before any dispatch. */
 function checkMask(what: string, mask: Tensor | undefined, shape: readonly number[]): void {
+  if (mask && mask.dtype !== 'float32') throw new Error(`webrnn: ${what}: mask must be float32, got ${mask.dtype} ${shapeStr(mask.shape)}`);
   if (mask && (mask.rank > shape.length || mask.shape.some((d, i) => d !== shape[i]))) {
     throw new Error(`webrnn: ${what}: mask ${shapeStr(mask.shape)} must match the leading dims of ${shapeStr(shape)}`);
   }
@@ -167,6 +170,9 @@ function reduceLoss(elems: Tensor, opts: LossOptions): Tensor {
 }
 
 function checkSame(what: string, a: Tensor, b: Tensor): void {
+  for (const [name, t] of [['input', a], ['target', b]] as const) {
+    if (t.dtype !== 'float32') throw new Error(`webrnn: ${what}: ${name} must be float32, got ${t.dtype} ${shapeStr(t.shape)}`);
+  }
   if (a.shape.join() !== b.shape.join()) throw new Error(`webrnn: ${what}: input ${shapeStr(a.shape)} and target ${shapeStr(b.shape)} must have the same shape`);
 }
 

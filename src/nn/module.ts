@@ -6,8 +6,10 @@ import { recorder } from '../gpu/encoder.js';
 import { keep } from '../tensor/scope.js';
 import { checkOperands, shapeStr, Tensor } from '../tensor/tensor.js';
 
+/** A value loadStateDict() accepts for a parameter: a tensor of its shape or its values as a Float32Array. */
 export type StateValue = Tensor | Float32Array;
 
+/** Base of every layer (PyTorch's nn.Module): parameters and sub-modules with dotted names, train/eval mode and state dicts. */
 export abstract class Module {
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
@@ -72,6 +74,7 @@ export abstract class Module {
     }
   }
 
+  /** Every parameter, in namedParameters() order (what an optimizer takes). */
   parameters(): Tensor[] {
     return [...this.namedParameters()].map(([, t]) => t);
   }
@@ -95,6 +98,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Sets evaluation mode (dropout off) on this module and every sub-module; same as train(false). */
   eval(): this {
     return this.train(false);
   }

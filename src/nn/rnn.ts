@@ -13,6 +13,7 @@ import { subSeed, uniform } from './init.js';
 import { Module } from './module.js';
 import { initialRecurrentState, stepRecurrent } from './step.js';
 
+/** Options of nn.RNN, nn.LSTM and nn.GRU, with PyTorch's names and defaults: numLayers 1, bias true, batchFirst false, dropout 0, bidirectional false. */
 export interface RNNOptions {
   inputSize: number;
   hiddenSize: number;
@@ -27,6 +28,7 @@ export interface RNNOptions {
   seed?: number;
 }
 
+/** Per-call options of a recurrent layer's forward(). */
 export interface SequenceOptions {
   /** Each batch element's length, 1..T (any order): outputs past it are 0, states stop there. */
   lengths?: ArrayLike<number>;
@@ -61,6 +63,7 @@ export function registerDirection(
   return w;
 }
 
+/** What nn.RNN, nn.LSTM and nn.GRU share: options, parameters `weight_ih_l{k}` [G·H, in], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}`, `bias_hh_l{k}` [G·H] (`_reverse` for the backward direction), and the multi-layer run. */
 export abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -87,6 +90,10 @@ export abstract class RNNBase extends Module {
     checkOptions(where, opts, { ...RNNBase.OPTIONS, ...extra });
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
     for (const k of ['inputSize', 'hiddenSize'] as const) if (opts[k] === undefined) throw new Error(`webrnn: ${where}: option ${k} is required`);
+    if (dropout > 0 && numLayers === 1) {
+      // Honoured as PyTorch does (no dropout after the last layer), with PyTorch's warning.
+      console.warn(`webrnn: ${where}: dropout = ${dropout} does nothing with numLayers = 1 (it applies between layers)`);
+    }
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
@@ -204,6 +211,7 @@ export class RNN extends RNNBase {
   constructor(opts: RNNOptions) {
     super(opts?.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', opts, { nonlinearity: ['tanh', 'relu'] });
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), h0 [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], hN [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];
@@ -226,6 +234,7 @@ export class LSTM extends RNNBase {
     if (typeof proj === 'number' && proj > 0) throw new Error(`webrnn: nn.LSTM: projSize is not supported yet (got ${proj}; 0 means no projection)`);
     super('lstm', opts, { projSize: 'nonNegativeInteger' });
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), [h0, c0] each [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], [hN, cN] each [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
     const [h0, c0] = lstmPair('nn.LSTM', state);
     const { y, hN, cN } = this.run(x, h0 as Tensor | null, c0 as Tensor | null, opts);
@@ -241,11 +250,13 @@ export class LSTM extends RNNBase {
   }
 }
 
+/** Options of nn.LSTM: RNNOptions without the nonlinearity, and PyTorch's projSize (0 only). */
 export interface LSTMOptions extends Omit<RNNOptions, 'nonlinearity'> {
   /** PyTorch's proj_size: only 0 (no projection) for now; a positive size is refused. */
   projSize?: number;
 }
 
+/** Options of nn.GRU: RNNOptions without the nonlinearity, and which GRU variant (resetAfter). */
 export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
   /** true (default, PyTorch): n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); false (Keras's
    *  reset_after=False, ONNX's linear_before_reset=0): n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn). */
@@ -264,6 +275,7 @@ export class GRU extends RNNBase {
   constructor(opts: GRUOptions) {
     super(gruKind(opts?.resetAfter, 'nn.GRU'), opts, { resetAfter: 'boolean' });
   }
+  /** x [T, B, I] ([B, T, I] with batchFirst), h0 [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], hN [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {
     const { y, hN } = this.run(x, h0 ?? null, null, opts);
     return [y, hN];

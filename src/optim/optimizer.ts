@@ -50,6 +50,7 @@ export interface StateTensorInfo {
   readonly isDisposed?: boolean;
 }
 
+/** Base of the optimizers: the parameters, hyper-parameters, per-parameter state tensors and step counts, and their state dict. */
 export abstract class Optimizer<O extends { lr: number }> {
   readonly params: Tensor[];
   /** Hyper-parameters; `lr` may be changed between steps (schedulers do). */
@@ -74,9 +75,11 @@ export abstract class Optimizer<O extends { lr: number }> {
     this.paramSteps = this.params.map(() => 0);
   }
 
+  /** The learning rate (options.lr); schedulers set it. */
   get lr(): number {
     return this.options.lr;
   }
+  /** Sets the learning rate of the next steps. */
   set lr(v: number) {
     this.options.lr = v;
   }
@@ -119,6 +122,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     return this.state[index]!.has(name);
   }
 
+  /** The step counts, hyper-parameters and state tensors (named `<param index>.<state>`, e.g. `0.exp_avg`), as saveCheckpoint stores them. */
   stateDict(): OptimizerState {
     const tensors: Record<string, Tensor> = {};
     this.state.forEach((s, i) => s.forEach((t, name) => (tensors[`${i}.${name}`] = t)));

@@ -10,6 +10,7 @@ import { Optimizer, readOptions, type OptionsArg } from './optimizer.js';
 const betaPair = (v: unknown) =>
   Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? null : 'a pair [beta1, beta2] in [0, 1)';
 
+/** Hyper-parameters of SGD (torch.optim.SGD's, camel-cased). */
 export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
 
 const SGD_OPTIONS: Spec = { lr: 'nonNegative', momentum: 'nonNegative', dampening: 'number', weightDecay: 'nonNegative', nesterov: 'boolean' };
@@ -30,6 +31,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/** Hyper-parameters of Adam and AdamW; defaults lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0 (AdamW: 0.01), amsgrad false. */
 export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean }
 type AdamArg = OptionsArg<AdamOptions & { betas: [number, number] }>;
 
@@ -60,10 +62,12 @@ export class AdamW extends Adam {
   }
 }
 
+/** Hyper-parameters of Adagrad; defaults lr 1e-2, lrDecay 0, weightDecay 0, eps 1e-10, initialAccumulatorValue 0. */
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; eps: number; initialAccumulatorValue: number }
 
 const ADAGRAD_OPTIONS: Spec = { lr: 'nonNegative', lrDecay: 'nonNegative', weightDecay: 'nonNegative', eps: 'nonNegative', initialAccumulatorValue: 'nonNegative' };
 
+/** Adagrad (torch.optim.Adagrad): per-element steps scaled by the root of the summed squared gradients. */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor>, opts: OptionsArg<AdagradOptions> = {}) {
     super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, ...readOptions<AdagradOptions>('Adagrad', opts, ADAGRAD_OPTIONS) });
@@ -82,10 +86,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 }
 
+/** Hyper-parameters of RMSprop; defaults lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered false. */
 export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
 
 const RMSPROP_OPTIONS: Spec = { lr: 'nonNegative', alpha: 'unitInterval', eps: 'nonNegative', weightDecay: 'nonNegative', momentum: 'nonNegative', centered: 'boolean' };
 
+/** RMSprop (torch.optim.RMSprop): steps scaled by a running average of squared gradients, optionally centered and with momentum. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor>, opts: OptionsArg<RMSpropOptions> = {}) {
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...readOptions<RMSpropOptions>('RMSprop', opts, RMSPROP_OPTIONS) });

@@ -1,20 +1,16 @@
-// CPU twins of the clipping kernels: the global L2 norm (as the kernel: sums of squares per
-// 4096-element chunk, then the sum of the partials), scaling to a maximum norm, clamping by value.
-// Float64 loops; the scale and clamp twins return new arrays.
+// CPU twins of the clipping kernels: the global p-norm of several tensors taken as one vector,
+// scaling to a maximum norm, clamping by value. Float64 loops; the scale and clamp twins return new
+// arrays.
 
-const CHUNK = 4096;
-
-/** sqrt(Σ over all tensors of Σ x²), summed per chunk and then over the partials. */
-export function clipNormRef(ts: readonly ArrayLike<number>[]): number {
-  const partials: number[] = [];
-  for (const x of ts) {
-    for (let base = 0; base < x.length; base += CHUNK) {
-      let s = 0;
-      for (let i = base; i < Math.min(base + CHUNK, x.length); i++) s += x[i]! * x[i]!;
-      partials.push(s);
-    }
-  }
-  return Math.sqrt(partials.reduce((a, b) => a + b, 0));
+/** (Σ over all tensors of Σ |x|^p)^(1/p), or max |x| for p = Infinity; NaN if any x is NaN, else
+ *  Infinity if any is infinite. Computed as M·(Σ (|x|/M)^p)^(1/p) with M = max |x|, so float64
+ *  does not overflow either. */
+export function clipNormRef(ts: readonly ArrayLike<number>[], p = 2): number {
+  const all = ts.flatMap((x) => Array.from(x, Math.abs));
+  if (all.some(Number.isNaN)) return NaN;
+  const M = all.reduce((a, b) => Math.max(a, b), 0);
+  if (M === Infinity || M === 0 || p === Infinity) return M;
+  return M * all.reduce((s, a) => s + (a / M) ** p, 0) ** (1 / p);
 }
 
 /** t · min(1, maxNorm / (norm + 1e-6)); a NaN coefficient gives NaN (torch.clamp keeps NaN). */

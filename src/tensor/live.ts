@@ -38,6 +38,7 @@ export function setLeakWarning(n: number | null): void {
   warnAt = n;
 }
 
+/** What memory() reports: GPU bytes and buffers held by live tensors and waiting in the pool, and the live tensors. */
 export interface MemoryInfo extends PoolMemory {
   /** Tensors (views included) not yet disposed. */
   liveTensors: number;

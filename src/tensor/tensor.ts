@@ -7,7 +7,9 @@ import { recorder } from '../gpu/encoder.js';
 import { noteCreated, noteDisposed } from './live.js';
 import { track } from './scope.js';
 
+/** Element types: 32-bit floats, or 32-bit integers (class indices, lengths). */
 export type DType = 'float32' | 'int32';
+/** Dimensions, outermost first ([] for a scalar). */
 export type Shape = readonly number[];
 
 /** A GPU buffer shared by a tensor and its views; returned to the pool when the last one goes. */
@@ -66,6 +68,7 @@ export function checkOperands(ts: Iterable<Tensor>, where: string): void {
   for (const t of ts) t.assertOn((current ??= gpu()), where);
 }
 
+/** An n-dimensional array in a GPU buffer, with autograd fields (`requiresGrad`, `.grad`); ops and methods return new tensors, freed by dispose() or tidy(). */
 export class Tensor {
   readonly size: number;
   private disposedFlag = false;
@@ -99,13 +102,16 @@ export class Tensor {
     return new Tensor([...shape], dtype, new Storage(g, pool(g).acquire(Math.max(bytes, 4)), bytes));
   }
 
+  /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
+  /** The GPUBuffer holding the values (throws after dispose()). */
   get buffer(): GPUBuffer {
     this.assertAlive();
     return this.storage.buffer;
   }
+  /** Whether dispose() was called. */
   get isDisposed(): boolean {
     return this.disposedFlag;
   }
@@ -115,6 +121,7 @@ export class Tensor {
     return this.storage.g;
   }
 
+  /** Throws a `webrnn:` error if the tensor was disposed. */
   assertAlive(): void {
     if (this.disposedFlag) throw new Error(`webrnn: tensor ${shapeStr(this.shape)} was used after dispose()`);
     if (this.storage.g.lost) throw new Error(`webrnn: ${this.lostMessage()}`);
@@ -175,6 +182,7 @@ export class Tensor {
     this.gradFn?.unref();
   }
 
+  /** `Tensor(dtype, [shape])`. */
   toString(): string {
     return `Tensor(${this.dtype}, ${shapeStr(this.shape)})`;
   }

@@ -29,6 +29,9 @@ const KINDS: Record<Kind, [(v: unknown) => boolean, string]> = {
 
 export type Spec = Readonly<Record<string, Rule>>;
 
+/** A rule for a key whose value the caller checks itself where it reads it. */
+export const anyValue = (): null => null;
+
 /** Other libraries' names for our options (TF.js / Keras, PyTorch spellings that snake→camel
  *  does not fix), with a hint where there is no equivalent. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -70,6 +73,10 @@ export function suggest(key: string, known: readonly string[]): string | null {
   const lower = camel.toLowerCase();
   const exact = known.find((k) => k.toLowerCase() === lower);
   if (exact) return exact;
+  // A shortened spelling (train → training); not a longer one, which is often another option
+  // (PyTorch's padding_mode is not padding).
+  const prefix = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
+  if (prefix) return prefix;
   let best: string | null = null;
   let bestD = Infinity;
   for (const k of known) {

@@ -1,4 +1,4 @@
-// The browser bundle (dist/browser/index.js) in a bare page of headless Chromium: init() finds the
+// The library's ES modules (dist/esm/index.js) in a bare page of headless Chromium: init() finds the
 // SwiftShader adapter, and a browser without WebGPU, or without an adapter, gets an error that
 // names what is missing. The kernels themselves run in Chromium in the `chromium` vitest project.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

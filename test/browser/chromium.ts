@@ -14,7 +14,7 @@ import { serve as serveUntyped } from '../../scripts/serve.mjs';
 
 declare global {
   interface Window {
-    /** The library as the harness page loaded it from /dist/browser/index.js. */
+    /** The library as the harness page loaded it from /dist/esm/index.js. */
     webrnn: typeof import('../../src/index.js');
   }
 }
@@ -33,7 +33,7 @@ export const LAUNCH_TIMEOUT_MS = 20_000;
 /** Default for page operations (navigation, evaluate waits, screenshots). */
 export const PAGE_TIMEOUT_MS = 20_000;
 
-/** Rebuilds dist/browser/index.js (and the Node bundle) with build.mjs; takes well under a second. */
+/** Rebuilds dist/esm (the library modules) with build.mjs; takes well under a second. */
 export function buildBundle(): void {
   execFileSync(process.execPath, ['build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
@@ -77,7 +77,7 @@ export function assertChromium(path = CHROMIUM_PATH): void {
   } catch {
     throw new Error(
       `Chromium not found (or not executable) at ${path}: the browser tests need it. ` +
-        'Install it with `bash scripts/setup.sh --browser` (Debian: `apt-get install chromium`), ' +
+        'Install it with `bash scripts/setup.sh` (Debian: `apt-get install chromium`), ' +
         'or point CHROMIUM_PATH at a Chromium/Chrome binary.',
     );
   }

@@ -10,7 +10,7 @@ function finish(state, message) {
 
 try {
   // A dynamic import, so that a missing or broken bundle is shown on the page too.
-  const webrnn = await import('/dist/browser/index.js');
+  const webrnn = await import('/dist/esm/index.js');
   window.webrnn = webrnn;
   await webrnn.init();
   const info = webrnn.adapterInfo();

@@ -1,5 +1,5 @@
-// Clipping kernels vs their CPU twins: the global norm of several tensors (sizes around the
-// 4096-element chunk), scaling to a maximum norm (and leaving tensors untouched below it),
+// Clipping kernels vs their CPU twins: the global p-norm (p = 2, 1, 3, 0.5, ∞) of several tensors
+// (sizes around the 4096-element chunk), finite data past float32's Σ x² range, scaling to a maximum norm (and leaving tensors untouched below it),
 // clamping by value, non-finite values, and bad input.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, zeros, type Tensor } from 'webrnn';
@@ -28,6 +28,36 @@ describe('globalNorm', () => {
     for (const t of [norm, ...ts]) t.dispose();
   });
 
+  test.each([1, 3, 0.5, Infinity])('p = %s: sizes [1, 7, 257, 1000, 4097] and [3·4096 + 5, 2] match the CPU twin', async (p) => {
+    for (const sizes of [[1, 7, 257, 1000, 4097], [3 * 4096 + 5, 2]]) {
+      const xs = sizes.map((n, k) => roundF32(uniform(n, 300 + k, -2, 2)));
+      const ts = xs.map(upload);
+      const norm = globalNorm(ts, p);
+      // pow() on the GPU is exp2(p·log2 r): a few ulp per element on top of the sum's error.
+      const tol = p === 1 || p === Infinity ? reductionTol(total(xs)) : TOL.reduction;
+      expectAllClose(await norm.data(), [clipNormRef(xs, p)], tol);
+      for (const t of [norm, ...ts]) t.dispose();
+    }
+  });
+
+  test('finite values whose squares overflow float32 (norm ≈ 1e25 and 1e37) and tiny ones (1e-30) give finite norms', async () => {
+    for (const scale of [1e25, 1e37, 1e-30]) {
+      const xs = [roundF32(uniform(5000, 7, -scale, scale)), roundF32(uniform(3, 8, -scale, scale))];
+      for (const p of [2, 1, Infinity, 3]) {
+        const got = (await globalNorm(xs.map(upload), p).data())[0]!;
+        const want = clipNormRef(xs, p);
+        // 1e37 · √5000 ≈ 7e38 is past float32's max (3.4e38): the true norm is Inf in float32, PyTorch's too.
+        if (Math.fround(want) === Infinity) expect(got).toBe(Infinity);
+        else {
+          expect(Number.isFinite(got) && got > 0).toBe(true);
+          expectAllClose([got], [want], TOL.reduction);
+        }
+      }
+    }
+    // The plain Σ x² overflows float32 here: the old kernel's answer would have been Inf.
+    expect(Math.fround(1e25 * 1e25)).toBe(Infinity);
+  });
+
   test('no tensors, or only empty ones, give 0', async () => {
     expect(Array.from(await globalNorm([]).data())).toEqual([0]);
     const e = zeros([0, 3]);
@@ -46,6 +76,13 @@ describe('globalNorm', () => {
     expectAllClose(await globalNorm([upload(withInf), upload(a)]).data(), [clipNormRef([withInf, a])], TOL.elementwise);
     expect(clipNormRef([withNaN])).toBeNaN();
     expect(clipNormRef([withInf])).toBe(Infinity);
+    for (const p of [1, 3, Infinity]) {
+      expect(Array.from(await globalNorm([upload(a), upload(withNaN)], p).data())[0]).toBeNaN();
+      expect(Array.from(await globalNorm([upload(withInf), upload(a)], p).data())[0]).toBe(Infinity);
+    }
+    // Two infinities and a NaN after them: NaN wins; two infinities alone: Inf (not Inf/Inf = NaN).
+    expect(Array.from(await globalNorm([upload(roundF32([Infinity, -Infinity, 1]))]).data())[0]).toBe(Infinity);
+    expect(Array.from(await globalNorm([upload(roundF32([Infinity, -Infinity, NaN]))], Infinity).data())[0]).toBeNaN();
   });
 });
 

@@ -2,8 +2,8 @@
 // foreign option is refused with a suggestion, an option we accept is honoured (Embedding's
 // paddingIdx), one we cannot honour yet is refused by name (LSTM's projSize), and recurrent states
 // are checked like inputs (the [h, c] pair, dtype, shape), all before any GPU work.
-import { beforeAll, describe, expect, test } from 'vitest';
-import { counters, init, memory, nn, ones, tensor, zeros, type Tensor } from 'webrnn';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { batchNorm, conv1d, conv2d, counters, init, memory, nn, ones, tensor, zeros, type Tensor } from 'webrnn';
 
 beforeAll(async () => {
   await init();
@@ -31,6 +31,7 @@ describe('unknown and foreign options are refused with the right spelling', () =
     ['nn.LSTM bidirectional', () => new nn.LSTM({ inputSize: 2, hiddenSize: 3, bidirectional: 'yes' } as never), "webrnn: nn.LSTM: option bidirectional = 'yes' must be true or false"],
     ['nn.Linear size', () => new nn.Linear(2, 0), 'webrnn: nn.Linear: outFeatures = 0 must be a positive integer'],
     ['nn.Dropout p', () => new nn.Dropout(1), 'webrnn: nn.Dropout: p = 1 must be a number in [0, 1)'],
+    ['nn.Sequential', () => new nn.Sequential(new nn.Tanh(), 'relu' as never), "webrnn: nn.Sequential: layer 1 must be a module with forward(), got 'relu'"],
   ])('%s', (_name, make, msg) => {
     const before = snapshot();
     expect(make).toThrow(msg);
@@ -44,6 +45,18 @@ describe('unknown and foreign options are refused with the right spelling', () =
     const lstm = new nn.LSTM({ inputSize: 2, hiddenSize: 3, projSize: 0, seed: 1 });
     expect(Object.keys(lstm.stateDict()).some((k) => k.startsWith('weight_hr'))).toBe(false);
     lstm.dispose();
+  });
+
+  test('dropout with numLayers = 1 warns as PyTorch does (it applies between layers only)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const one = new nn.GRU({ inputSize: 2, hiddenSize: 3, dropout: 0.2 });
+    expect(warn).toHaveBeenCalledWith('webrnn: nn.GRU: dropout = 0.2 does nothing with numLayers = 1 (it applies between layers)');
+    warn.mockClear();
+    const two = new nn.GRU({ inputSize: 2, hiddenSize: 3, dropout: 0.2, numLayers: 2 });
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    one.dispose();
+    two.dispose();
   });
 
   test('options given as numbers, booleans written as strings: the layer names them', () => {
@@ -129,6 +142,27 @@ describe('nn.Embedding paddingIdx (PyTorch semantics)', () => {
     expect(() => new nn.Embedding(5, 3, { paddingIdx: 5 })).toThrow('webrnn: nn.Embedding: option paddingIdx = 5 must be an integer in [−5, 5)');
     expect(() => new nn.Embedding(5, 3, { paddingIdx: -6 })).toThrow('option paddingIdx = -6 must be an integer in [−5, 5)');
     expect(() => new nn.Embedding(5, 3, { paddingIdx: 1.5 })).toThrow('option paddingIdx = 1.5');
+  });
+});
+
+describe('backward and init options', () => {
+  test("backward({ retain_graph: true }) and init({ force_software: true }) are refused with the right spelling", async () => {
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    expect(() => y.backward(undefined, { retain_graph: true } as never)).toThrow("webrnn: backward: unknown option 'retain_graph' (did you mean 'retainGraph'?)");
+    await expect(init({ force_software: true } as never)).rejects.toThrow("webrnn: init: unknown option 'force_software' (did you mean 'forceSoftware'?)");
+    y.backward(undefined, { retainGraph: true });
+    expect(Array.from(await x.grad!.data())).toEqual([2, 4]);
+  });
+});
+
+describe('CNN ops', () => {
+  test('conv1d, conv2d and batchNorm refuse foreign option keys', () => {
+    const [x1, w1, x2, w2] = [f32(1, 2, 5), f32(3, 2, 2), f32(1, 2, 4, 4), f32(3, 2, 2, 2)];
+    expect(() => conv1d(x1, w1, null, { kernel_size: 2 } as never)).toThrow("webrnn: conv1d: unknown option 'kernel_size'");
+    expect(() => conv2d(x2, w2, null, { padding_mode: 'zeros' } as never)).toThrow("webrnn: conv2d: unknown option 'padding_mode'; known options: stride, padding, dilation, groups");
+    expect(() => batchNorm(x2, null, null, null, null, { train: true } as never)).toThrow("webrnn: batchNorm: unknown option 'train' (did you mean 'training'?)");
+    expect(conv2d(x2, w2, null, { stride: 2 }).shape).toEqual([1, 3, 2, 2]);
   });
 });
 

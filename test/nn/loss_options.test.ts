@@ -76,7 +76,7 @@ describe('crossEntropy weight and labelSmoothing (PyTorch semantics)', () => {
     });
   });
 
-  test('the issue\'s 3×4 case: labelSmoothing 0.1 changes the loss to PyTorch\'s value', async () => {
+  test('a 3×4 batch: labelSmoothing 0.1 changes the loss, to PyTorch\'s value', async () => {
     const x = roundF32([0.1, 1.2, -0.3, 0.8, 2.0, -1.0, 0.5, 0.0, -0.7, 0.3, 1.5, -0.2]);
     const t = [1, 0, 2];
     const plain = await crossEntropy(tensor(Float32Array.from(x), [3, 4]), tensor(Int32Array.from(t))).item();
@@ -94,6 +94,10 @@ describe('crossEntropy weight and labelSmoothing (PyTorch semantics)', () => {
     expect(() => crossEntropy(x, t, { label_smoothing: 0.1 } as never)).toThrow("webrnn: crossEntropy: unknown option 'label_smoothing' (did you mean 'labelSmoothing'?)");
     expect(() => crossEntropy(x, t, { weight: [1, 2, 3] } as never)).toThrow('webrnn: crossEntropy: option weight = an array of 3 must be a Tensor');
     expect(() => mseLoss(x, x, { reduction: 'avg' as 'mean' })).toThrow("webrnn: mseLoss: option reduction = 'avg'");
+    const ints = tensor(new Int32Array(6), [2, 3]);
+    expect(() => mseLoss(x, x, { mask: tensor(Int32Array.from([1, 0]), [2]) })).toThrow('webrnn: mseLoss: mask must be float32, got int32 [2]');
+    expect(() => mseLoss(x, ints)).toThrow('webrnn: mseLoss: target must be float32, got int32 [2, 3]');
+    expect(() => binaryCrossEntropyWithLogits(ints, x)).toThrow('webrnn: binaryCrossEntropyWithLogits: input must be float32, got int32 [2, 3]');
   });
 });
 

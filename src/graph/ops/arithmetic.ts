@@ -98,20 +98,35 @@ function unary(op: ew.UnaryOp, x: Tensor, params: ew.UnaryParams = {}): Tensor {
 }
 
 export const functional = {
+  /** Element-wise a + b with broadcasting (b may be a number); the result has the broadcast shape. */
   add: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('addScalar', a, { scalar: b }) : apply1(add, [a, b], null)),
+  /** Element-wise a − b with broadcasting (b may be a number); the result has the broadcast shape. */
   sub: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('addScalar', a, { scalar: -b }) : apply1(sub, [a, b], null)),
+  /** Element-wise a · b with broadcasting (b may be a number); the result has the broadcast shape. */
   mul: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('scale', a, { scalar: b }) : apply1(mul, [a, b], null)),
+  /** Element-wise a / b with broadcasting (b may be a number); the result has the broadcast shape. */
   div: (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? unary('scale', a, { scalar: 1 / b }) : apply1(div, [a, b], null)),
+  /** Element-wise −x; same shape as x. */
   neg: (x: Tensor) => unary('neg', x),
+  /** Element-wise eˣ; same shape as x. */
   exp: (x: Tensor) => unary('exp', x),
+  /** Element-wise natural logarithm; same shape as x. */
   log: (x: Tensor) => unary('log', x),
+  /** Element-wise square root; same shape as x. */
   sqrt: (x: Tensor) => unary('sqrt', x),
+  /** Element-wise hyperbolic tangent; same shape as x. */
   tanh: (x: Tensor) => unary('tanh', x),
+  /** Element-wise logistic sigmoid 1 / (1 + e⁻ˣ); same shape as x. */
   sigmoid: (x: Tensor) => unary('sigmoid', x),
+  /** Element-wise max(x, 0); same shape as x. */
   relu: (x: Tensor) => unary('relu', x),
+  /** Element-wise |x|; same shape as x. */
   abs: (x: Tensor) => unary('abs', x),
+  /** Element-wise x²; same shape as x. */
   square: (x: Tensor) => unary('square', x),
+  /** Element-wise x raised to a constant `exponent`; same shape as x. */
   pow: (x: Tensor, exponent: number) => unary('pow', x, { exponent }),
+  /** Element-wise x limited to [min, max]; same shape as x. */
   clamp: (x: Tensor, min: number, max: number) => unary('clamp', x, { min, max }),
   /** x for x ≥ 0, negativeSlope·x below (PyTorch's default slope 0.01). */
   leakyRelu: (x: Tensor, negativeSlope = 0.01) => unary('leakyRelu', x, { negativeSlope }),

@@ -6,6 +6,7 @@ import { type Conv2dOptions, type ConvDims, planConv2d } from '../../kernels/con
 import { apply1, type Op } from '../tape.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import { shapeOps } from './shape.js';
+import { anyValue, checkOptions, type Spec } from '../../util/options.js';
 
 const conv2dOp: Op<ConvDims, { x: Tensor; w: Tensor }> = {
   name: 'conv2d',
@@ -27,11 +28,16 @@ function checkFloat(what: string, ts: [string, Tensor | null | undefined][]): vo
 
 /** y [B, C_out, OH, OW] = conv2d(x [B, C_in, H, W], weight [C_out, C_in/groups, KH, KW]) + bias [C_out]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV_OPTIONS); // keys only: planConv2d names bad values
   checkFloat('conv2d', [['input', x], ['weight', weight], ['bias', bias]]);
   const d = planConv2d('conv2d', x.shape, weight.shape, bias ? bias.shape : null, opts);
   return apply1(conv2dOp, bias ? [x, weight, bias] : [x, weight], d);
 }
 
+/** The option keys of conv1d/conv2d; their values are checked where they are read. */
+const CONV_OPTIONS: Spec = { stride: anyValue, padding: anyValue, dilation: anyValue, groups: anyValue };
+
+/** Options of conv1d() as PyTorch's: stride, padding, dilation and groups. */
 export interface Conv1dOptions {
   stride?: number;
   padding?: number | 'valid' | 'same';
@@ -41,6 +47,7 @@ export interface Conv1dOptions {
 
 /** y [B, C_out, OL] = conv1d(x [B, C_in, L], weight [C_out, C_in/groups, K]) + bias [C_out]. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', opts, CONV_OPTIONS);
   checkFloat('conv1d', [['input', x], ['weight', weight], ['bias', bias]]);
   if (x.rank !== 3) throw new Error(`webrnn: conv1d: input must be [B, C, L], got ${shapeStr(x.shape)}`);
   if (weight.rank !== 3) throw new Error(`webrnn: conv1d: weight must be [C_out, C_in/groups, K], got ${shapeStr(weight.shape)}`);

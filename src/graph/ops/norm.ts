@@ -6,6 +6,7 @@ import { type AffineMode, launchNormBackward, launchNormForward, launchNormStats
 import { launchReduce } from '../../kernels/reduce.js';
 import { apply1, type Op } from '../tape.js';
 import { shapeStr, sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { anyValue, checkOptions } from '../../util/options.js';
 
 interface NormParams {
   view: NormView;
@@ -70,6 +71,7 @@ function checkFloat(what: string, ts: [string, Tensor | null | undefined][]): vo
   }
 }
 
+/** Options of batchNorm(): training or eval mode, the running-stat momentum, eps and the batch counter. */
 export interface BatchNormOptions {
   /** Batch statistics (and running-stat updates) when true; running statistics when false. */
   training?: boolean;
@@ -88,6 +90,7 @@ export function batchNorm(
   opts: BatchNormOptions = {},
 ): Tensor {
   const what = 'batchNorm';
+  checkOptions(what, opts, { training: 'boolean', momentum: anyValue, eps: anyValue, numBatchesTracked: anyValue }); // values checked below
   checkFloat(what, [['input', x], ['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]]);
   if (x.rank < 2) throw new Error(`webrnn: ${what}: input must be [B, C] or [B, C, ...], got ${shapeStr(x.shape)}`);
   const c = x.shape[1]!;

@@ -72,11 +72,16 @@ const softmaxOp: Op<{ axis: number; log: boolean }, Tensor> = {
 };
 
 export const reductions = {
+  /** Sum over `axis` (all elements when omitted); the axis is dropped unless `keepDims`. */
   sum: (x: Tensor, axis?: number, keepDims = false) => apply1(sumOp, [x], { axis, keepDims, mean: false }),
+  /** Mean over `axis` (all elements when omitted); the axis is dropped unless `keepDims`. */
   mean: (x: Tensor, axis?: number, keepDims = false) => apply1(sumOp, [x], { axis, keepDims, mean: true }),
+  /** Maximum over `axis` (all elements when omitted); tied maxima share the gradient equally. */
   max: (x: Tensor, axis?: number, keepDims = false) => apply1(maxOp, [x], { axis, keepDims }),
   /** Index of the maximum along `axis` (int32, not differentiable). */
   argmax: (x: Tensor, axis?: number, keepDims = false) => launchReduce('argmax', x, axis, keepDims),
+  /** Softmax along `axis` (default: the last); same shape as x. */
   softmax: (x: Tensor, axis = -1) => apply1(softmaxOp, [x], { axis, log: false }),
+  /** Log of the softmax along `axis` (default: the last), computed stably; same shape as x. */
   logSoftmax: (x: Tensor, axis = -1) => apply1(softmaxOp, [x], { axis, log: true }),
 };

@@ -53,6 +53,7 @@ const concatOp: Op<number, number[]> = {
 
 /** Ops whose outputs share the input's storage or move data, recorded for autograd. */
 export const shapeOps = {
+  /** The same elements in a new shape (one dim may be −1: inferred); shares the buffer. */
   reshape: (x: Tensor, shape: readonly number[]) => apply1(reshapeOp, [x], resolveShape(shape, x.size, x.shape)),
   /** Permutes the dims (default: reverses them); `transpose(x, 0, 1)` swaps two dims. */
   transpose: (x: Tensor, ...dims: number[]) => {
@@ -68,6 +69,7 @@ export const shapeOps = {
     }
     return apply1(transposeOp, [x], perm);
   },
+  /** Elements start ≤ i < end along `axis` (0 ≤ start ≤ end ≤ that dim); the other dims are unchanged. */
   slice: (x: Tensor, axis: number, start: number, end: number) => {
     const a = normAxis(axis, x.rank, 'slice', x.shape);
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= x.shape[a]!)) {
@@ -75,6 +77,7 @@ export const shapeOps = {
     }
     return apply1(sliceOp, [x], { axis: a, start, end });
   },
+  /** Joins tensors along an existing `axis`; the other dims must match. */
   concat: (xs: Tensor[], axis = 0) => {
     if (xs.length === 0) throw new Error('webrnn: concat needs at least one tensor');
     const a = normAxis(axis, xs[0]!.rank, 'concat', xs[0]!.shape);

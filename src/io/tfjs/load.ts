@@ -11,6 +11,7 @@ type Bytes = ArrayBuffer | Uint8Array;
 /** A browser File (or any named Blob). */
 export interface NamedBlob {
   name: string;
+  /** The file's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
@@ -21,6 +22,7 @@ export interface LayersModelArtifacts {
   weights?: Bytes | Bytes[] | Record<string, Bytes>;
 }
 
+/** What loadLayersModel() reads: a model.json URL or (Node) path, the artifacts in memory, or the browser Files of a model.json and its weight shards. */
 export type LayersModelSource = string | URL | LayersModelArtifacts | NamedBlob[];
 
 const u8 = (b: Bytes): Uint8Array => (b instanceof Uint8Array ? b : new Uint8Array(b));

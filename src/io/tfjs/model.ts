@@ -8,6 +8,7 @@ import type { ModelJson } from './format.js';
 import type { CallContext, ImportedLayer } from './layer.js';
 import type { MaskRule, ModelPlan } from './plan.js';
 
+/** Per-call options of LayersModel's forward(). */
 export interface ForwardOptions {
   /** Each row's length, for models with a Masking layer or Embedding(mask_zero): the mask must be a
    *  right padding (see maskLengths). */

@@ -5,6 +5,7 @@ import { isNode, writeFileAtomic } from '../fs.js';
 import type { ModelJson, WeightSpec } from './format.js';
 import { LayersModel } from './model.js';
 
+/** A model as TF.js saves it: the model.json object and its one weight shard. */
 export interface SavedLayersModel {
   modelJson: ModelJson;
   /** The one weight shard the manifest names (`weights.bin`). */

@@ -2,11 +2,11 @@
 // h = (1 − z)⊙n + z⊙h_prev. b_hh stays apart from xproj (it sits inside r ⊙ (…)); the forward
 // saves (r, z, n, W_hn·h + b_hn) per unit ([D, T, B, 4H]).
 import { defineKernel } from '../../gpu/kernel.js';
-import { wgsl } from '../wgsl.gen.js';
+import * as wgsl from '../wgsl.gen.js';
 import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
-export const gruStepForward = defineKernel({
+export const gruStepForward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_step_forward],
   bindings: {
@@ -17,7 +17,7 @@ export const gruStepForward = defineKernel({
 });
 
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
-export const gruStepBackward = defineKernel({
+export const gruStepBackward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
   bindings: {
@@ -28,7 +28,7 @@ export const gruStepBackward = defineKernel({
 });
 
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
-export const gruStepForwardBlocked = defineKernel({
+export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.gru_step_forward_blocked],
   bindings: gruStepForward.bindings,
@@ -36,7 +36,7 @@ export const gruStepForwardBlocked = defineKernel({
 });
 
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
-export const gruStepBackwardBlocked = defineKernel({
+export const gruStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,

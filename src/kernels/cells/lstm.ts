@@ -1,11 +1,11 @@
 // The LSTM cell, gates i, f, g, o (PyTorch order): c = f⊙c_prev + i⊙g, h = o⊙tanh(c). Both biases
 // fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
 import { defineKernel } from '../../gpu/kernel.js';
-import { wgsl } from '../wgsl.gen.js';
+import * as wgsl from '../wgsl.gen.js';
 import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
-export const lstmStepForward = defineKernel({
+export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.lstm_step_forward],
   bindings: {
@@ -17,7 +17,7 @@ export const lstmStepForward = defineKernel({
 
 /** One fused LSTM BPTT step: dgates_hh[step], dxproj[tpos] and dc_carry from dy, the carries and
  *  dgates_hh[step+1]. Nine storage buffers: more than WebGPU's guaranteed 8 (the launcher checks). */
-export const lstmStepBackward = defineKernel({
+export const lstmStepBackward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_backward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
   bindings: {
@@ -28,7 +28,7 @@ export const lstmStepBackward = defineKernel({
 });
 
 /** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
-export const lstmStepForwardBlocked = defineKernel({
+export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
@@ -36,7 +36,7 @@ export const lstmStepForwardBlocked = defineKernel({
 });
 
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
-export const lstmStepBackwardBlocked = defineKernel({
+export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_backward_blocked',
   wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
   bindings: lstmStepBackward.bindings,

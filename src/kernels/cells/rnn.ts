@@ -1,11 +1,11 @@
 // The Elman RNN cell: h = act(W_ih·x + b_ih + W_hh·h_prev + b_hh), act = tanh, or relu where the
 // override RELU is set. Both biases fold into xproj; nothing is saved but the states.
 import { defineKernel } from '../../gpu/kernel.js';
-import { wgsl } from '../wgsl.gen.js';
+import * as wgsl from '../wgsl.gen.js';
 import { stepKernelBase, type CellSpec } from './spec.js';
 
 /** One fused RNN step: h = act(xproj[tpos] + W_hh·h_prev) into state slot step+1 and y. */
-export const rnnStepForward = defineKernel({
+export const rnnStepForward = /* @__PURE__ */ defineKernel({
   name: 'rnn_step_forward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.rnn_step_forward],
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', y: 'read_write' },
@@ -14,7 +14,7 @@ export const rnnStepForward = defineKernel({
 });
 
 /** One fused RNN BPTT step: dgates_hh[step] and dxproj[tpos] from dy, dh_carry and dgates_hh[step+1]. */
-export const rnnStepBackward = defineKernel({
+export const rnnStepBackward = /* @__PURE__ */ defineKernel({
   name: 'rnn_step_backward',
   wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.rnn_step_backward],
   bindings: {

@@ -204,7 +204,7 @@ const defaults: SeqMnistConfig = {
 /** The seq-MNIST demo (see the header). */
 export const demo: Demo<SeqMnistConfig> = {
   name: 'seq-mnist',
-  description: 'Classify MNIST digits (or Fashion-MNIST with --data) read row by row, 28 steps × 28 pixels, with an LSTM or GRU',
+  description: 'Classify MNIST digits (or Fashion-MNIST with --data) read row by row, 28 steps × 28 pixels, with an LSTM or GRU (the sequential MNIST benchmark)',
   options: [
     { name: 'cell', type: 'string', default: defaults.cell, help: 'recurrent cell: lstm or gru' },
     { name: 'hidden', type: 'number', default: defaults.hidden, help: 'hidden units per layer' },

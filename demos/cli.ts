@@ -1,96 +1,16 @@
 #!/usr/bin/env node
 // The `webrnn` command: `webrnn <demo> [flags]` trains a demo on the default WebGPU device with a
 // progress bar (loss, steps/s, time left), writes --plot / --save files and prints the result.
-// Exit codes: 0 done (also after Ctrl-C), 1 the run failed, 2 a command-line mistake.
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+// Exit codes: 0 done (also after Ctrl-C, SIGTERM or SIGHUP), 1 the run failed, 2 a command-line mistake.
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
 import { adapterInfo, init } from 'webrnn';
+import { writeFileAtomic } from '../src/io/fs.js';
 import { buildConfig, demoHelp, mainHelp, parseArgs, UsageError, type HostFlags } from './common/cli.js';
-import type { Demo, DemoHooks, DemoResult, Progress } from './common/demo.js';
+import type { Demo, DemoHooks, DemoResult } from './common/demo.js';
 import { renderSvg } from './common/plot.js';
+import { fmtNum, lineReporter, ttyReporter } from './common/progress.js';
 import { DEMOS } from './common/registry.js';
-
-/** Where progress and log lines go while a demo runs. */
-interface Reporter {
-  update(p: Progress): void;
-  log(line: string): void;
-  stop(): void;
-}
-
-const fmtNum = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
-const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s < 90 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
-
-/** Steps per second since the first report, and the time left at that rate. */
-function rateTracker(): (p: Progress) => { rate: number; eta: number } {
-  let first: { step: number; t: number } | null = null;
-  return (p) => {
-    const t = performance.now();
-    first ??= { step: p.step - 1, t: t - 1e-3 };
-    const rate = ((p.step - first.step) * 1000) / (t - first.t);
-    return { rate, eta: (p.totalSteps - p.step) / rate };
-  };
-}
-
-function metricsText(p: Progress): string {
-  return Object.entries(p.metrics ?? {}).map(([k, v]) => ` | ${k} ${fmtNum(v)}`).join('');
-}
-
-/** A terminal: cli-progress redraws one bar on stderr and prints log lines above it. */
-function ttyReporter(name: string): Reporter {
-  const multi = new MultiBar({
-    format: `${name} [{bar}] {percentage}% | {value}/{total} | loss {loss}{metrics} | {rate} steps/s | ETA {etaText}`,
-    stream: process.stderr,
-    barsize: 24,
-    hideCursor: true,
-    fps: 8,
-  }, Presets.shades_classic);
-  let bar: ReturnType<MultiBar['create']> | null = null;
-  const track = rateTracker();
-  return {
-    update(p) {
-      const { rate, eta } = track(p);
-      const payload = { loss: fmtNum(p.loss), metrics: metricsText(p), rate: rate.toFixed(1), etaText: fmtTime(eta) };
-      if (!bar) bar = multi.create(p.totalSteps, p.step, payload);
-      bar.setTotal(p.totalSteps);
-      bar.update(p.step, payload);
-    },
-    log(line) {
-      if (bar) multi.log(`${line}\n`);
-      else console.log(line);
-    },
-    stop() {
-      if (!bar) return;
-      multi.update(); // flushes queued log lines
-      multi.stop();
-      bar = null;
-    },
-  };
-}
-
-/** A pipe or file (CI, tests): plain lines; a progress line at most every 10% or 10 s. */
-function lineReporter(name: string): Reporter {
-  const track = rateTracker();
-  let last = { step: 0, t: -Infinity };
-  return {
-    update(p) {
-      const { rate, eta } = track(p);
-      const t = performance.now();
-      if (p.step < p.totalSteps && p.step - last.step < p.totalSteps / 10 && t - last.t < 10_000) return;
-      last = { step: p.step, t };
-      process.stderr.write(`${name}: step ${p.step}/${p.totalSteps} | loss ${fmtNum(p.loss)}${metricsText(p)} | ${rate.toFixed(1)} steps/s | ETA ${fmtTime(eta)}\n`);
-    },
-    log: (line) => console.log(line),
-    stop() {},
-  };
-}
-
-/** Writes a temp file beside `path` and renames it over, so a save cut short by Ctrl-C leaves the old file whole. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
 
 /** Checks the host flags' files before anything runs, so a typo fails fast with exit code 2. */
 async function checkHostFlags(host: HostFlags): Promise<void> {
@@ -129,18 +49,23 @@ function printResult(demo: Demo, result: DemoResult): void {
 
 async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFlags, cmd: string): Promise<void> {
   const t0 = performance.now();
-  let stopRequested = false;
+  let stopRequested: string | false = false;
   const reporter = process.stderr.isTTY ? ttyReporter(demo.name) : lineReporter(demo.name);
-  // Installed before anything starts, so Ctrl-C always ends the run cleanly (after its current step).
-  process.on('SIGINT', () => {
-    if (stopRequested) {
-      reporter.stop();
-      process.stderr.write('second Ctrl-C: quitting without finishing\n');
-      process.exit(130);
-    }
-    stopRequested = true;
-    reporter.log('Ctrl-C: stopping after this step (press again to quit at once)');
-  });
+  // Installed before anything starts, so Ctrl-C, SIGTERM (a CI timeout, `docker stop`, `kill`) and
+  // SIGHUP (the terminal closed) always end the run cleanly: after its current step, saved with
+  // --save, exit code 0. A second signal quits at once (128 + its number, as the shell reports it).
+  const signals = { SIGINT: ['Ctrl-C', 130], SIGTERM: ['SIGTERM', 143], SIGHUP: ['SIGHUP', 129] } as const;
+  for (const [signal, [label, code]] of Object.entries(signals)) {
+    process.on(signal, () => {
+      if (stopRequested) {
+        reporter.stop();
+        process.stderr.write(`second signal (${label}): quitting without finishing\n`);
+        process.exit(code);
+      }
+      stopRequested = label;
+      reporter.log(`${label}: stopping after this step (send it again to quit at once)`);
+    });
+  }
   await init();
   const info = adapterInfo();
   console.log(`adapter: ${info.name}${info.isSoftware ? ' (software)' : ''}`);
@@ -150,7 +75,7 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
   const hooks: DemoHooks = {
     progress: (p) => reporter.update(p),
     log: (line) => reporter.log(line),
-    shouldStop: () => stopRequested,
+    shouldStop: () => stopRequested !== false,
     readFile: async (path) => new Uint8Array(await readFile(path)),
     save: host.save === undefined ? undefined : async (bytes) => {
       await writeFileAtomic(host.save!, bytes);
@@ -170,7 +95,7 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
     console.log(`plot: ${host.plot} (${result.plots.map((p) => p.name).join(', ') || 'no plots'})`);
   }
   if (host.save !== undefined) console.log(savedTo ? `checkpoint: ${savedTo}` : `note: ${demo.name} wrote no checkpoint, --save ${host.save} was not used`);
-  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s${stopRequested ? ' (stopped by Ctrl-C)' : ''}`);
+  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s${stopRequested ? ` (stopped by ${stopRequested})` : ''}`);
   const others = [...DEMOS.values()].filter((d) => d !== demo);
   if (others.length) {
     console.log('\nOther demos:');
@@ -180,11 +105,23 @@ async function runDemo(demo: Demo, config: Record<string, unknown>, host: HostFl
   }
 }
 
+/** The version in the package.json of the package this command belongs to (dist/cli/webrnn.js is
+ *  two folders down from it, in the repository and in an installed package alike). */
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  if (!pkg.version) throw new Error('the package.json beside this command has no version');
+  return pkg.version;
+}
+
 async function main(): Promise<number> {
   const cmd = commandName();
   let parsed;
   try {
     parsed = parseArgs(process.argv.slice(2), DEMOS, cmd);
+    if (parsed.version) {
+      console.log(await packageVersion());
+      return 0;
+    }
     if (parsed.help) {
       const demo = parsed.demo ? DEMOS.get(parsed.demo) : undefined;
       console.log(demo ? demoHelp(demo, cmd) : mainHelp(DEMOS, cmd));

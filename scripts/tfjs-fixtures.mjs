@@ -119,6 +119,11 @@ const CASES = {
     [ints([3, 6], 15, 9, [3, 6, 1])],
   ],
   lstm_hard_sigmoid: () => [seq(L.lstm({ units: 3, inputShape: [4, 2] })), [floats([2, 4, 2], 16)]],
+  // TF.js's defaults: hard_sigmoid gates (scaled weights so that some gates clip at 0 and 1).
+  tfjs_defaults: () => [
+    seq(L.lstm({ units: 4, inputShape: [6, 3], returnSequences: true }), L.bidirectional({ layer: L.gru({ units: 3 }), mergeMode: 'ave' })),
+    [floats([3, 6, 3], 19)],
+  ],
 };
 
 /** Quantizes float32 weights the way TF.js's manifest describes (value = q·scale + min). */
@@ -211,7 +216,7 @@ const randomize = (model, scale = 0.5) => model.setWeights(model.getWeights().ma
 rmSync(OUT, { recursive: true, force: true });
 for (const [name, make] of Object.entries(CASES)) {
   const [model, inputs] = make();
-  randomize(model, name === 'activations' ? 2 : 0.5);
+  randomize(model, name === 'activations' || name === 'tfjs_defaults' ? 2 : 0.5);
   await build(name, model, inputs);
   if (name === 'lstm_last') {
     await build('lstm_last_sharded', model, inputs, { shards: 3 });
@@ -264,3 +269,22 @@ function kerasResetAfter() {
   console.log('wrote keras_gru_reset_after');
 }
 kerasResetAfter();
+
+// A stateful LSTM (Keras carries its state from one predict() to the next): two consecutive
+// batches and TF.js's outputs for each, the second starting from the first's final state.
+async function statefulFixture() {
+  const name = 'stateful';
+  const model = seq(L.lstm({ units: 3, batchInputShape: [2, 4, 2], stateful: true, returnSequences: true, ...sig }), L.gru({ units: 2, stateful: true }));
+  randomize(model);
+  model.resetStates();
+  const inputs = [floats([2, 4, 2], 41), floats([2, 4, 2], 42)];
+  const dir = join(OUT, name);
+  mkdirSync(dir, { recursive: true });
+  const a = await artifactsOf(model);
+  writeModel(dir, a.modelTopology, a.weightSpecs, a.weightData);
+  const outputs = [];
+  for (const x of inputs) outputs.push(...(await predict(model, [x])));
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify({ inputs, outputs }));
+  console.log(`wrote ${name}`);
+}
+await statefulFixture();

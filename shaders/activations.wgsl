@@ -10,3 +10,25 @@ fn tanh_safe(x: f32) -> f32 {
 fn sigmoid(x: f32) -> f32 {
   return 1.0 / (1.0 + exp(-x));
 }
+
+// The recurrent cells' gate activation: σ, or where HARD_SIGMOID is set the hard sigmoid of
+// TF.js and Keras 2, clamp(0.2·x + 0.5, 0, 1). Its derivative comes from its output y (what the
+// forward saves): σ(1 − σ), or 0.2 inside (0, 1) and 0 where the clamp holds.
+override HARD_SIGMOID: bool = false;
+fn gate_act(x: f32) -> f32 {
+  if (HARD_SIGMOID) {
+    let v = 0.2 * x + 0.5;
+    // clamp may turn NaN into a bound, and v != v may be folded away: test the bits, keep NaN as σ does.
+    let nan = (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+    return select(clamp(v, 0.0, 1.0), v, nan);
+  }
+  return sigmoid(x);
+}
+fn gate_grad(y: f32) -> f32 {
+  if (HARD_SIGMOID) { return select(0.0, 0.2, y > 0.0 && y < 1.0); }
+  return y * (1.0 - y);
+}
+fn gate_grad4(y: vec4f) -> vec4f {
+  if (HARD_SIGMOID) { return select(vec4f(), vec4f(0.2), (y > vec4f()) & (y < vec4f(1.0))); }
+  return y * (1.0 - y);
+}

@@ -32,9 +32,9 @@ fn cell_step(p: Place) {
   let z = gates[g_at + H];
   let n = gates[g_at + 2u * H];
   let h_prev = h_state[state_row(p, p.s) + p.j];
-  // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², dσ = σ(1 − σ)
+  // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², the gates' gate_grad
   let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
-  let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
+  let dz_pre = dh * (h_prev - n) * gate_grad(z);
   dgates_hh[dg_at + H] = dz_pre;
   dgates_hh[dg_at + 2u * H] = dn_pre;
   dxproj[x_at + H] = dz_pre;

@@ -49,9 +49,9 @@ fn backward_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     let z = gates[g4 + H4];
     let n = gates[g4 + 2u * H4];
     let h_prev = h_state[state_row(p, s) / 4u + q];
-    // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², dσ = σ(1 − σ)
+    // h = (1 − z)·n + z·h_prev: d tanh = 1 − n², the gates' gate_grad
     let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
-    let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
+    let dz_pre = dh * (h_prev - n) * gate_grad4(z);
     store4(dg_at + H, dz_pre);
     store4(dg_at + 2u * H, dn_pre);
     dxproj[x4 + H4] = dz_pre;
@@ -76,7 +76,7 @@ fn reset_phase(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     if (!p.live) { continue; }
     let rg = gates[step_row(p, s, 4u * H) / 4u + q];
     let h_prev = h_state[state_row(p, s) / 4u + q];
-    let dr_pre = acc[r] * h_prev * rg * (1.0 - rg); // u = r·h_prev, dσ = σ(1 − σ)
+    let dr_pre = acc[r] * h_prev * gate_grad4(rg); // u = r·h_prev
     store4(step_row(p, s, 3u * H) + 4u * q, dr_pre);
     dxproj[seq_row(p, 3u * H) / 4u + q] = dr_pre;
     let c_at = carry_row(p) / 4u + q;

@@ -19,7 +19,7 @@ fn cell_step(p: Place) {
   var du = 0.0;
   for (var k = 0u; k < H; k++) { du += dgates_hh[dg_at + 2u * H + k] * w_hh[(p.d * 3u * H + 2u * H + k) * H + p.j]; }
   let r = gates[step_row(p, p.s, 4u * H) + p.j];
-  let dr_pre = du * h_state[state_row(p, p.s) + p.j] * r * (1.0 - r); // u = r·h_prev, dσ = σ(1 − σ)
+  let dr_pre = du * h_state[state_row(p, p.s) + p.j] * gate_grad(r); // u = r·h_prev
   dgates_hh[dg_at + p.j] = dr_pre;
   dxproj[seq_row(p, 3u * H) + p.j] = dr_pre;
   let c_at = carry_row(p) + p.j;

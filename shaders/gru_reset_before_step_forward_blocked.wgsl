@@ -50,9 +50,9 @@ fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
       continue;
     }
     let x_at = seq_row(p, 3u * H) + j;
-    let rg = sigmoid(xproj[x_at] + acc[r].x);
+    let rg = gate_act(xproj[x_at] + acc[r].x);
     gates[g_at] = rg;
-    gates[g_at + H] = sigmoid(xproj[x_at + H] + acc[r].y);
+    gates[g_at + H] = gate_act(xproj[x_at + H] + acc[r].y);
     gates[g_at + 3u * H] = rg * h_state[state_row(p, s) + j];
   }
 }

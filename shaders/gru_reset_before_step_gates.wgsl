@@ -27,8 +27,8 @@ fn cell_step(p: Place) {
     hh += h_state[prev + i] * vec2f(w_hh[w0 + i], w_hh[w0 + H * H + i]);
   }
   let x_at = seq_row(p, 3u * H) + p.j;
-  let r = sigmoid(xproj[x_at] + hh.x);
+  let r = gate_act(xproj[x_at] + hh.x);
   gates[g_at] = r;
-  gates[g_at + H] = sigmoid(xproj[x_at + H] + hh.y);
+  gates[g_at + H] = gate_act(xproj[x_at + H] + hh.y);
   gates[g_at + 3u * H] = r * h_state[prev + p.j]; // u: what W_hn multiplies, and dW_hn's input
 }

@@ -34,10 +34,10 @@ fn cell_step(p: Place) {
   let n = gates[g_at + 2u * H];
   let hh_n = gates[g_at + 3u * H];
   let h_prev = h_state[state_row(p, p.s) + j];
-  // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², dσ = σ(1 − σ)
+  // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², the gates' gate_grad
   let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
-  let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
-  let dr_pre = dn_pre * hh_n * r * (1.0 - r);
+  let dz_pre = dh * (h_prev - n) * gate_grad(z);
+  let dr_pre = dn_pre * hh_n * gate_grad(r);
   dgates_hh[dg_at] = dr_pre;
   dgates_hh[dg_at + H] = dz_pre;
   dgates_hh[dg_at + 2u * H] = dn_pre * r; // hh_n enters n through r⊙hh_n

@@ -51,10 +51,10 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     let n = gates[g4 + 2u * H4];
     let hh_n = gates[g4 + 3u * H4];
     let h_prev = h_state[state_row(p, s) / 4u + q];
-    // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², dσ = σ(1 − σ)
+    // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n): d tanh = 1 − n², the gates' gate_grad
     let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
-    let dz_pre = dh * (h_prev - n) * z * (1.0 - z);
-    let dr_pre = dn_pre * hh_n * rg * (1.0 - rg);
+    let dz_pre = dh * (h_prev - n) * gate_grad4(z);
+    let dr_pre = dn_pre * hh_n * gate_grad4(rg);
     store4(dg_at, dr_pre);
     store4(dg_at + H, dz_pre);
     store4(dg_at + 2u * H, dn_pre * rg); // hh_n enters n through r⊙hh_n

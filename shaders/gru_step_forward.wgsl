@@ -37,8 +37,8 @@ fn cell_step(p: Place) {
     let w = w0 + i;
     hh += h_state[prev + i] * vec3f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs]);
   }
-  let r = sigmoid(xproj[x_at] + hh.x);
-  let z = sigmoid(xproj[x_at + H] + hh.y);
+  let r = gate_act(xproj[x_at] + hh.x);
+  let z = gate_act(xproj[x_at + H] + hh.y);
   let n = tanh_safe(xproj[x_at + 2u * H] + r * hh.z);
   let h = (1.0 - z) * n + z * h_state[prev + j];
   h_state[next + j] = h;

@@ -55,8 +55,8 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     }
     let x_at = seq_row(p, 3u * H) + j;
     let hh = acc[r] + bh;
-    let rg = sigmoid(xproj[x_at] + hh.x);
-    let z = sigmoid(xproj[x_at + H] + hh.y);
+    let rg = gate_act(xproj[x_at] + hh.x);
+    let z = gate_act(xproj[x_at + H] + hh.y);
     let n = tanh_safe(xproj[x_at + 2u * H] + rg * hh.z);
     let h = (1.0 - z) * n + z * h_state[prev];
     h_state[next] = h;

@@ -37,13 +37,13 @@ fn cell_step(p: Place) {
   let cs = state_row(p, p.s) + j;
   let c_prev = c_state[cs];
   let tc = tanh_safe(c_state[cs + dims.batch * H]);
-  // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; dσ = σ(1 − σ)
+  // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; the gates' gate_grad
   let dc = dc_carry[c_at] + dh * og * (1.0 - tc * tc);
   let dpre = vec4f(
-    dc * gg * ig * (1.0 - ig),
-    dc * c_prev * fg * (1.0 - fg),
+    dc * gg * gate_grad(ig),
+    dc * c_prev * gate_grad(fg),
     dc * ig * (1.0 - gg * gg),
-    dh * tc * og * (1.0 - og),
+    dh * tc * gate_grad(og),
   );
   for (var k = 0u; k < 4u; k++) {
     dgates_hh[g_at + k * H] = dpre[k];

@@ -54,12 +54,12 @@ fn blocked_step(s: u32, q_raw: u32, b0: u32, d: u32, lane: u32) {
     let c_prev = c_state[state_row(p, s) / 4u + q];
     let c = c_state[state_row(p, s + 1u) / 4u + q];
     let tc = vec4f(tanh_safe(c.x), tanh_safe(c.y), tanh_safe(c.z), tanh_safe(c.w));
-    // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; dσ = σ(1 − σ)
+    // h = o·tanh(c): d tanh(x) = 1 − tanh²(x); c = f·c_prev + i·g; the gates' gate_grad
     let dc = dc_carry[c_at] + dh * og * (1.0 - tc * tc);
-    let di = dc * gg * ig * (1.0 - ig);
-    let df = dc * c_prev * fg * (1.0 - fg);
+    let di = dc * gg * gate_grad4(ig);
+    let df = dc * c_prev * gate_grad4(fg);
     let dgg = dc * ig * (1.0 - gg * gg);
-    let dog = dh * tc * og * (1.0 - og);
+    let dog = dh * tc * gate_grad4(og);
     store4(g_at, di);
     store4(g_at + H, df);
     store4(g_at + 2u * H, dgg);

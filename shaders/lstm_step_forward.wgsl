@@ -37,10 +37,10 @@ fn cell_step(p: Place) {
     let w = w0 + i;
     pre += h_state[prev + i] * vec4f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs], w_hh[w + 3u * gs]);
   }
-  let ig = sigmoid(pre.x);
-  let fg = sigmoid(pre.y);
+  let ig = gate_act(pre.x);
+  let fg = gate_act(pre.y);
   let gg = tanh_safe(pre.z);
-  let og = sigmoid(pre.w);
+  let og = gate_act(pre.w);
   let c = fg * c_state[prev + j] + ig * gg;
   let h = og * tanh_safe(c);
   c_state[next + j] = c;

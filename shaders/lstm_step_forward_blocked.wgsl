@@ -63,10 +63,10 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     }
     let x_at = seq_row(p, 4u * H) + j;
     let pre = acc[r] + vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
-    let ig = sigmoid(pre.x);
-    let fg = sigmoid(pre.y);
+    let ig = gate_act(pre.x);
+    let fg = gate_act(pre.y);
     let gg = tanh_safe(pre.z);
-    let og = sigmoid(pre.w);
+    let og = gate_act(pre.w);
     let c = fg * c_state[prev] + ig * gg;
     let h = og * tanh_safe(c);
     c_state[next] = c;

@@ -28,7 +28,9 @@ export const {
 } = ops;
 
 // CNN ops: convolution, normalisation, pooling and the reshapes of a CNN → RNN bridge.
-export const { leakyRelu, conv1d, conv2d, batchNorm, layerNorm } = ops;
+export const { leakyRelu, conv1d, conv2d, batchNorm, layerNorm, maxPool2d, avgPool2d, permute, flatten } = ops;
 export type { BatchNormOptions } from './graph/ops/norm.js';
+export type { AvgPool2dOptions } from './graph/ops/pool.js';
+export type { Pool2dOptions } from './kernels/pool.js';
 export type { Conv2dOptions } from './kernels/conv_plan.js';
 export type { Conv1dOptions } from './graph/ops/conv.js';

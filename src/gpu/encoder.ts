@@ -3,7 +3,7 @@
 // that is written with one writeBuffer just before the submit, so a whole training step is one
 // submit with no CPU wait inside.
 import { perDevice, throwPendingErrors, type Gpu } from './device.js';
-import { compile, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
+import { compile, compiledCount, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
 import { GpuWaiter } from './wait.js';
 
 /** A storage binding: a whole buffer, or a byte range of one. */
@@ -52,6 +52,8 @@ class Recorder {
   counters: Counters = { dispatches: 0, submits: 0, readbacks: 0, byKernel: new Map() };
   /** Dispatches recorded since the last wait for the GPU began, and the waiter that sleeps first. */
   private unwaited = 0;
+  /** Whether a pipeline was made since the last wait began (that wait is no estimate: wait.ts). */
+  private compiledUnwaited = false;
   private waiter: GpuWaiter;
 
   constructor(readonly g: Gpu) {
@@ -125,7 +127,11 @@ class Recorder {
     let byOverrides = this.pipelines.get(kernel);
     if (!byOverrides) this.pipelines.set(kernel, (byOverrides = new Map()));
     let c = byOverrides.get(ovKey);
-    if (!c) byOverrides.set(ovKey, (c = compile(this.g, kernel, overrides)));
+    if (!c) {
+      const before = compiledCount(this.g);
+      byOverrides.set(ovKey, (c = compile(this.g, kernel, overrides)));
+      if (compiledCount(this.g) !== before) this.compiledUnwaited = true;
+    }
     return c;
   }
 
@@ -263,8 +269,10 @@ class Recorder {
 
   private waitForGpu(wait: () => Promise<void>): Promise<void> {
     const n = this.unwaited;
+    const compiled = this.compiledUnwaited;
     this.unwaited = 0;
-    return this.waiter.wait(n, wait);
+    this.compiledUnwaited = false;
+    return this.waiter.wait(n, wait, compiled);
   }
 
   resetCounters(): void {

@@ -65,6 +65,11 @@ export interface CompiledKernel {
 
 const caches = new WeakMap<Gpu, Map<string, CompiledKernel>>();
 
+/** Pipelines compiled on this device so far: a change tells a caller that it compiled one. */
+export function compiledCount(g: Gpu): number {
+  return caches.get(g)?.size ?? 0;
+}
+
 /** Compiles (once per device and override set) and returns the kernel's pipeline. */
 export function compile(g: Gpu, kernel: Kernel, overrides: Overrides = {}): CompiledKernel {
   let cache = caches.get(g);

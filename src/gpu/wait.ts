@@ -4,15 +4,20 @@
 // that loop takes a whole core from the work it waits for (measured: bench/RESULTS.md,
 // "Measurements behind the kernel design"). So where it applies, a wait first sleeps (a timer, no
 // polling) for most of what the same number of dispatches took last time, then awaits Dawn's promise.
+// A submit that used a pipeline for the first time is no estimate: lavapipe compiles a pipeline's
+// shader at its first dispatch, on its queue thread, which can take seconds (bench/RESULTS.md,
+// "Cold start"), so such a wait neither naps nor is remembered.
 
 /** Shorter waits go straight to Dawn: a timer oversleeps by about a millisecond, which costs a
  *  short step more than the poll loop does. */
 const MIN_NAP_MS = 15;
 /** The share of the estimate slept; the rest is polled, which measures the work again. */
 const NAP_SHARE = 0.85;
-/** A wait that resolves this soon after the nap found the work done: it may have been done long
- *  before (a first step that compiled, a smaller step), so the estimate halves. */
+/** A wait that resolves this soon after the nap (or within DONE_AT_ONCE_SHARE of the estimate, as
+ *  on a loaded host a poll that finds the work done still takes a few ms) found the work done: it
+ *  may have been done long before (a smaller step), so the estimate halves. */
 const DONE_AT_ONCE_MS = 1;
+const DONE_AT_ONCE_SHARE = 0.05;
 
 export interface Clock {
   now(): number;
@@ -30,9 +35,10 @@ export class GpuWaiter {
 
   constructor(private readonly enabled: boolean, private readonly clock: Clock = realClock) {}
 
-  /** Awaits `wait()`, which resolves once the work of `dispatches` dispatches just submitted is done. */
-  async wait<T>(dispatches: number, wait: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return wait();
+  /** Awaits `wait()`, which resolves once the work of `dispatches` dispatches just submitted is done.
+   *  `compiled`: the work used a pipeline for the first time (its time says nothing about the next). */
+  async wait<T>(dispatches: number, wait: () => Promise<T>, compiled = false): Promise<T> {
+    if (!this.enabled || compiled) return wait();
     const t0 = this.clock.now();
     const estimate = this.estimateMs.get(dispatches) ?? 0;
     const napped = estimate >= MIN_NAP_MS;
@@ -41,7 +47,8 @@ export class GpuWaiter {
     const result = await wait();
     const t2 = this.clock.now();
     if (this.estimateMs.size >= 256) this.estimateMs.clear(); // many different step shapes: start over
-    this.estimateMs.set(dispatches, napped && t2 - t1 < DONE_AT_ONCE_MS ? estimate / 2 : t2 - t0);
+    const doneAtOnce = t2 - t1 < Math.max(DONE_AT_ONCE_MS, DONE_AT_ONCE_SHARE * estimate);
+    this.estimateMs.set(dispatches, napped && doneAtOnce ? estimate / 2 : t2 - t0);
     return result;
   }
 }

@@ -76,6 +76,10 @@ declare module '../tensor/tensor.js' {
     slice(axis: number, start: number, end: number): Tensor;
     /** {@inheritDoc ops.select} */
     select(axis: number, index: number): Tensor;
+    /** The dims reordered: `permute(0, 2, 1)` (every dim named once, as in PyTorch). */
+    permute(...dims: number[]): Tensor;
+    /** Dims startDim..endDim (inclusive; default all) merged into one, a view: `flatten(2)` on [B, W, C, H] → [B, W, C·H]. */
+    flatten(startDim?: number, endDim?: number): Tensor;
     /** Backpropagates into the `.grad` of every leaf that requires grad. */
     backward(grad?: Tensor, opts?: BackwardOptions): void;
     /** The same values, cut off from the graph (shares the buffer). */
@@ -113,6 +117,8 @@ P.reshape = function (shape) { return ops.reshape(this, shape); };
 P.transpose = function (...dims) { return ops.transpose(this, ...dims); };
 P.slice = function (axis, start, end) { return ops.slice(this, axis, start, end); };
 P.select = function (axis, index) { return ops.select(this, axis, index); };
+P.permute = function (...dims) { return ops.permute(this, ...dims); };
+P.flatten = function (s, e) { return ops.flatten(this, s, e); };
 P.backward = function (grad, opts) { backward(gradMath, this, grad, opts); };
 P.detach = function () { return noGrad(() => this.view(this.shape)); };
 P.keep = function () { return keep(this); };

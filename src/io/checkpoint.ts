@@ -54,7 +54,8 @@ export async function saveCheckpoint(path: string | null, parts: CheckpointParts
     metadata.extra = json!;
   }
   const record: Record<string, Tensor> = {};
-  for (const [name, t] of model.namedParameters()) defineEntry(record, `model.${name}`, t);
+  // Buffers too (batch norm's running statistics): the model's state is both.
+  for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) defineEntry(record, `model.${name}`, t);
   if (optimizer) {
     const s = optimizer.stateDict();
     for (const [key, t] of Object.entries(s.tensors)) defineEntry(record, `optim.${key}`, t);
@@ -126,15 +127,15 @@ function parseJson(where: string, meta: Record<string, string>, key: string): un
   }
 }
 
-/** The model's tensors from the file, by parameter name, after checking names, shapes and dtypes. */
+/** The model's tensors from the file, by parameter or buffer name, after checking names, shapes and dtypes. */
 function checkModel(where: string, tensors: Record<string, HostTensor>, model: Module): Record<string, HostTensor> {
   const out: Record<string, HostTensor> = {};
   const problems: string[] = [];
-  const own = new Map(model.namedParameters());
+  const own = new Map([...model.namedParameters(), ...model.namedBuffers()]);
   for (const [name, p] of own) {
     const h = Object.hasOwn(tensors, `model.${name}`) ? tensors[`model.${name}`]! : undefined;
     if (!h) problems.push(`missing 'model.${name}' ${shapeStr(p.shape)}`);
-    else if (h.dtype !== 'float32') problems.push(`'model.${name}' has dtype ${h.dtype}, expected float32`);
+    else if (h.dtype !== p.dtype) problems.push(`'model.${name}' has dtype ${h.dtype}, expected ${p.dtype}`);
     else if (h.shape.join() !== p.shape.join()) problems.push(`'model.${name}' has shape ${shapeStr(h.shape)}, the model's is ${shapeStr(p.shape)}`);
     else defineEntry(out, name, h);
   }

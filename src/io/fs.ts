@@ -11,6 +11,8 @@ export interface FileSystem {
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
+  /** Lists a folder: where present, a write first removes temp files that killed writers left. */
+  readdir?(path: string): Promise<string[]>;
 }
 
 /** True when running in Node (files can be read and written). */
@@ -36,6 +38,7 @@ export async function readFileBytes(path: string, fs?: FileSystem): Promise<Uint
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, fs?: FileSystem): Promise<void> {
   const f = fs ?? (await nodeFs());
+  await removeOrphans(f, path);
   const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
     const handle = await f.open(tmp, 'wx');
@@ -51,6 +54,35 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, fs?: File
     throw e;
   }
   await syncFolder(f, path);
+}
+
+/** Removes `<name>.<pid>-<random>.tmp` files beside `path` whose writer process is gone (a save
+ *  killed with SIGKILL, or power lost, leaves its whole temp file: tens of MB for a checkpoint).
+ *  A live writer's file (another process saving the same path) is left alone. Best effort. */
+async function removeOrphans(f: FileSystem, path: string): Promise<void> {
+  if (!f.readdir) return;
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const folder = cut < 0 ? '.' : path.slice(0, cut + 1);
+  const base = path.slice(cut + 1);
+  try {
+    for (const name of await f.readdir(folder)) {
+      if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
+      const m = /^(\d+)-[a-z0-9]*$/.exec(name.slice(base.length + 1, -'.tmp'.length));
+      if (m && !processAlive(Number(m[1]))) await f.rm(cut < 0 ? name : folder + name, { force: true });
+    }
+  } catch {
+    // An unreadable folder fails the write itself below, with its own error.
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'; // alive, someone else's
+  }
 }
 
 /** fsyncs the folder so the rename itself survives a crash; not possible everywhere (Windows). */

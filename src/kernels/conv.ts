@@ -1,6 +1,6 @@
 // conv2d (PyTorch's cross-correlation, NCHW, stride/padding/dilation/groups) forward and backward:
-// the descriptors of conv2d_forward.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl
-// and im2col.wgsl, and their launchers. The sizes and option checks live in conv_plan.ts.
+// the descriptors of conv2d_forward.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl,
+// im2col.wgsl and col2im.wgsl, and their launchers. The sizes and option checks live in conv_plan.ts.
 //
 // Two ways to run each pass, picked per shape from measurements on the software adapter over the
 // captcha CNN's layers (bench/RESULTS.md, "conv2d: implicit GEMM vs im2col"):
@@ -60,7 +60,7 @@ export const conv2dBackwardWeight = /* @__PURE__ */ defineKernel({
   ...layout,
 });
 
-/** The patches of x as matrix columns [B, C_in·KH·KW, OH·OW] (groups = 1); the bench's comparison. */
+/** The patches of x as matrix columns [B, C_in·KH·KW, OH·OW] (groups = 1), for the matmul path. */
 export const im2col = /* @__PURE__ */ defineKernel({
   name: 'im2col',
   wgsl: [wgsl.conv2d_layout, wgsl.im2col],
@@ -81,8 +81,10 @@ export type ConvVariant = 'implicit' | 'im2col';
 // Tests force a variant: every conv2d pass with groups = 1 takes it (unset: the filter size decides).
 declare module '../gpu/device.js' { interface Tuning { convVariant?: ConvVariant } }
 
-/** Filters of at least this many taps (C_in·KH·KW) go through im2col and the matmul. */
-const IM2COL_TAPS = 256;
+/** Filters of at least this many taps (C_in·KH·KW) run the forward / the weight gradient through
+ *  im2col and the matmul: the measured crossovers lie between 27 and 576 taps, and at 144 the two
+ *  ways were within the runs' spread of each other. */
+const IM2COL_TAPS = { forward: 128, weight: 256 };
 
 /** Whether a pass of `d` runs as im2col/col2im + matmul rather than the implicit kernels: the
  *  forward and the weight gradient for large filters, the input gradient always (groups = 1). */
@@ -90,7 +92,7 @@ function viaMatmul(g: Gpu, d: ConvDims, pass: 'forward' | 'input' | 'weight'): b
   if (d.groups !== 1) return false;
   const forced = g.tuning.convVariant;
   if (forced) return forced === 'im2col';
-  return pass === 'input' || d.cIn * d.kh * d.kw >= IM2COL_TAPS;
+  return pass === 'input' || d.cIn * d.kh * d.kw >= IM2COL_TAPS[pass];
 }
 
 /** The uniform fields for `d` with `tiles` invocations (and the dw chunking). */

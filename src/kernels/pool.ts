@@ -21,6 +21,7 @@ export interface PoolDims {
   padW: number;
 }
 
+/** The window's stride and padding, per axis (a number or [h, w]). */
 export interface Pool2dOptions {
   /** Default: the kernel size (PyTorch). */
   stride?: Pair;

@@ -7,7 +7,7 @@ import { disposeOnThrow } from '../tensor/scope.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkArg, checkOptions, show, type Spec } from '../util/options.js';
 import { Module } from './module.js';
-import { checkState, gruKind, lstmPair, registerDirection } from './rnn.js';
+import { checkState, gatedKind, gruKind, lstmPair, RECURRENT_ACTIVATIONS, registerDirection, type RecurrentActivation } from './rnn.js';
 
 /** Options of the single-step cells: biases (default true) and the initialisation seed. */
 export interface CellOptions {
@@ -69,10 +69,10 @@ export class RNNCell extends CellBase {
   }
 }
 
-/** One LSTM step: forward(x, [h, c]?) → [h', c']. */
+/** One LSTM step: forward(x, [h, c]?) → [h', c']. `recurrentActivation` as in nn.LSTM. */
 export class LSTMCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super('lstm', inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { recurrentActivation?: RecurrentActivation } = {}) {
+    super(gatedKind('lstm', opts?.recurrentActivation, 'nn.LSTMCell'), inputSize, hiddenSize, opts, { recurrentActivation: RECURRENT_ACTIVATIONS });
   }
   /** One step: x [B, inputSize], [h, c] each [B, hiddenSize] (zeros when omitted) → [h', c']. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
@@ -82,10 +82,10 @@ export class LSTMCell extends CellBase {
   }
 }
 
-/** One GRU step: forward(x, h?) → h'. `resetAfter` as in nn.GRU. */
+/** One GRU step: forward(x, h?) → h'. `resetAfter` and `recurrentActivation` as in nn.GRU. */
 export class GRUCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean } = {}) {
-    super(gruKind(opts?.resetAfter, 'nn.GRUCell'), inputSize, hiddenSize, opts, { resetAfter: 'boolean' });
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { resetAfter?: boolean; recurrentActivation?: RecurrentActivation } = {}) {
+    super(gruKind(opts?.resetAfter, opts?.recurrentActivation, 'nn.GRUCell'), inputSize, hiddenSize, opts, { resetAfter: 'boolean', recurrentActivation: RECURRENT_ACTIVATIONS });
   }
   /** One step: x [B, inputSize], h [B, hiddenSize] (zeros when omitted) → h' [B, hiddenSize]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {

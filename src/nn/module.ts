@@ -14,12 +14,27 @@ export abstract class Module {
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
   private readonly ownModules = new Map<string, Module>();
+  private readonly ownBuffers = new Map<string, Tensor>();
 
   /** Registers a parameter: it requires grad and outlives every tidy() scope. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.set(name, keep(t));
     return t;
+  }
+
+  /** Registers a buffer: state saved in the state dict but not a parameter (batch norm's running
+   *  statistics); it outlives every tidy() scope and gets no gradient. */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.ownBuffers.set(name, keep(t));
+    return t;
+  }
+
+  /** [dotted name, buffer] pairs, own buffers first, then each sub-module's. */
+  *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    for (const [name, m] of this.namedModules(prefix)) {
+      for (const [n, t] of m.ownBuffers) yield [name ? `${name}.${n}` : n, t];
+    }
   }
 
   /** Registers a sub-module under `name` (its parameters become `name.param`). */
@@ -111,21 +126,22 @@ export abstract class Module {
     }
   }
 
-  /** Parameters by dotted name (the tensors themselves, not copies). As PyTorch's state_dict, a
-   *  shared parameter appears under every name it is reachable by. */
+  /** Parameters, then buffers, of each module by dotted name (the tensors themselves, not copies).
+   *  As PyTorch's state_dict, a shared parameter appears under every name it is reachable by. */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     const walk = (m: Module, prefix: string, path: Set<Module>): void => {
       const { params, modules } = m.own();
       for (const [n, t] of params) out[prefix + n] = t;
+      for (const [n, t] of m.ownBuffers) out[prefix + n] = t;
       for (const [n, child] of modules) if (!path.has(child)) walk(child, `${prefix}${n}.`, new Set(path).add(child));
     };
     walk(this, '', new Set([this]));
     return out;
   }
 
-  /** Copies values into the parameters. Every name and shape is checked before anything is
-   *  written, so a bad record leaves the module untouched. */
+  /** Copies values into the parameters and buffers. Every name and shape is checked before
+   *  anything is written, so a bad record leaves the module untouched. */
   loadStateDict(record: Record<string, StateValue>, opts: { strict?: boolean } = {}): void {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
@@ -142,7 +158,7 @@ export abstract class Module {
         const got = v instanceof Float32Array ? `${size} values` : `${shapeStr(v.shape)}`;
         problems.push(`'${name}' has ${got}, expected ${shapeStr(p.shape)}`);
       }
-      if (!(v instanceof Float32Array) && v.dtype !== 'float32') problems.push(`'${name}' has dtype ${v.dtype}, expected float32`);
+      if (!(v instanceof Float32Array) && v.dtype !== p.dtype) problems.push(`'${name}' has dtype ${v.dtype}, expected ${p.dtype}`);
       if (!(v instanceof Float32Array) && v.isDisposed) problems.push(`'${name}' was disposed`);
       else if (!(v instanceof Float32Array)) problems.push(...deviceProblem(name, v));
     }
@@ -153,7 +169,7 @@ export abstract class Module {
     for (const [name, p] of Object.entries(own)) {
       const v = record[name];
       if (v === undefined) continue;
-      if (v instanceof Float32Array) rec.upload(p.buffer, 0, v);
+      if (v instanceof Float32Array) rec.upload(p.buffer, 0, p.dtype === 'int32' ? Int32Array.from(v) : v);
       // The parameter itself (or a view of it): nothing to copy, and WebGPU refuses a self-copy.
       else if (v.storage !== p.storage) rec.copy(v.buffer, 0, p.buffer, 0, p.size * 4);
     }
@@ -164,12 +180,13 @@ export abstract class Module {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
-  /** Frees every parameter (and its gradient). */
+  /** Frees every parameter (and its gradient) and buffer. */
   dispose(): void {
     for (const p of this.parameters()) {
       p.grad?.dispose();
       p.dispose();
     }
+    for (const [, b] of this.namedBuffers()) b.dispose();
   }
 }
 

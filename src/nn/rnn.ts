@@ -226,13 +226,27 @@ export class RNN extends RNNBase {
   }
 }
 
+/** The gate activation of the LSTM and GRU: 'sigmoid' (PyTorch), or 'hard_sigmoid', TF.js and
+ *  Keras 2's clamp(0.2·x + 0.5, 0, 1). */
+export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid';
+
+/** The option rule of recurrentActivation. */
+export const RECURRENT_ACTIVATIONS = ['sigmoid', 'hard_sigmoid'] as const;
+
+/** The cell kind of a gated cell with `recurrentActivation`. */
+export function gatedKind(kind: 'lstm' | 'gru' | 'gru_reset_before', act: RecurrentActivation | undefined, where: string): CellKind {
+  if (act === undefined || act === 'sigmoid') return kind;
+  if (act === 'hard_sigmoid') return `${kind}_hard_sigmoid`;
+  throw new Error(`webrnn: ${where}: option recurrentActivation = ${show(act)} must be 'sigmoid' or 'hard_sigmoid'`);
+}
+
 /** LSTM (gates i, f, g, o). forward → [output, [hN, cN]]. */
 export class LSTM extends RNNBase {
   constructor(opts: LSTMOptions) {
     // Refused before the parameters are made: PyTorch's weight_hr_l{k} needs kernel support we lack.
     const proj = opts?.projSize;
     if (typeof proj === 'number' && proj > 0) throw new Error(`webrnn: nn.LSTM: projSize is not supported yet (got ${proj}; 0 means no projection)`);
-    super('lstm', opts, { projSize: 'nonNegativeInteger' });
+    super(gatedKind('lstm', opts?.recurrentActivation, 'nn.LSTM'), opts, { projSize: 'nonNegativeInteger', recurrentActivation: RECURRENT_ACTIVATIONS });
   }
   /** x [T, B, I] ([B, T, I] with batchFirst), [h0, c0] each [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], [hN, cN] each [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, state?: [Tensor, Tensor] | null, opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
@@ -254,6 +268,8 @@ export class LSTM extends RNNBase {
 export interface LSTMOptions extends Omit<RNNOptions, 'nonlinearity'> {
   /** PyTorch's proj_size: only 0 (no projection) for now; a positive size is refused. */
   projSize?: number;
+  /** The gates' activation (i, f, o); default 'sigmoid'. */
+  recurrentActivation?: RecurrentActivation;
 }
 
 /** Options of nn.GRU: RNNOptions without the nonlinearity, and which GRU variant (resetAfter). */
@@ -261,19 +277,22 @@ export interface GRUOptions extends Omit<RNNOptions, 'nonlinearity'> {
   /** true (default, PyTorch): n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); false (Keras's
    *  reset_after=False, ONNX's linear_before_reset=0): n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn). */
   resetAfter?: boolean;
+  /** The gates' activation (r, z); default 'sigmoid'. */
+  recurrentActivation?: RecurrentActivation;
 }
 
-/** The GRU cell kind for the `resetAfter` option. */
-export function gruKind(resetAfter: boolean | undefined, where: string): CellKind {
-  if (resetAfter === undefined || resetAfter === true) return 'gru';
-  if (resetAfter === false) return 'gru_reset_before';
-  throw new Error(`webrnn: ${where}: option resetAfter = ${show(resetAfter)} must be true or false`);
+/** The GRU cell kind for the `resetAfter` and `recurrentActivation` options. */
+export function gruKind(resetAfter: boolean | undefined, act: RecurrentActivation | undefined, where: string): CellKind {
+  if (resetAfter !== undefined && resetAfter !== true && resetAfter !== false) {
+    throw new Error(`webrnn: ${where}: option resetAfter = ${show(resetAfter)} must be true or false`);
+  }
+  return gatedKind(resetAfter === false ? 'gru_reset_before' : 'gru', act, where);
 }
 
 /** GRU (gates r, z, n; see GRUOptions.resetAfter for n). forward → [output, hN]. */
 export class GRU extends RNNBase {
   constructor(opts: GRUOptions) {
-    super(gruKind(opts?.resetAfter, 'nn.GRU'), opts, { resetAfter: 'boolean' });
+    super(gruKind(opts?.resetAfter, opts?.recurrentActivation, 'nn.GRU'), opts, { resetAfter: 'boolean', recurrentActivation: RECURRENT_ACTIVATIONS });
   }
   /** x [T, B, I] ([B, T, I] with batchFirst), h0 [L·D, B, H] (zeros when omitted) → [y [T, B, D·H], hN [L·D, B, H]]; D = 2 when bidirectional. */
   forward(x: Tensor, h0?: Tensor | null, opts: SequenceOptions = {}): [Tensor, Tensor] {

@@ -1,4 +1,4 @@
-// nn.Sequential and activation modules. Sub-modules are named "0", "1", ... as in PyTorch.
+// nn.Sequential and activation modules (Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax). Sub-modules are named "0", "1", ... as in PyTorch.
 import type { Tensor } from '../tensor/tensor.js';
 import { show } from '../util/options.js';
 import { Module } from './module.js';
@@ -47,6 +47,12 @@ export class Tanh extends Activation {
 export class ReLU extends Activation {
   /** max(x, 0). */
   forward(x: Tensor): Tensor { return x.relu(); }
+}
+/** x for x ≥ 0, negativeSlope·x below (PyTorch's default 0.01), as a module; same shape. */
+export class LeakyReLU extends Activation {
+  constructor(readonly negativeSlope = 0.01) { super(); }
+  /** leakyRelu(x, negativeSlope). */
+  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
 }
 /** Element-wise logistic sigmoid as a module; same shape. */
 export class Sigmoid extends Activation {

@@ -1,9 +1,10 @@
 // Gradient clipping over a set of parameters, on the GPU (PyTorch's clip_grad_norm_ /
 // clip_grad_value_). The norm stays on the GPU unless errorIfNonfinite asks for it to be checked.
-import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkOperands, shapeStr, Tensor } from '../tensor/tensor.js';
 import { clampInPlace, globalNorm, scaleToMaxNorm } from '../kernels/clip.js';
 import { checkArg, checkOptions, show } from '../util/options.js';
 
+/** Options of clipGradNorm() beyond the max norm, as torch.nn.utils.clip_grad_norm_. */
 export interface ClipGradNormOptions {
   /** The norm's order p (PyTorch's norm_type): 2 (default), 1, Infinity (max |g|) or any p > 0. */
   normType?: number;
@@ -18,11 +19,14 @@ const normTypeRule = (v: unknown) => (typeof v === 'number' && v > 0 ? null : 'a
 function grads(where: string, params: unknown): Tensor[] {
   const list = params instanceof Tensor ? [params] : params !== null && typeof params === 'object' && Symbol.iterator in params ? [...(params as Iterable<unknown>)] : null;
   if (!list) throw new Error(`webrnn: ${where}: params must be a Tensor or an iterable of Tensors (model.parameters()), got ${show(params)}`);
-  return list.flatMap((p, i) => {
+  const gs = list.flatMap((p, i) => {
     if (!(p instanceof Tensor)) throw new Error(`webrnn: ${where}: params[${i}] must be a Tensor, got ${show(p)}`);
     if (p.grad && p.grad.dtype !== 'float32') throw new Error(`webrnn: ${where}: params[${i}].grad must be float32, got ${p.grad.dtype} ${shapeStr(p.grad.shape)}`);
     return p.grad ? [p.grad] : [];
   });
+  // A gradient of a lost or other device is refused before any dispatch is recorded.
+  checkOperands(gs, where);
+  return gs;
 }
 
 /** Scales all gradients so their global p-norm (L2 by default) is at most maxNorm, by

@@ -189,3 +189,24 @@ describe('char-rnn parts', () => {
     model.dispose();
   });
 });
+
+describe('the default text', () => {
+  test('is found beside the demo source, not in the working folder', async () => {
+    const { readDefaultText } = await import('../../demos/char-rnn/main.js');
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      expect(await readDefaultText()).toMatch(/^In the beginning God created the heaven and the earth\./);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('missing (an installed package ships only the command): one line naming --data', async () => {
+    const { readDefaultText, TEXT_MISSING } = await import('../../demos/char-rnn/main.js');
+    const nowhere = new URL(`file://${join(tmpdir(), 'no-such-folder-webrnn', 'kjv.txt')}`);
+    await expect(readDefaultText([nowhere, nowhere])).rejects.toThrow(TEXT_MISSING);
+    expect(TEXT_MISSING).not.toContain('\n');
+    expect(TEXT_MISSING).toContain('--data PATH');
+  });
+});

@@ -1,8 +1,9 @@
 // The `webrnn` command: flag parsing and the SVG writer in-process, then the built CLI
 // (`node dist/cli/webrnn.js`, after `node build.mjs`) as a child process: help, usage errors with
-// exit code 2, smoke runs writing --plot and --save files, --load, and Ctrl-C (SIGINT).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// exit code 2, smoke runs writing --plot and --save files, --load, and Ctrl-C (SIGINT), SIGTERM and
+// SIGHUP.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -112,6 +113,13 @@ describe('the built CLI (child processes)', () => {
     for (const flag of ['--steps N', '--hidden N', '--layers N', '--cell lstm|gru', '--lr N', '--seed N', '--[no-]early-stop']) expect(own.stdout).toContain(flag);
   }, 60_000);
 
+  test('--version prints the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  }, 60_000);
+
   test.each([
     [['binary-add', '--bogus']],
     [['binary-add', '--steps', 'x']],
@@ -157,8 +165,18 @@ describe('the built CLI (child processes)', () => {
     for (const title of ['sin(t): test part, true vs predicted', 'x·sin(x)/3 + 2·sin(5x): test part', 'sine: training loss']) expect(svg).toContain(title);
   }, 120_000);
 
-  test('Ctrl-C (SIGINT) finishes the step, saves, prints the result and exits 0', async () => {
-    const ckpt = join(dir, 'interrupted.safetensors');
+  test.each([
+    ['SIGINT', 'Ctrl-C'],
+    ['SIGTERM', 'SIGTERM'],
+    ['SIGHUP', 'SIGHUP'],
+  ] as const)('%s finishes the step, saves, prints the result and exits 0 like Ctrl-C; a dead save\'s temp file is removed', async (signal, label) => {
+    const ckpt = join(dir, `interrupted-${signal}.safetensors`);
+    // A temp file a killed save left (its process is gone), and one of a live writer (this one).
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const orphan = `${ckpt}.${deadPid}-orphan01.tmp`;
+    const live = `${ckpt}.${process.pid}-live0001.tmp`;
+    writeFileSync(orphan, 'partial checkpoint');
+    writeFileSync(live, 'being written');
     const child = spawn(process.execPath, [CLI, 'binary-add', '--steps', '100000', '--no-early-stop', '--eval-every', '1000', '--save', ckpt], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -168,7 +186,7 @@ describe('the built CLI (child processes)', () => {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    // The first progress line means training runs and the SIGINT handler is installed.
+    // The first progress line means training runs and the signal handlers are installed.
     await Promise.race([
       closed,
       new Promise<void>((resolve) => {
@@ -178,17 +196,21 @@ describe('the built CLI (child processes)', () => {
         });
       }),
     ]);
-    child.kill('SIGINT');
+    process.kill(child.pid!, signal);
     const code = await closed;
     clearTimeout(timer);
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain('Ctrl-C: stopping after this step');
+    expect(stdout).toContain(`${label}: stopping after this step`);
     expect(stdout).toMatch(/\s+stopped\s+yes\n/);
-    expect(stdout).toContain('(stopped by Ctrl-C)');
+    expect(stdout).toContain(`(stopped by ${label})`);
+    expect(stderr).toMatch(/binary-add: \d+ steps \(ended early, of 100000\)/);
     const steps = Number(stdout.match(/\n\s+steps\s+(\d+)\n/)![1]);
     expect(steps).toBeGreaterThan(0);
     expect(steps).toBeLessThan(100000);
     expect(existsSync(ckpt)).toBe(true);
     expect(decodeSafetensors(new Uint8Array(readFileSync(ckpt))).metadata.step).toBe(String(steps));
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    rmSync(live);
   }, 120_000);
 });

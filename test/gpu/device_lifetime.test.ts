@@ -3,7 +3,7 @@
 // anything is recorded, and the new device's pending work is unaffected. Concurrent init() calls
 // share one device. This file destroys its default device, so it runs alone (one file a worker).
 import { expect, test } from 'vitest';
-import { add, createDevice, init, memory, nn, optim, tensor, Tensor } from 'webrnn';
+import { add, clipGradNorm, clipGradValue, createDevice, init, memory, nn, optim, tensor, Tensor } from 'webrnn';
 
 test('init() called twice concurrently shares one device (one promise), also after a loss', async () => {
   const [a, b] = await Promise.all([init(), init()]);
@@ -47,6 +47,8 @@ test('a tensor, module or optimizer of a destroyed device is refused by name; ot
   expect(Array.from(await fresh.weight.data())).toEqual(Array.from(before));
   expect(() => lin.forward(x2)).toThrow(new RegExp(`^webrnn: linear: ${lost.source}`));
   expect(() => opt.step()).toThrow(new RegExp(`^webrnn: SGD.step: ${lost.source}`));
+  expect(() => clipGradNorm(lin.parameters(), 1)).toThrow(new RegExp(`^webrnn: clipGradNorm: ${lost.source}`));
+  expect(() => clipGradValue(lin.parameters(), 1)).toThrow(new RegExp(`^webrnn: clipGradValue: ${lost.source}`));
   const freshOpt = new optim.SGD(fresh.parameters(), { lr: 0.1, momentum: 0.9 });
   expect(() => freshOpt.loadStateDict(optState)).toThrow(new RegExp(`^webrnn: SGD.loadStateDict: ${lost.source}`));
   expect(freshOpt.stateDict().tensors).toEqual({});

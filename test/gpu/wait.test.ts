@@ -1,7 +1,8 @@
 // GpuWaiter on a fake clock: when it sleeps before awaiting the GPU, and for how long (no timing
 // decides anything here: the clock only moves when the fake GPU work or a nap says so).
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { GpuWaiter, type Clock } from '../../src/gpu/wait.js';
+import { init, tensor } from 'webrnn';
 
 /** A clock whose time advances only by naps and by the fake work's duration. */
 function fakeClock() {
@@ -70,9 +71,63 @@ describe('GpuWaiter', () => {
     expect(naps).toEqual([]);
   });
 
+  test('a wait whose work compiled pipelines neither naps nor becomes the estimate', async () => {
+    const { clock, naps, work } = fakeClock();
+    const w = new GpuWaiter(true, clock);
+    await w.wait(30, work(20_000), true); // a cold first step: 20 s of shader compilation
+    await w.wait(30, work(100)); // the first estimate comes from here
+    await w.wait(30, work(100));
+    expect(naps).toEqual([85]);
+    await w.wait(30, work(5_000), true); // an evaluation that compiled: no nap before it either
+    await w.wait(30, work(100));
+    expect(naps).toEqual([85, 85]);
+  });
+
+  test('on a loaded host a poll of a few ms after the nap still means the work was done early', async () => {
+    const naps: number[] = [];
+    let t = 0;
+    const clock: Clock = { now: () => t, sleep: async (ms) => { naps.push(ms); t += ms; } };
+    const w = new GpuWaiter(true, clock);
+    const work = (ms: number, poll: number) => {
+      const start = t;
+      return async () => {
+        t = Math.max(t, start + ms) + poll;
+      };
+    };
+    await w.wait(30, work(1000, 0));
+    // The work shrank to 20 ms; each poll that finds it done takes 3 ms (more than 1 ms, less than
+    // 5% of the estimate), so the estimate halves: 850, 425, 212.5, ... instead of shrinking by 15%.
+    for (let i = 0; i < 4; i++) await w.wait(30, work(20, 3));
+    expect(naps).toEqual([850, 425, 212.5, 106.25]);
+  });
+
   test('errors from the wait reach the caller', async () => {
     const { clock } = fakeClock();
     const w = new GpuWaiter(true, clock);
     await expect(w.wait(1, () => Promise.reject(new Error('device lost')))).rejects.toThrow('device lost');
+  });
+});
+
+describe('the recorder tells its waiter which waits compiled pipelines', () => {
+  test('the first use of a kernel is flagged, the next is not', async () => {
+    await init();
+    const spy = vi.spyOn(GpuWaiter.prototype, 'wait');
+    try {
+      // An op this file runs nowhere else: its pipeline is compiled by the first call.
+      const run = async () => {
+        const x = tensor([1, 2, 3]);
+        const y = x.mul(x).exp();
+        await y.data();
+        x.dispose();
+        y.dispose();
+      };
+      await run();
+      await run();
+      const flags = spy.mock.calls.map((c) => c[2]);
+      expect(flags[0]).toBe(true);
+      expect(flags[flags.length - 1]).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -13,7 +13,7 @@ beforeAll(async () => {
 const PLAIN = [
   'lstm_last', 'lstm_seq_nobias_backwards', 'gru_stack', 'simple_rnn', 'embedding_lstm',
   'bidi_concat', 'bidi_sum', 'bidi_mul', 'bidi_ave', 'shapes', 'functional', 'functional_two_inputs',
-  'activations', 'lstm_last_sharded', 'lstm_last_uint8', 'lstm_last_uint16', 'lstm_last_float16',
+  'activations', 'lstm_hard_sigmoid', 'tfjs_defaults', 'lstm_last_sharded', 'lstm_last_uint8', 'lstm_last_uint16', 'lstm_last_float16',
 ];
 
 describe.each(PLAIN)('%s', (name) => {
@@ -43,4 +43,22 @@ describe.each(['masking', 'masking_seq', 'mask_zero'])('%s (right-padded)', (nam
     x.dispose();
     model.dispose();
   });
+});
+
+test('stateful layers: the caller keeps the state from one batch to the next, as TF.js carries it', async () => {
+  const model = await loadLayersModel(modelPath('stateful'));
+  const { inputs, outputs } = expected('stateful');
+  const [x1, x2] = inputs.map(inputTensor);
+  const first = model.forwardWithState([x1!]);
+  await expectClose(first.outputs[0]!, outputs[0]!);
+  expect(Object.keys(first.state).sort()).toEqual(model.plan.order.filter((l) => l.plan).map((l) => l.node.config.name).sort());
+  const second = model.forwardWithState([x2!], { state: first.state });
+  await expectClose(second.outputs[0]!, outputs[1]!);
+  // From zeros instead, the second batch's outputs are not TF.js's.
+  const fresh = model.forward(x2!) as import('webrnn').Tensor;
+  const a = await fresh.data();
+  expect(a.some((v, i) => Math.abs(v - outputs[1]!.data[i]!) > 1e-3)).toBe(true);
+  for (const r of [first, second]) [...r.outputs, ...Object.values(r.state).flat()].forEach((t) => t.dispose());
+  [x1!, x2!, fresh].forEach((t) => t.dispose());
+  model.dispose();
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const CASES = ['lstm_last', 'lstm_seq_nobias_backwards', 'gru_stack', 'simple_rnn', 'embedding_lstm', 'bidi_concat', 'bidi_sum', 'bidi_mul', 'bidi_ave', 'shapes', 'functional', 'functional_two_inputs', 'activations'];
+const CASES = ['lstm_last', 'lstm_seq_nobias_backwards', 'gru_stack', 'simple_rnn', 'embedding_lstm', 'bidi_concat', 'bidi_sum', 'bidi_mul', 'bidi_ave', 'shapes', 'functional', 'functional_two_inputs', 'activations', 'tfjs_defaults'];
 
 /** A few SGD steps on Σ y² so the saved weights are not the imported ones. */
 function fineTune(model: Awaited<ReturnType<typeof loadLayersModel>>, xs: Tensor[]): void {

@@ -3,7 +3,7 @@
 // the blocked kernels; under noGrad and with gradients; bad input refused by name.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, nn, noGrad, ops, tensor, tidy, type Tensor } from 'webrnn';
-import type { CellKind } from '../../src/kernels/cells/index.js';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
 import { expectAllClose, TOL } from '../util/allclose.js';
 import { KINDS } from '../util/cell_sequence.js';
 import { LAYERS } from '../util/layer_check.js';
@@ -38,7 +38,7 @@ describe.each(KINDS)('%s: T steps equal forward() over the sequence', (kind) => 
     const layer = make(kind, { I, H, layers }).eval();
     const x = tensor(f32(uniform(T * B * I, 3 + B, -1, 1)), [T, B, I]);
     const s0Data = () => tensor(f32(uniform(layers * B * H, 11 + layers, -0.5, 0.5)), [layers, B, H]);
-    const s0: State = layer.kind === 'lstm' ? [s0Data(), s0Data()] : s0Data();
+    const s0: State = CELLS[layer.kind].cellState ? [s0Data(), s0Data()] : s0Data();
     const [yWant, sWant] = noGrad(() => layer.forward(x, s0));
     let s = s0;
     const ys: Tensor[] = [];

@@ -26,36 +26,44 @@ type PlainStep = (x: number[], h: number[], c: number[], W: (r: number, i: numbe
 const units = (H: number) => Array.from({ length: H }, (_, j) => j);
 const mv = (W: (r: number, i: number) => number, h: number[], r: number) => h.reduce((acc, hi, i) => acc + W(r, i) * hi, 0);
 const plainRnn = (act: (p: number) => number): PlainStep => (x, h, c, W) => ({ h: units(h.length).map((j) => act(x[j]! + mv(W, h, j))), c });
+/** σ, and the hard sigmoid of TF.js and Keras 2. */
+const hardSig = (x: number): number => Math.min(1, Math.max(0, 0.2 * x + 0.5));
+const plainLstm = (gate: (p: number) => number): PlainStep => (x, h, c, W) => {
+  const H = h.length;
+  const a = (k: number, j: number) => x[k * H + j]! + mv(W, h, k * H + j);
+  const c2 = units(H).map((j) => gate(a(1, j)) * c[j]! + gate(a(0, j)) * Math.tanh(a(2, j)));
+  return { h: units(H).map((j) => gate(a(3, j)) * Math.tanh(c2[j]!)), c: c2 };
+};
+const plainGru = (gate: (p: number) => number): PlainStep => (x, h, c, W, bhh) => {
+  const H = h.length;
+  const hh = (k: number, j: number) => mv(W, h, k * H + j) + bhh(k * H + j);
+  return {
+    h: units(H).map((j) => {
+      const r = gate(x[j]! + hh(0, j));
+      const z = gate(x[H + j]! + hh(1, j));
+      const n = Math.tanh(x[2 * H + j]! + r * hh(2, j));
+      return (1 - z) * n + z * h[j]!;
+    }),
+    c,
+  };
+};
+const plainGruResetBefore = (gate: (p: number) => number): PlainStep => (x, h, c, W) => {
+  const H = h.length;
+  const r = units(H).map((j) => gate(x[j]! + mv(W, h, j)));
+  const z = units(H).map((j) => gate(x[H + j]! + mv(W, h, H + j)));
+  const u = h.map((v, j) => r[j]! * v);
+  const n = units(H).map((j) => Math.tanh(x[2 * H + j]! + mv(W, u, 2 * H + j)));
+  return { h: units(H).map((j) => (1 - z[j]!) * n[j]! + z[j]! * h[j]!), c };
+};
 const PLAIN: Record<CellKind, PlainStep> = {
   rnn_tanh: plainRnn(Math.tanh),
   rnn_relu: plainRnn((p) => Math.max(p, 0)),
-  lstm: (x, h, c, W) => {
-    const H = h.length;
-    const a = (k: number, j: number) => x[k * H + j]! + mv(W, h, k * H + j);
-    const c2 = units(H).map((j) => sig(a(1, j)) * c[j]! + sig(a(0, j)) * Math.tanh(a(2, j)));
-    return { h: units(H).map((j) => sig(a(3, j)) * Math.tanh(c2[j]!)), c: c2 };
-  },
-  gru: (x, h, c, W, bhh) => {
-    const H = h.length;
-    const hh = (k: number, j: number) => mv(W, h, k * H + j) + bhh(k * H + j);
-    return {
-      h: units(H).map((j) => {
-        const r = sig(x[j]! + hh(0, j));
-        const z = sig(x[H + j]! + hh(1, j));
-        const n = Math.tanh(x[2 * H + j]! + r * hh(2, j));
-        return (1 - z) * n + z * h[j]!;
-      }),
-      c,
-    };
-  },
-  gru_reset_before: (x, h, c, W) => {
-    const H = h.length;
-    const r = units(H).map((j) => sig(x[j]! + mv(W, h, j)));
-    const z = units(H).map((j) => sig(x[H + j]! + mv(W, h, H + j)));
-    const u = h.map((v, j) => r[j]! * v);
-    const n = units(H).map((j) => Math.tanh(x[2 * H + j]! + mv(W, u, 2 * H + j)));
-    return { h: units(H).map((j) => (1 - z[j]!) * n[j]! + z[j]! * h[j]!), c };
-  },
+  lstm: plainLstm(sig),
+  gru: plainGru(sig),
+  gru_reset_before: plainGruResetBefore(sig),
+  lstm_hard_sigmoid: plainLstm(hardSig),
+  gru_hard_sigmoid: plainGru(hardSig),
+  gru_reset_before_hard_sigmoid: plainGruResetBefore(hardSig),
 };
 
 /** y, hN, cN by running each sequence and direction alone over its own length. */

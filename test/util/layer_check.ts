@@ -31,6 +31,9 @@ export const LAYERS: Record<CellKind, (o: LayerOptions) => nn.RNNBase> = {
   lstm: (o) => new nn.LSTM(o),
   gru: (o) => new nn.GRU(o),
   gru_reset_before: (o) => new nn.GRU({ ...o, resetAfter: false }),
+  lstm_hard_sigmoid: (o) => new nn.LSTM({ ...o, recurrentActivation: 'hard_sigmoid' }),
+  gru_hard_sigmoid: (o) => new nn.GRU({ ...o, recurrentActivation: 'hard_sigmoid' }),
+  gru_reset_before_hard_sigmoid: (o) => new nn.GRU({ ...o, resetAfter: false, recurrentActivation: 'hard_sigmoid' }),
 };
 
 export type AnyCell = nn.RNNCell | nn.LSTMCell | nn.GRUCell;
@@ -41,6 +44,9 @@ export const CELL_MODULES: Record<CellKind, (I: number, H: number, o: { bias?: b
   lstm: (I, H, o) => new nn.LSTMCell(I, H, o),
   gru: (I, H, o) => new nn.GRUCell(I, H, o),
   gru_reset_before: (I, H, o) => new nn.GRUCell(I, H, { ...o, resetAfter: false }),
+  lstm_hard_sigmoid: (I, H, o) => new nn.LSTMCell(I, H, { ...o, recurrentActivation: 'hard_sigmoid' }),
+  gru_hard_sigmoid: (I, H, o) => new nn.GRUCell(I, H, { ...o, recurrentActivation: 'hard_sigmoid' }),
+  gru_reset_before_hard_sigmoid: (I, H, o) => new nn.GRUCell(I, H, { ...o, resetAfter: false, recurrentActivation: 'hard_sigmoid' }),
 };
 
 export function makeLayer(c: LayerCase, seed: number): nn.RNNBase {

@@ -2,6 +2,7 @@
 import { functional } from './arithmetic.js';
 import { conv1d, conv2d } from './conv.js';
 import { batchNorm, layerNorm } from './norm.js';
+import { avgPool2d, maxPool2d } from './pool.js';
 import { linear, matmul } from './linalg.js';
 import { reductions } from './reduction.js';
 import { sample } from './sample.js';
@@ -26,5 +27,9 @@ export const ops = {
   batchNorm,
   /** PyTorch's F.layer_norm: each slice over the last dims (`normalizedShape`) normalised, then · weight + bias; same shape. */
   layerNorm,
+  /** Max over kernelSize windows of x [B, C, H, W] or [C, H, W]; stride defaults to the kernel → [..., OH, OW]. */
+  maxPool2d,
+  /** Mean over kernelSize windows of x [B, C, H, W] or [C, H, W] (countIncludePad by default) → [..., OH, OW]. */
+  avgPool2d,
 };
 export type Ops = typeof ops;

@@ -107,4 +107,21 @@ export const shapeOps = {
     s.dispose();
     return out;
   },
+  /** Reorders the dims: `permute(x, 0, 2, 1)` (PyTorch's permute; every dim named once). */
+  permute: (x: Tensor, ...dims: number[]) => {
+    if (dims.length !== x.rank) throw new Error(`webrnn: permute: [${dims.join(', ')}] must name each of the ${x.rank} dims of ${shapeStr(x.shape)} once`);
+    if (x.rank === 2 && dims[0] === 0 && dims[1] === 1) return shapeOps.reshape(x, x.shape); // the identity (transpose(0, 1) would swap)
+    return shapeOps.transpose(x, ...dims);
+  },
+  /** Merges dims startDim..endDim (inclusive, negatives count from the end) into one (a view). */
+  flatten: (x: Tensor, startDim = 0, endDim = -1) => {
+    const rank = Math.max(x.rank, 1);
+    const s = normAxis(startDim, rank, 'flatten', x.shape);
+    const e = normAxis(endDim, rank, 'flatten', x.shape);
+    if (s > e) throw new Error(`webrnn: flatten: startDim ${startDim} comes after endDim ${endDim} for ${shapeStr(x.shape)}`);
+    const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return shapeOps.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  },
 };
+
+export const { flatten, permute } = shapeOps;

@@ -22,6 +22,9 @@ export interface CallContext {
   mask(): Tensor;
   /** 1 − mask(). */
   pastEnd(): Tensor;
+  /** Stateful layers' initial states by layer name (the caller's), and where they put their final ones. */
+  initialState: Record<string, Tensor[]>;
+  finalState: Record<string, Tensor[]>;
 }
 
 export abstract class ImportedLayer extends Module {

@@ -13,7 +13,13 @@ export interface ForwardOptions {
   /** Each row's length, for models with a Masking layer or Embedding(mask_zero): the mask must be a
    *  right padding (see maskLengths). */
   lengths?: ArrayLike<number>;
+  /** Initial states of `stateful` recurrent layers, by layer name (what forwardWithState returned);
+   *  a stateful layer missing here starts from zeros. */
+  state?: LayerStates;
 }
+
+/** Each stateful layer's states, [B, H] each: h (and c for LSTM), per direction (forward first). */
+export type LayerStates = Record<string, Tensor[]>;
 
 export class LayersModel extends Module {
   readonly name: string;
@@ -53,6 +59,14 @@ export class LayersModel extends Module {
 
   /** forward() that always returns an array. */
   forwardAll(xs: Tensor[], opts: ForwardOptions = {}): Tensor[] {
+    const { outputs, state } = this.forwardWithState(xs, opts);
+    for (const ts of Object.values(state)) for (const t of ts) if (!outputs.includes(t)) t.dispose();
+    return outputs;
+  }
+
+  /** The outputs and the final states of the model's `stateful` recurrent layers (Keras carries
+   *  them from batch to batch; here the caller keeps them and passes them as `opts.state`). */
+  forwardWithState(xs: Tensor[], opts: ForwardOptions = {}): { outputs: Tensor[]; state: LayerStates } {
     const { graph, order, inputShapes } = this.plan;
     if (xs.length !== graph.inputs.length) throw new Error(`webrnn: LayersModel '${this.name}': expects ${graph.inputs.length} input(s), got ${xs.length}`);
     xs.forEach((x, i) => {
@@ -74,10 +88,11 @@ export class LayersModel extends Module {
         made.push(...outs);
       }
       const result = graph.outputs.map((r) => values.get(r.layer)![r.index]!);
-      for (const t of made) if (!result.includes(t)) t.dispose();
-      return result;
+      const kept = new Set([...result, ...Object.values(ctx.finalState).flat()]);
+      for (const t of made) if (!kept.has(t)) t.dispose();
+      return { outputs: result, state: ctx.finalState };
     } catch (e) {
-      for (const t of made) t.dispose();
+      for (const t of new Set([...made, ...Object.values(ctx.finalState).flat()])) t.dispose();
       throw e;
     } finally {
       ctx.release();
@@ -119,6 +134,8 @@ export class LayersModel extends Module {
     return {
       training: this.training,
       lengths,
+      initialState: opts.state ?? {},
+      finalState: {},
       mask: maskOf('in'),
       pastEnd: maskOf('past'),
       release: () => Object.values(masks).forEach((t) => t.dispose()),

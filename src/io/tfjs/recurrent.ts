@@ -6,7 +6,7 @@
 // = input and recurrent biases, PyTorch's own GRU. SimpleRNN: one gate, one bias.
 import { tensor } from '../../graph/create.js';
 import { ops } from '../../graph/ops/index.js';
-import { GRU, LSTM, RNN } from '../../nn/rnn.js';
+import { GRU, LSTM, RNN, type RecurrentActivation } from '../../nn/rnn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fail, type LayerConfig } from './format.js';
 import { ImportedLayer, inverse, known, reader, reorder, transposeBlocks, untransposeBlocks, type CallContext, type Plan, type SymTensor } from './layer.js';
@@ -22,23 +22,25 @@ interface RnnConfig {
   useBias: boolean;
   resetAfter: boolean;
   relu: boolean;
+  recurrentActivation: RecurrentActivation;
   returnSequences: boolean;
   returnState: boolean;
   goBackwards: boolean;
+  stateful: boolean;
 }
 
 function parseRnn(kind: Kind, cfg: LayerConfig, where: string): RnnConfig {
   const r = reader(cfg, where);
   const act = r.str('activation', 'tanh');
   if (!(act === 'tanh' || (kind === 'SimpleRNN' && act === 'relu'))) fail(`${where}: activation '${act}' is not supported (${kind === 'SimpleRNN' ? "'tanh' or 'relu'" : "'tanh'"})`);
-  if (kind !== 'SimpleRNN') {
-    const ra = r.str('recurrent_activation', kind === 'LSTM' || kind === 'GRU' ? 'hard_sigmoid' : 'sigmoid');
-    if (ra !== 'sigmoid') fail(`${where}: recurrent_activation '${ra}' is not supported (webrnn's cells use 'sigmoid')`);
-  }
+  // Keras 2 and TF.js default to hard_sigmoid; TF.js writes it as 'hardSigmoid' in places.
+  let ra = kind === 'SimpleRNN' ? 'sigmoid' : r.str('recurrent_activation', 'hard_sigmoid');
+  if (ra === 'hardSigmoid') ra = 'hard_sigmoid';
+  if (ra !== 'sigmoid' && ra !== 'hard_sigmoid') fail(`${where}: recurrent_activation '${ra}' is not supported ('sigmoid' or 'hard_sigmoid')`);
   r.refuse('dropout', [0, null]);
   r.refuse('recurrent_dropout', [0, null]);
-  r.refuse('stateful', [false, null]);
   r.refuse('time_major', [false, null]);
+  r.bool('unroll', false); // unrolling changes how, not what, Keras computes
   const resetAfter = kind === 'GRU' ? r.bool('reset_after', false) : false;
   return {
     kind,
@@ -46,9 +48,11 @@ function parseRnn(kind: Kind, cfg: LayerConfig, where: string): RnnConfig {
     useBias: r.bool('use_bias', true),
     resetAfter,
     relu: kind === 'SimpleRNN' && act === 'relu',
+    recurrentActivation: ra as RecurrentActivation,
     returnSequences: r.bool('return_sequences', false),
     returnState: r.bool('return_state', false),
     goBackwards: r.bool('go_backwards', false),
+    stateful: r.bool('stateful', false),
   };
 }
 
@@ -118,11 +122,12 @@ type Merge = 'concat' | 'sum' | 'mul' | 'ave' | null;
 
 class RecurrentLayer extends ImportedLayer {
   readonly rnn: LSTM | GRU | RNN;
-  constructor(readonly c: RnnConfig, readonly inSize: number, readonly merge: Merge | undefined, w: Record<string, Float32Array>) {
+  constructor(readonly name: string, readonly c: RnnConfig, readonly inSize: number, readonly merge: Merge | undefined, w: Record<string, Float32Array>) {
     super();
     const bidirectional = merge !== undefined;
     const opts = { inputSize: inSize, hiddenSize: c.units, bias: c.useBias, batchFirst: true, bidirectional };
-    this.rnn = this.registerModule('rnn', c.kind === 'LSTM' ? new LSTM(opts) : c.kind === 'GRU' ? new GRU({ ...opts, resetAfter: c.resetAfter }) : new RNN({ ...opts, nonlinearity: c.relu ? 'relu' : 'tanh' }));
+    const gated = { ...opts, recurrentActivation: c.recurrentActivation };
+    this.rnn = this.registerModule('rnn', c.kind === 'LSTM' ? new LSTM(gated) : c.kind === 'GRU' ? new GRU({ ...gated, resetAfter: c.resetAfter }) : new RNN({ ...opts, nonlinearity: c.relu ? 'relu' : 'tanh' }));
     const sd = bidirectional ? { ...toWebrnn(c, inSize, w, 'forward/', ''), ...toWebrnn(c, inSize, w, 'backward/', '_reverse') } : toWebrnn(c, inSize, w, '', '');
     this.rnn.loadStateDict(sd);
   }
@@ -131,8 +136,10 @@ class RecurrentLayer extends ImportedLayer {
     const masked = ctx.lengths !== null && this.maskedInput;
     const input = this.c.goBackwards ? flipTime(x!) : x!;
     const lengths = masked ? ctx.lengths! : undefined;
-    const [y, state] = this.rnn.forward(input, null, { lengths }) as [Tensor, Tensor | [Tensor, Tensor]];
+    const init = this.c.stateful ? this.initialState(ctx, x!.shape[0]!) : null;
+    const [y, state] = this.rnn.forward(input, init as never, { lengths }) as [Tensor, Tensor | [Tensor, Tensor]];
     if (input !== x) input.dispose();
+    if (init) (Array.isArray(init) ? init : [init]).forEach((t) => t.dispose());
     const [hN, cN] = Array.isArray(state) ? state : [state, null];
     const H = this.c.units;
     const D = this.merge === undefined ? 1 : 2;
@@ -162,11 +169,26 @@ class RecurrentLayer extends ImportedLayer {
     cN?.dispose();
     const outs = D === 1 ? [seq] : this.mergeDirections(seq, H);
     if (D === 2 && outs[0] !== seq) seq.dispose();
+    if (this.c.stateful) ctx.finalState[this.name] = states;
     if (!this.c.returnState) {
-      for (const s of states) s.dispose();
+      if (!this.c.stateful) for (const s of states) s.dispose();
       return outs;
     }
     return [...outs, ...states];
+  }
+
+  /** h0 (and c0) [D, B, H] from the caller's states of this layer ([B, H] each: h, c per direction). */
+  private initialState(ctx: CallContext, B: number): Tensor | [Tensor, Tensor] | null {
+    const given = ctx.initialState[this.name];
+    if (!given) return null;
+    const D = this.merge === undefined ? 1 : 2;
+    const per = this.c.kind === 'LSTM' ? 2 : 1;
+    const H = this.c.units;
+    if (given.length !== D * per || given.some((t) => t.rank !== 2 || t.shape[0] !== B || t.shape[1] !== H)) {
+      throw new Error(`webrnn: LayersModel: the state of '${this.name}' must be ${D * per} tensors [${B}, ${H}] (h${per === 2 ? ', c' : ''} per direction), got ${given.map((t) => `[${t.shape.join(', ')}]`).join(', ')}`);
+    }
+    const stack = (k: number) => ops.stack(Array.from({ length: D }, (_, d) => given[d * per + k]!), 0);
+    return per === 2 ? [stack(0), stack(1)] : stack(0);
   }
 
   /** Set by the plan: whether this layer's input carries a mask. */
@@ -222,7 +244,7 @@ export const planRecurrent = (kind: Kind) => (cfg: LayerConfig, inputs: SymTenso
   return {
     outputs: outputsOf(c, x, 1, undefined),
     weights: directionWeights(c, inSize, ''),
-    build: (w) => Object.assign(new RecurrentLayer(c, inSize, undefined, w), { maskedInput: x.masked }),
+    build: (w) => Object.assign(new RecurrentLayer(cfg.name, c, inSize, undefined, w), { maskedInput: x.masked }),
   };
 };
 
@@ -241,6 +263,6 @@ export function planBidirectional(cfg: LayerConfig, inputs: SymTensor[], where: 
   return {
     outputs: outputsOf(c, x, 2, m as Merge),
     weights: { ...directionWeights(c, inSize, 'forward/'), ...directionWeights(c, inSize, 'backward/') },
-    build: (w) => new RecurrentLayer(c, inSize, m as Merge, w),
+    build: (w) => new RecurrentLayer(cfg.name, c, inSize, m as Merge, w),
   };
 }

@@ -3,7 +3,7 @@
 // saves (r, z, n, W_hn·h + b_hn) per unit ([D, T, B, 4H]).
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
@@ -38,7 +38,7 @@ export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,
   ...blockedKernelBase(4),
 });
@@ -53,3 +53,5 @@ export const gru: CellSpec = {
   forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 } },
   backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 } },
 };
+
+export const gruHardSigmoid = /* @__PURE__ */ withHardSigmoid(gru, 'gru_hard_sigmoid');

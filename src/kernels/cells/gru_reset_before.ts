@@ -5,7 +5,7 @@
 // [D, T, B, 4H] = (r, z, n, u).
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** Forward phase 1: r, z = σ(xproj + W_hr|hz·h_prev) and u = r⊙h_prev into gates[step]. */
 export const gruResetBeforeStepGates = /* @__PURE__ */ defineKernel({
@@ -26,7 +26,7 @@ export const gruResetBeforeStepForward = /* @__PURE__ */ defineKernel({
 /** Backward phase A: dz_pre, dn_pre into dgates_hh[step] and dxproj[tpos]; dh_carry = dh⊙z. */
 export const gruResetBeforeStepBackward = /* @__PURE__ */ defineKernel({
   name: 'gru_reset_before_step_backward',
-  wgsl: [wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_reset_before_step_backward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_reset_before_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dy: 'read',
     dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
@@ -37,7 +37,7 @@ export const gruResetBeforeStepBackward = /* @__PURE__ */ defineKernel({
 /** Backward phase B: du = W_hnᵀ·dn_pre, dr_pre into dgates_hh[step] and dxproj[tpos]; dh_carry += du⊙r. */
 export const gruResetBeforeStepBackwardReset = /* @__PURE__ */ defineKernel({
   name: 'gru_reset_before_step_backward_reset',
-  wgsl: [wgsl.step, wgsl.step_layout, wgsl.gru_reset_before_step_backward_reset],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_reset_before_step_backward_reset],
   bindings: { w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write' },
   ...stepKernelBase,
 });
@@ -56,7 +56,7 @@ const backwardBase = blockedKernelBase(4);
 /** Both backward phases, register-blocked (4 units × up to 32 rows an invocation); PHASE 1 (A), 2 (B) or 0 (both). */
 export const gruResetBeforeStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_reset_before_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.step_backward_blocked, wgsl.gru_reset_before_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.gru_reset_before_step_backward_blocked],
   bindings: gruResetBeforeStepBackward.bindings,
   ...backwardBase,
   overrides: { ...backwardBase.overrides, PHASE: 0 },
@@ -77,3 +77,5 @@ export const gruResetBefore: CellSpec = {
     blocked: { kernel: gruResetBeforeStepBackwardBlocked, units: 4 },
   },
 };
+
+export const gruResetBeforeHardSigmoid = /* @__PURE__ */ withHardSigmoid(gruResetBefore, 'gru_reset_before_hard_sigmoid');

@@ -1,7 +1,7 @@
 // Every cell kind's spec, by kind: the one table the graph op and the layers look a kind up in.
-import { gru } from './gru.js';
-import { gruResetBefore } from './gru_reset_before.js';
-import { lstm } from './lstm.js';
+import { gru, gruHardSigmoid } from './gru.js';
+import { gruResetBefore, gruResetBeforeHardSigmoid } from './gru_reset_before.js';
+import { lstm, lstmHardSigmoid } from './lstm.js';
 import { rnnRelu, rnnTanh } from './rnn.js';
 import type { CellKind, CellSpec } from './spec.js';
 
@@ -11,6 +11,9 @@ export const CELLS: Readonly<Record<CellKind, CellSpec>> = {
   lstm,
   gru,
   gru_reset_before: gruResetBefore,
+  lstm_hard_sigmoid: lstmHardSigmoid,
+  gru_hard_sigmoid: gruHardSigmoid,
+  gru_reset_before_hard_sigmoid: gruResetBeforeHardSigmoid,
 };
 
 export type { CellKind, CellSpec, SequenceDims, StepDims } from './spec.js';

@@ -2,7 +2,7 @@
 // fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { blockedKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
@@ -53,3 +53,5 @@ export const lstm: CellSpec = {
   forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 1 } },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
 };
+
+export const lstmHardSigmoid = /* @__PURE__ */ withHardSigmoid(lstm, 'lstm_hard_sigmoid');

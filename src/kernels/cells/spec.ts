@@ -5,8 +5,11 @@
 // w_hh [D, G·H, H], state [D, T+1, B, H] (step order, slot 0 = the initial state), y [T, B, D·H].
 import { ceilDiv, type Access, type Kernel, type Overrides } from '../../gpu/kernel.js';
 
-/** The cell kinds, named as PyTorch's RNN modes (plus the reset-before GRU of Keras and ONNX). */
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before';
+/** The cell kinds, named as PyTorch's RNN modes, plus the reset-before GRU of Keras and ONNX, and the
+ *  gated cells with the hard-sigmoid gates of TF.js and Keras 2 (`_hard_sigmoid`, see withHardSigmoid). */
+export type CellKind =
+  | 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
+  | 'lstm_hard_sigmoid' | 'gru_hard_sigmoid' | 'gru_reset_before_hard_sigmoid';
 
 /** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps. */
 export type StepTensorName =
@@ -94,4 +97,10 @@ export function blockedKernelBase(units: 1 | 4) {
       ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, +o.ROWS!), dirs,
     ],
   };
+}
+
+/** The same cell with the hard-sigmoid gates of TF.js and Keras 2, clamp(0.2·x + 0.5, 0, 1): the
+ *  same kernels with the override HARD_SIGMOID (activations.wgsl's gate_act and gate_grad). */
+export function withHardSigmoid(spec: CellSpec, kind: CellKind): CellSpec {
+  return { ...spec, kind, overrides: { ...spec.overrides, HARD_SIGMOID: true } };
 }

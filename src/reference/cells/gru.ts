@@ -1,13 +1,14 @@
 // CPU twins of gru_step_forward.wgsl / gru_step_backward.wgsl: one GRU step s for every
 // (direction d, batch row b, unit j), float64, same layout and carry rules (see sequence.ts).
 // Gate order r, z, n (PyTorch); xproj holds W_ih·x + b_ih only, b_hh is added to the recurrent part.
-import { gru } from '../../kernels/cells/gru.js';
-import { addRecurrent, affine, sigmoid } from './affine.js';
+import { gru, gruHardSigmoid } from '../../kernels/cells/gru.js';
+import type { CellSpec } from '../../kernels/cells/spec.js';
+import { addRecurrent, affine, HARD_SIGMOID_GATE, SIGMOID_GATE, type Gate } from './affine.js';
 import { eachUnit, recurrentGradRef, rowDot } from './rows.js';
 import type { CellTwin, StepBuffers, StepDims } from './sequence.js';
 
 /** One forward GRU step over both directions; saves (r, z, n, hh_n) for the backward. */
-export function gruStepForwardRef(b: StepBuffers, dims: StepDims): void {
+export function gruStepForwardRef(b: StepBuffers, dims: StepDims, gate: Gate = SIGMOID_GATE): void {
   const H = dims.hidden;
   eachUnit(dims, b.lengths, 3, 4, (o, j, d) => {
     if (!o.live) {
@@ -19,8 +20,8 @@ export function gruStepForwardRef(b: StepBuffers, dims: StepDims): void {
     }
     // hh_k = W_hh[k·H + j]·h_prev + b_hh[k·H + j]
     const hh = [0, 1, 2].map((k) => b.b_hh[d * 3 * H + k * H + j]! + rowDot(b.w_hh, o, H, k * H + j, b.h_state, o.prev));
-    const r = sigmoid(b.xproj[o.x + j]! + hh[0]!);
-    const z = sigmoid(b.xproj[o.x + H + j]! + hh[1]!);
+    const r = gate.act(b.xproj[o.x + j]! + hh[0]!);
+    const z = gate.act(b.xproj[o.x + H + j]! + hh[1]!);
     const n = Math.tanh(b.xproj[o.x + 2 * H + j]! + r * hh[2]!);
     const h = (1 - z) * n + z * b.h_state[o.prev + j]!;
     b.h_state[o.next + j] = h;
@@ -30,7 +31,7 @@ export function gruStepForwardRef(b: StepBuffers, dims: StepDims): void {
 }
 
 /** One backward GRU step; dh_carry holds dhN until the sequence's last step, then dH_{s}⊙z_{s}. */
-export function gruStepBackwardRef(b: StepBuffers, dims: StepDims): void {
+export function gruStepBackwardRef(b: StepBuffers, dims: StepDims, gate: Gate = SIGMOID_GATE): void {
   const H = dims.hidden;
   eachUnit(dims, b.lengths, 3, 4, (o, j, _d, len) => {
     if (!o.live) {
@@ -44,8 +45,8 @@ export function gruStepBackwardRef(b: StepBuffers, dims: StepDims): void {
     const hPrev = b.h_state[o.prev + j]!;
     // h = (1 − z)·n + z·h_prev; n = tanh(x_n + r·hh_n)
     const dnPre = dH * (1 - z) * (1 - n * n);
-    const dzPre = dH * (hPrev - n) * z * (1 - z);
-    const drPre = dnPre * hhn * r * (1 - r);
+    const dzPre = dH * (hPrev - n) * gate.grad(z);
+    const drPre = dnPre * hhn * gate.grad(r);
     [drPre, dzPre, dnPre * r].forEach((v, k) => (b.dgates_hh[o.dgates + k * H + j] = v)); // hh_n enters n through r⊙hh_n
     [drPre, dzPre, dnPre].forEach((v, k) => (b.dxproj[o.x + k * H + j] = v));
     b.dh_carry[o.carry + j] = dH * z;
@@ -58,41 +59,46 @@ interface GruCache {
   hhn: Float64Array; // W_hn·h_prev + b_hn
 }
 
-export const gruTwin: CellTwin = {
-  spec: gru,
-  forward: [gruStepForwardRef],
-  backward: [gruStepBackwardRef],
-  layer: {
-    // n = tanh(xi_n + r ⊙ (W_hn·h + b_hn)); h' = (1 − z) ⊙ n + z ⊙ h
-    forward({ H, wHh, bHh }, xi, hPrev) {
-      const hh = affine(wHh, 3 * H, H, hPrev, bHh);
-      const gates = new Float64Array(3 * H);
-      const hhn = hh.slice(2 * H);
-      const h = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        const r = sigmoid(xi[j]! + hh[j]!);
-        const z = sigmoid(xi[H + j]! + hh[H + j]!);
-        const n = Math.tanh(xi[2 * H + j]! + r * hhn[j]!);
-        h[j] = (1 - z) * n + z * hPrev[j]!;
-        [r, z, n].forEach((v, k) => (gates[k * H + j] = v));
-      }
-      return { h, c: null, cache: { hPrev, gates, hhn } satisfies GruCache };
+function gruTwinOf(spec: CellSpec, gate: Gate): CellTwin {
+  return {
+    spec,
+    forward: [(b, d) => gruStepForwardRef(b, d, gate)],
+    backward: [(b, d) => gruStepBackwardRef(b, d, gate)],
+    layer: {
+      // n = tanh(xi_n + r ⊙ (W_hn·h + b_hn)); h' = (1 − z) ⊙ n + z ⊙ h
+      forward({ H, wHh, bHh }, xi, hPrev) {
+        const hh = affine(wHh, 3 * H, H, hPrev, bHh);
+        const gates = new Float64Array(3 * H);
+        const hhn = hh.slice(2 * H);
+        const h = new Float64Array(H);
+        for (let j = 0; j < H; j++) {
+          const r = gate.act(xi[j]! + hh[j]!);
+          const z = gate.act(xi[H + j]! + hh[H + j]!);
+          const n = Math.tanh(xi[2 * H + j]! + r * hhn[j]!);
+          h[j] = (1 - z) * n + z * hPrev[j]!;
+          [r, z, n].forEach((v, k) => (gates[k * H + j] = v));
+        }
+        return { h, c: null, cache: { hPrev, gates, hhn } satisfies GruCache };
+      },
+      backward({ H, wHh }, cache, dh, _dc, dW) {
+        const { hPrev, gates, hhn } = cache as GruCache;
+        const dxi = new Float64Array(3 * H);
+        const dhh = new Float64Array(3 * H);
+        for (let j = 0; j < H; j++) {
+          const [r, z, n] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!];
+          const dnPre = dh[j]! * (1 - z) * (1 - n * n);
+          const drPre = dnPre * hhn[j]! * gate.grad(r);
+          const dzPre = dh[j]! * (hPrev[j]! - n) * gate.grad(z);
+          [drPre, dzPre, dnPre].forEach((v, k) => (dxi[k * H + j] = v));
+          [drPre, dzPre, dnPre * r].forEach((v, k) => (dhh[k * H + j] = v)); // hh_n enters n only through r·hh_n
+        }
+        const dhPrev = addRecurrent(dW, wHh, 3 * H, H, dhh, hPrev);
+        for (let j = 0; j < H; j++) dhPrev[j] += dh[j]! * gates[H + j]!; // the direct path z ⊙ h_prev
+        return { dxi, dhPrev, dcPrev: null };
+      },
     },
-    backward({ H, wHh }, cache, dh, _dc, dW) {
-      const { hPrev, gates, hhn } = cache as GruCache;
-      const dxi = new Float64Array(3 * H);
-      const dhh = new Float64Array(3 * H);
-      for (let j = 0; j < H; j++) {
-        const [r, z, n] = [gates[j]!, gates[H + j]!, gates[2 * H + j]!];
-        const dnPre = dh[j]! * (1 - z) * (1 - n * n);
-        const drPre = dnPre * hhn[j]! * r * (1 - r);
-        const dzPre = dh[j]! * (hPrev[j]! - n) * z * (1 - z);
-        [drPre, dzPre, dnPre].forEach((v, k) => (dxi[k * H + j] = v));
-        [drPre, dzPre, dnPre * r].forEach((v, k) => (dhh[k * H + j] = v)); // hh_n enters n only through r·hh_n
-      }
-      const dhPrev = addRecurrent(dW, wHh, 3 * H, H, dhh, hPrev);
-      for (let j = 0; j < H; j++) dhPrev[j] += dh[j]! * gates[H + j]!; // the direct path z ⊙ h_prev
-      return { dxi, dhPrev, dcPrev: null };
-    },
-  },
-};
+  };
+}
+
+export const gruTwin = gruTwinOf(gru, SIGMOID_GATE);
+export const gruHardSigmoidTwin = gruTwinOf(gruHardSigmoid, HARD_SIGMOID_GATE);

@@ -1,9 +1,9 @@
 // Every cell kind's twins, by kind (a missing kind fails tsc): what the reference model and the
 // kernel tests look a kind up in.
 import type { CellKind } from '../../kernels/cells/spec.js';
-import { gruTwin } from './gru.js';
-import { gruResetBeforeTwin } from './gru_reset_before.js';
-import { lstmTwin } from './lstm.js';
+import { gruHardSigmoidTwin, gruTwin } from './gru.js';
+import { gruResetBeforeHardSigmoidTwin, gruResetBeforeTwin } from './gru_reset_before.js';
+import { lstmHardSigmoidTwin, lstmTwin } from './lstm.js';
 import { rnnReluTwin, rnnTanhTwin } from './rnn.js';
 import type { CellTwin } from './sequence.js';
 
@@ -13,6 +13,9 @@ export const TWINS: Readonly<Record<CellKind, CellTwin>> = {
   lstm: lstmTwin,
   gru: gruTwin,
   gru_reset_before: gruResetBeforeTwin,
+  lstm_hard_sigmoid: lstmHardSigmoidTwin,
+  gru_hard_sigmoid: gruHardSigmoidTwin,
+  gru_reset_before_hard_sigmoid: gruResetBeforeHardSigmoidTwin,
 };
 
 export * from './sequence.js';

@@ -103,7 +103,7 @@ describe('binary-add on the GPU', () => {
 
   test('a bad config is refused before training', async () => {
     const { rec, hooks } = recorder();
-    await expect(demo.run(config({ cell: 'rnn' as 'lstm' }), hooks)).rejects.toThrow(/cell 'rnn' must be 'lstm' or 'gru'/);
+    await expect(demo.run(config({ cell: 'tanh' as 'lstm' }), hooks)).rejects.toThrow(/cell 'tanh' must be one of lstm, gru, rnn, rnn_relu/);
     await expect(demo.run(config({ batch: 0 }), hooks)).rejects.toThrow(/batch = 0 must be a positive integer/);
     expect(rec.progress).toHaveLength(0);
   });

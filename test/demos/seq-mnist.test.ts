@@ -151,7 +151,7 @@ describe('seq-mnist demo', () => {
   });
 
   test.each([
-    [{ cell: 'rnn' }, /cell 'rnn' must be 'lstm' or 'gru'/],
+    [{ cell: 'gru_reset_before' }, /cell 'gru_reset_before' must be one of lstm, gru, rnn, rnn_relu/],
     [{ hidden: 0 }, /hidden = 0 must be a positive integer/],
     [{ epochs: 0, steps: 0 }, /nothing to train/],
     [{ lr: -1 }, /lr = -1 must be positive/],

@@ -9,7 +9,7 @@ import { gpu } from '../../src/gpu/device.js';
 import { CELLS } from '../../src/kernels/cells/index.js';
 import { blockedOverrides, blockedStepsPossible, wholeSequenceLaunch } from '../../src/kernels/cells/launch.js';
 import { nanSurvivesExpLog } from '../util/adapter.js';
-import { allFinite, expectSequenceMatchesTwin, KINDS, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
+import { allFinite, casesFor, expectSequenceMatchesTwin, KINDS, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
 
 await init();
 const nanExp = await nanSurvivesExpLog();
@@ -35,7 +35,7 @@ const WHOLE_CASES: [number, number, number, number][] = [[9, 16, 2, 5], [4, 136,
 for (const kind of BLOCKED) {
   const cell = CELLS[kind];
   const [fwd, bwd] = [cell.forward, cell.backward].map((p) => p.blocked!.kernel.name);
-  describe.skipIf(!possible).each(ROWS_CASES)(`${kind} blocked steps, %i rows an invocation, B=%i H=%i D=%i T=%i`, (rows, B, H, D, T) => {
+  describe.skipIf(!possible).each(casesFor(kind, ROWS_CASES, 6))(`${kind} blocked steps, %i rows an invocation, B=%i H=%i D=%i T=%i`, (rows, B, H, D, T) => {
     test('forward and backward passes match the twins, a launch a step and phase', async () => {
       const dims = { batch: B, hidden: H, steps: T, dirs: D };
       const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 500 + H);
@@ -45,7 +45,7 @@ for (const kind of BLOCKED) {
     });
   });
 
-  describe.skipIf(!possible).each(WHOLE_CASES)(`${kind} whole-sequence launch B=%i H=%i D=%i T=%i`, (B, H, D, T) => {
+  describe.skipIf(!possible).each(casesFor(kind, WHOLE_CASES, 5))(`${kind} whole-sequence launch B=%i H=%i D=%i T=%i`, (B, H, D, T) => {
     test.skipIf(!wholeSequenceLaunch(gpu(), H, { batch: B, hidden: H, dirs: D }, cell.gates))('forward and backward match the twins in one launch each', async () => {
       const dims = { batch: B, hidden: H, steps: T, dirs: D };
       const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 900 + H);

@@ -14,6 +14,17 @@ import { roundF32, uniform } from './rng.js';
 /** Every cell kind: the table the kernel and layer suites run. */
 export const KINDS = Object.keys(CELLS) as CellKind[];
 
+/** Kinds that are another kind's kernels with other gate activations (the hard-sigmoid ones: an
+ *  override, no code of their own beyond activations.wgsl's gate functions). */
+const gateVariant = (kind: CellKind) => CELLS[kind].overrides?.HARD_SIGMOID === true;
+
+/** The shape grid a kind runs: all of it, or every `every`-th case for a gate variant, whose
+ *  kernels the base kind already runs on every shape; on a cold shader cache each new shape of the
+ *  blocked kernels is a pipeline to compile (seconds each on lavapipe). */
+export function casesFor<C>(kind: CellKind, cases: readonly C[], every = 4): C[] {
+  return gateVariant(kind) ? cases.filter((_, i) => i % every === 0) : [...cases];
+}
+
 export interface Grads {
   dy: Float64Array;
   dhN: Float64Array;

@@ -47,8 +47,9 @@ export interface BenchOptions {
 export interface BenchContext {
   quick: boolean;
   /** Times `step` (which records GPU work): warm-up, then the median of several runs of N calls
-   *  each followed by one `sync()`, with N chosen so a run lasts about `target` seconds. */
-  time(step: () => void): Promise<Timing>;
+   *  each followed by one `finish()` (webrnn's `sync()` unless given: tfjs passes its own), with N
+   *  chosen so a run lasts about `target` seconds. */
+  time(step: () => void, finish?: () => Promise<void>): Promise<Timing>;
 }
 
 /** What the sections of `npm run bench` get beyond BenchContext. */
@@ -116,19 +117,19 @@ function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Prom
   return {
     quick,
     options,
-    async time(step) {
+    async time(step, finish = sync) {
       step(); // warm-up: pipeline compilation, pool allocation
-      await sync();
+      await finish();
       let t0 = performance.now();
       step();
-      await sync();
+      await finish();
       const once = (performance.now() - t0) / 1000;
       const iters = Math.max(1, Math.min(quick ? 20 : 2000, Math.round(target / Math.max(once, 1e-6))));
       const times: number[] = [];
       for (let r = 0; r < runs; r++) {
         t0 = performance.now();
         for (let i = 0; i < iters; i++) step();
-        await sync();
+        await finish();
         times.push((performance.now() - t0) / 1000 / iters);
       }
       times.sort((a, b) => a - b);

@@ -13,7 +13,7 @@ import { expectAllClose, firstMismatch, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
 import { buildBundle, describeWithoutAdapter, REPO_ROOT, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
 
-const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq'];
+const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq', 'captcha'];
 const RUN_TIMEOUT_MS = 40_000;
 const docsScreenshot = process.env.WEBRNN_DOCS_SCREENSHOT === '1';
 
@@ -109,6 +109,24 @@ describe('demo pages (headless Chromium, WebGPU on SwiftShader)', () => {
       await opened.page.close();
     }
   }, 180_000);
+
+  test('captcha trains in the page, then shows held-out captchas with predicted and true text', async () => {
+    const opened = await session.open('demos/captcha/?steps=2&trainCount=16&batch=8&holdout=4&evalBatch=4&examples=3&autostart');
+    try {
+      const s = await finished(opened, 150_000);
+      expect(s.run, s.error).toBe('done');
+      expect(s.result!.summary.heldOut).toBe(4);
+      await opened.page.waitForFunction(() => document.body.dataset.examples === '3', null, { timeout: 10_000 });
+      const captions = await opened.page.locator('#examples figure div').allTextContents();
+      expect(captions).toHaveLength(3);
+      for (const c of captions) expect(c).toMatch(/^[0-9A-Z]{4}( \([0-9A-Z]{4}\))?$/);
+      const width = await opened.page.locator('#examples canvas').first().evaluate((c) => (c as HTMLCanvasElement).width);
+      expect(width).toBe(3 * 80); // the small model's 80-pixel-wide images at 3×
+      expect(opened.problems).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+  }, 200_000);
 
   describe('binary-add', () => {
     let opened: OpenedPage;

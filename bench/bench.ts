@@ -1,13 +1,15 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv: on request), --out <dir>.
+// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv, captcha: on request),
+// --captcha-full (the captcha section at the seed's sizes), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { captchaSection } from './captcha.js';
 import { convSection } from './conv.js';
 import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
@@ -36,6 +38,8 @@ export interface BenchOptions {
   sections: string[] | null;
   skipTfjs: boolean;
   profile: boolean;
+  /** The captcha section at the seed's full sizes instead of the demo's small default. */
+  captchaFull: boolean;
   /** Folder for bench.json and bench.md. */
   out: string;
   /** Print tables as they are made (the CLI); the test runs silently. */
@@ -78,9 +82,9 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection, captchaSection];
 /** Sections run only when named in --sections (profile also with --profile). */
-const ON_REQUEST = new Set(['profile', 'conv']);
+const ON_REQUEST = new Set(['profile', 'conv', 'captcha']);
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {
@@ -88,7 +92,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-  const known = new Set(['--quick', '--only', '--skip-tfjs', '--profile', '--sections', '--out']);
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--profile', '--sections', '--out', '--captcha-full']);
   for (const [i, a] of argv.entries()) {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
     if ((a === '--only' || a === '--sections' || a === '--out') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
@@ -99,6 +103,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     sections: list('--sections'),
     skipTfjs: argv.includes('--skip-tfjs'),
     profile: argv.includes('--profile'),
+    captchaFull: argv.includes('--captcha-full'),
     out: resolve(value('--out') ?? join(process.cwd(), 'bench-results')),
     log: (line) => console.log(line),
     progress: (line) => console.error(`[bench ${(performance.now() / 1000).toFixed(0)} s] ${line}`),

@@ -27,7 +27,7 @@ describe('bench arguments', () => {
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
     await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile, conv\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile, conv, captcha\)/);
   });
 });
 

@@ -63,6 +63,10 @@ const CASES: Record<string, Case> = {
     x: input([2, 3, 2]),
     options: { inputShape: [3, 2] },
   },
+  leaky_relu_log_softmax: {
+    build: () => new nn.Sequential(new nn.Linear(3, 6, { seed: 20 }), new nn.LeakyReLU(0.07), new nn.GRU({ inputSize: 6, hiddenSize: H, resetAfter: false, batchFirst: true, seed: 21 }), new nn.Linear(H, 4, { seed: 22 }), new nn.LogSoftmax()),
+    x: input([2, 5, 3]),
+  },
   lone_lstm_module: { build: () => new nn.LSTM({ inputSize: 2, hiddenSize: H, numLayers: 2, seed: 19 }), x: input([4, 3, 2]), timeMajor: true },
 };
 
@@ -113,7 +117,8 @@ describe('refused with a named error, nothing written', () => {
       forward(x: Tensor) { return x; }
     })()), /layer '1' \(Head\) is a custom module/],
     ['nn.Conv1d', () => new nn.Sequential(new nn.Conv1d(2, 2, 1)), /layer '0' \(Conv1d\) has no TF\.js layers export here/],
-    ['nn.LeakyReLU', () => new nn.Sequential(new nn.Linear(2, 2), new nn.LeakyReLU()), /layer '1' \(LeakyReLU\) has no TF\.js layers export/],
+    ['nn.MaxPool2d', () => new nn.Sequential(new nn.Linear(2, 2), new nn.MaxPool2d(2)), /layer '1' \(MaxPool2d\) has no TF\.js layers export/],
+    ['LogSoftmax over the batch axis', () => new nn.Sequential(new nn.Linear(2, 2), new nn.LogSoftmax(0)), /layer '1' \(LogSoftmax\) over dim 0/],
     ['nn.GRUCell', () => new nn.GRUCell(2, 3), /the model \(GRUCell\) has no TF\.js layers export/],
     ['nn.LastStep after a bidirectional layer', () => new nn.Sequential(lstm({ bidirectional: true }), new nn.LastStep()), /layer '1' \(LastStep\) after the bidirectional layer '0' \(LSTM\) has no Keras twin/],
     ['nn.LastStep on the batch axis', () => new nn.Sequential(lstm({ batchFirst: false }), new nn.LastStep(1)), /takes dim 1, but the time axis of layer '0' \(LSTM\) is 0/],
@@ -132,6 +137,14 @@ describe('refused with a named error, nothing written', () => {
     await expect(saveLayersModel(model, folder, options)).rejects.toThrow(/^webrnn: saveLayersModel: /);
     await expect(saveLayersModel(model, folder, options)).rejects.toThrow(message);
     expect(await readdir(folder)).toEqual([]);
+    model.dispose();
+  });
+
+  test('a target folder that does not exist: a named error, nothing made', async () => {
+    const model = new nn.Sequential(lstm());
+    const folder = join(dir(), 'missing', 'deeper');
+    await expect(saveLayersModel(model, folder)).rejects.toThrow(/^webrnn: saveLayersModel: cannot write '.*missing\/deeper\/weights\.bin'/);
+    expect(await readdir(dir())).not.toContain('missing');
     model.dispose();
   });
 

@@ -32,10 +32,10 @@ interface Step {
   path: string;
 }
 
-const SUPPORTED = 'nn.Sequential, nn.Embedding, nn.RNN, nn.LSTM, nn.GRU (resetAfter: false), nn.LastStep, nn.Linear, nn.Dropout, nn.Tanh, nn.ReLU, nn.Sigmoid, nn.Softmax, nn.Flatten';
+const SUPPORTED = 'nn.Sequential, nn.Embedding, nn.RNN, nn.LSTM, nn.GRU (resetAfter: false), nn.LastStep, nn.Linear, nn.Dropout, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Softmax, nn.LogSoftmax, nn.Flatten';
 /** webrnn modules with no export (yet): refused as such, not as custom modules. */
-const LIBRARY = [Conv1d, Conv2d, BatchNorm1d, BatchNorm2d, LayerNorm, MaxPool2d, AvgPool2d, LeakyReLU, LogSoftmax, RNNCell, LSTMCell, GRUCell];
-const isLeaf = (m: Module) => [Embedding, RNNBase, LastStep, Linear, Dropout, Tanh, ReLU, Sigmoid, Softmax, Flatten].some((C) => m instanceof C);
+const LIBRARY = [Conv1d, Conv2d, BatchNorm1d, BatchNorm2d, LayerNorm, MaxPool2d, AvgPool2d, RNNCell, LSTMCell, GRUCell];
+const isLeaf = (m: Module) => [Embedding, RNNBase, LastStep, Linear, Dropout, Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax, Flatten].some((C) => m instanceof C);
 const describe = (s: Step) => `${s.path === '' ? 'the model' : `layer '${s.path}'`} (${s.m.constructor.name})`;
 
 /** The modules the model runs, in order, nested nn.Sequential flattened (paths as in the state dict). */
@@ -69,7 +69,7 @@ function inputShape(steps: Step[], given: Shape | undefined): Shape {
   return saveError(`the first layer, ${describe(steps[0]!)}, does not say the input's shape: pass { inputShape }`);
 }
 
-const snake: [new (...a: never[]) => Module, string][] = [[Embedding, 'embedding'], [Linear, 'dense'], [Dropout, 'dropout'], [Flatten, 'flatten']];
+const snake: [new (...a: never[]) => Module, string][] = [[Embedding, 'embedding'], [Linear, 'dense'], [Dropout, 'dropout'], [Flatten, 'flatten'], [LeakyReLU, 'leaky_re_lu']];
 
 /** The Keras layers for `model` and its topology (a Sequential). */
 export async function nativeLayers(model: Module, opts: SaveOptions): Promise<{ topology: Topology; layers: KerasLayer[] }> {
@@ -129,9 +129,12 @@ export async function nativeLayers(model: Module, opts: SaveOptions): Promise<{ 
       if (shape.slice(1).some((d) => d === null)) saveError(`${describe(s)}: Keras's Flatten needs every size known, the input is ${JSON.stringify(shape.slice(1))}: pass { inputShape }`);
       one('Flatten', {});
       shape = [null, (shape.slice(1) as number[]).reduce((a, b) => a * b, 1)];
+    } else if (m instanceof LeakyReLU) {
+      one('LeakyReLU', { alpha: m.negativeSlope });
     } else {
-      if (m instanceof Softmax && m.dim !== -1 && m.dim !== shape.length - 1) saveError(`${describe(s)} over dim ${m.dim}: Keras's softmax acts on the last axis`);
-      one('Activation', { activation: m instanceof Tanh ? 'tanh' : m instanceof ReLU ? 'relu' : m instanceof Sigmoid ? 'sigmoid' : 'softmax' });
+      const soft = m instanceof Softmax || m instanceof LogSoftmax;
+      if (soft && m.dim !== -1 && m.dim !== shape.length - 1) saveError(`${describe(s)} over dim ${m.dim}: Keras's softmax acts on the last axis`);
+      one('Activation', { activation: m instanceof Tanh ? 'tanh' : m instanceof ReLU ? 'relu' : m instanceof Sigmoid ? 'sigmoid' : m instanceof Softmax ? 'softmax' : 'logSoftmax' });
     }
   }
   const first = layers[0]!;

@@ -42,7 +42,7 @@ async function importedWeights(model: LayersModel): Promise<{ specs: WeightSpec[
  * either way. `model` is a LayersModel from loadLayersModel, or a model webrnn built: an
  * nn.Sequential of nn.Embedding, nn.RNN / nn.LSTM / nn.GRU (resetAfter: false; multi-layer and
  * bidirectional), nn.LastStep (Keras's return_sequences=False), nn.Linear, nn.Dropout, nn.Tanh,
- * nn.ReLU, nn.Sigmoid, nn.Softmax, nn.Flatten, or one such module. The saved model is batch first
+ * nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Softmax, nn.LogSoftmax, nn.Flatten, or one such module. The saved model is batch first
  * ([B, T, …]) even where the native recurrent layers are time-major. Anything else is refused with
  * a named error before any file is written.
  */
@@ -82,8 +82,13 @@ export async function saveLayersModel(model: LayersModel | Module, target?: stri
   if (target !== undefined) {
     const jsonPath = target.endsWith('.json') ? target : `${target.replace(/\/$/, '')}/model.json`;
     const dir = jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1);
-    await writeFileAtomic(dir + WEIGHTS_FILE, bytes);
-    await writeFileAtomic(jsonPath, new TextEncoder().encode(JSON.stringify(modelJson)));
+    // Each file appears whole or not at all (temp file + rename); model.json last, so a reader
+    // that finds it finds its weights.
+    for (const [path, data] of [[dir + WEIGHTS_FILE, bytes], [jsonPath, new TextEncoder().encode(JSON.stringify(modelJson))]] as const) {
+      await writeFileAtomic(path, data).catch((e: Error) => {
+        throw new Error(`webrnn: saveLayersModel: cannot write '${path}': ${e.message}`);
+      });
+    }
   }
   return { modelJson, weights: bytes };
 }

@@ -42,9 +42,9 @@ async function importedWeights(model: LayersModel): Promise<{ specs: WeightSpec[
  * either way. `model` is a LayersModel from loadLayersModel, or a model webrnn built: an
  * nn.Sequential of nn.Embedding, nn.RNN / nn.LSTM / nn.GRU (resetAfter: false; multi-layer and
  * bidirectional), nn.LastStep (Keras's return_sequences=False), nn.Linear, nn.Dropout, nn.Tanh,
- * nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Softmax, nn.LogSoftmax, nn.Flatten, or one such module. The saved model is batch first
- * ([B, T, …]) even where the native recurrent layers are time-major. Anything else is refused with
- * a named error before any file is written.
+ * nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Softmax, nn.LogSoftmax, nn.Flatten, or one such module.
+ * The saved model is batch first ([B, T, …]) even where the native recurrent layers are
+ * time-major. Anything else is refused with a named error before any file is written.
  */
 export async function saveLayersModel(model: LayersModel | Module, target?: string, options: SaveOptions = {}): Promise<SavedLayersModel> {
   checkOptions('saveLayersModel', options, { inputShape: (v) => (Array.isArray(v) ? null : 'an array of sizes (null: any)') });

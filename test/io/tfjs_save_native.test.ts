@@ -128,6 +128,7 @@ describe('refused with a named error, nothing written', () => {
     ['Flatten over an unknown number of steps', () => new nn.Sequential(lstm(), new nn.Flatten()), /Flatten needs every size known.*inputShape/],
     ['Softmax over the time axis', () => new nn.Sequential(lstm(), new nn.Softmax(1)), /layer '1' \(Softmax\) over dim 1/],
     ['a first layer without a shape', () => new nn.Sequential(new nn.Tanh()), /the first layer, layer '0' \(Tanh\), does not say the input's shape: pass \{ inputShape \}/],
+    ['an empty nn.Sequential', () => new nn.Sequential(), /the nn\.Sequential has no layers/],
     ['a bad inputShape', () => new nn.Sequential(lstm()), /option inputShape = \[0\]/, { inputShape: [0] }],
   ];
   test.each(REFUSED)('%s', async (name, build, message, options) => {

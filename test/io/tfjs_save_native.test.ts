@@ -22,6 +22,8 @@ interface Case {
   x: ReturnType<typeof input>;
   timeMajor?: boolean;
   options?: { inputShape: (number | null)[] };
+  /** The Keras layer classes the topology must hold, where the case checks them. */
+  classes?: string[];
 }
 
 const H = 5;
@@ -35,6 +37,7 @@ const CASES: Record<string, Case> = {
     build: () => new nn.Sequential(new nn.GRU({ inputSize: 2, hiddenSize: H, numLayers: 2, dropout: 0.3, resetAfter: false, seed: 5 }), new nn.LastStep(0), new nn.Linear(H, 3, { seed: 6 })),
     x: input([7, 2, 2]),
     timeMajor: true,
+    classes: ['GRU', 'Dropout', 'GRU', 'Dense'],
   },
   gru_reset_before_hard_sigmoid_bidirectional: {
     build: () => new nn.Sequential(new nn.GRU({ inputSize: 3, hiddenSize: H, resetAfter: false, recurrentActivation: 'hard_sigmoid', bidirectional: true, batchFirst: true, seed: 7 })),
@@ -43,6 +46,7 @@ const CASES: Record<string, Case> = {
   rnn_tanh_bidirectional_2_layers_nobias: {
     build: () => new nn.Sequential(new nn.RNN({ inputSize: 3, hiddenSize: H, numLayers: 2, bidirectional: true, bias: false, batchFirst: true, seed: 8 }), new nn.Linear(2 * H, 2, { seed: 9, bias: false })),
     x: input([2, 4, 3]),
+    classes: ['Bidirectional', 'Bidirectional', 'Dense'],
   },
   rnn_relu_time_major_seq: {
     build: () => new nn.Sequential(new nn.RNN({ inputSize: 3, hiddenSize: H, nonlinearity: 'relu', seed: 10 }), new nn.Linear(H, 3, { seed: 11 }), new nn.Tanh()),
@@ -90,6 +94,8 @@ describe.each(Object.keys(CASES))('%s', (name) => {
     const folder = join(dir(), name);
     await mkdir(folder, { recursive: true });
     const saved = await saveLayersModel(model, folder, c.options);
+    const topology = saved.modelJson.modelTopology.config as { layers: { class_name: string; config: Record<string, unknown> }[] };
+    if (c.classes) expect(topology.layers.map((l) => l.class_name)).toEqual(c.classes);
     expect(saved.modelJson.weightsManifest[0]!.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0)).toBe(saved.weights.byteLength);
     const xb = c.timeMajor ? swap01(c.x.data, c.x.shape) : { data: c.x.data, shape: c.x.shape };
     const tfy = await tfjsPredict(folder, xb);

@@ -14,6 +14,8 @@ export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type NamedTensors } from './io/weights.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
+export { listModels, removeModel, type StoredModelInfo } from './io/browser_storage.js';
+export type { WeightsSource } from './io/source.js';
 export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
 export {
   loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,

@@ -1,6 +1,7 @@
 // saveLayersModel: an imported model back to the TF.js layers format, its topology as it came and
 // its current (fine-tuned) weights in Keras's layout, float32, one shard — what tf.loadLayersModel
 // reads. In Node a path writes model.json and weights.bin (atomically); the artifacts come back too.
+import { saveToStorage, storageScheme } from '../browser_storage.js';
 import { isNode, writeFileAtomic } from '../fs.js';
 import type { ModelJson, WeightSpec } from './format.js';
 import { LayersModel } from './model.js';
@@ -15,7 +16,8 @@ export interface SavedLayersModel {
 export const WEIGHTS_FILE = 'weights.bin';
 
 /** Writes `model` as model.json + weights.bin into the folder `target` (or next to a target ending
- *  in `.json`, under that name) in Node; returns the JSON and the shard either way. */
+ *  in `.json`, under that name) in Node, or to 'indexeddb://name' / 'downloads://name' in the
+ *  browser (browser_storage.ts); returns the JSON and the shard either way. */
 export async function saveLayersModel(model: LayersModel, target?: string): Promise<SavedLayersModel> {
   if (!(model instanceof LayersModel)) throw new Error('webrnn: saveLayersModel: the model must be a LayersModel (from loadLayersModel)');
   const specs: WeightSpec[] = [];
@@ -43,7 +45,8 @@ export async function saveLayersModel(model: LayersModel, target?: string): Prom
     modelTopology,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
-  if (target !== undefined) {
+  if (target !== undefined && storageScheme(target)) await saveToStorage(target, { format: 'layers-model', modelJson, weights: bytes }, 'saveLayersModel');
+  else if (target !== undefined) {
     if (!isNode()) throw new Error('webrnn: saveLayersModel: a target path works only in Node; in the browser use the returned { modelJson, weights }');
     const jsonPath = target.endsWith('.json') ? target : `${target.replace(/\/$/, '')}/model.json`;
     const dir = jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1);

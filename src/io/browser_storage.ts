@@ -61,7 +61,7 @@ function factory(where: string): IDBFactory {
 function describe(e: unknown, where: string, url: string): never {
   const err = e as { name?: string; message?: string } | null;
   if (err?.name === 'QuotaExceededError') {
-    fail(where, `saving '${url}' exceeds the browser's storage quota (${err.message}); the previous entry is unchanged. ` +
+    fail(where, `saving '${url}' exceeds the browser's storage quota (QuotaExceededError${err.message ? `: ${err.message}` : ''}); the previous entry is unchanged. ` +
       'Free space with removeModel(), or ask for persistent storage (navigator.storage.persist())');
   }
   return fail(where, `IndexedDB failed on '${url}': ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`);

@@ -38,6 +38,11 @@ describe('browser storage (headless Chromium)', () => {
       const before = await run(b);
       b.loadStateDict(await w.loadSafetensors('indexeddb://gru'));
       const got = await run(b);
+      // The same bytes from a blob: URL (fetch) and a missing address relative to the page.
+      const fromUrl = await w.loadSafetensors(URL.createObjectURL(new Blob([bytes])));
+      b.loadStateDict(fromUrl);
+      const viaUrl = await run(b);
+      const notThere = await w.loadSafetensors('nowhere.safetensors').then(() => 'loaded', (e: Error) => e.message);
       // Overwrite the name with other weights: the entry holds the new ones.
       await w.saveSafetensors(make(3), 'indexeddb://gru');
       b.loadStateDict(await w.loadSafetensors('indexeddb://gru'));
@@ -47,7 +52,7 @@ describe('browser storage (headless Chromium)', () => {
       const missing = await w.loadSafetensors('indexeddb://gru').then(() => 'loaded', (e: Error) => e.message);
       const removeMissing = await w.removeModel('indexeddb://gru').then(() => 'removed', (e: Error) => e.message);
       return {
-        want, before, got, third, after, missing, removeMissing, bytes: bytes.length,
+        want, before, got, viaUrl, notThere, third, after, missing, removeMissing, bytes: bytes.length,
         listed: listed && { ...listed, dateSaved: listed.dateSaved instanceof Date },
         removed: { format: removed.format, weightDataBytes: removed.weightDataBytes },
       };
@@ -55,6 +60,8 @@ describe('browser storage (headless Chromium)', () => {
     expect(r.listed).toEqual({ dateSaved: true, format: 'safetensors', modelTopologyType: null, modelTopologyBytes: 0, weightDataBytes: r.bytes });
     expect(r.before).not.toEqual(r.want);
     expect(r.got).toEqual(r.want);
+    expect(r.viaUrl).toEqual(r.want);
+    expect(r.notThere).toMatch(/^webrnn: loadSafetensors: fetching 'nowhere.safetensors' gave HTTP 404/);
     expect(r.third).not.toEqual(r.want);
     expect(r.removed).toEqual({ format: 'safetensors', weightDataBytes: r.bytes });
     expect(r.after).not.toContain('indexeddb://gru');

@@ -18,7 +18,7 @@ export { listModels, removeModel, type StoredModelInfo } from './io/browser_stor
 export type { WeightsSource } from './io/source.js';
 export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
 export {
-  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,
+  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel, type SaveOptions,
 } from './io/tfjs/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -1,10 +1,11 @@
-// An imported ONNX graph as a webrnn module. The initializers that feed a recurrent node's W, R, B,
-// a Gemm's B and C, a MatMul, or the Add that follows a MatMul (a Linear split in two by the
-// exporter) are the module's parameters, under their ONNX names and in ONNX's layout, so webrnn's
+// An imported ONNX graph as a webrnn module. The float initializers that feed a recurrent node's
+// W, R, B, a Gemm's B and C, a MatMul, the Add that follows a MatMul (a Linear split in two by the
+// exporter) or a Gather's data (an embedding table) are the module's parameters, under their ONNX names and in ONNX's layout, so webrnn's
 // optimizers fine-tune them; every other initializer is a host constant. Each call runs the nodes
-// in order inside one tidy() scope: intermediates are freed, the outputs are returned.
+// in order inside one scope: intermediates are freed, the outputs (and what a recorded graph
+// saved for backward()) are kept.
 import { Module } from '../../nn/module.js';
-import { tidy } from '../../tensor/scope.js';
+import { tidyForward } from '../../tensor/scope.js';
 import { shapeStr, Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../graph/create.js';
 import type { OpContext, OpImpl } from './context.js';
@@ -42,6 +43,7 @@ function trainable(plan: OnnxPlan): Set<string> {
     if (isRecurrent(n.op)) [1, 2, 3].forEach((i) => take(n.inputs[i]));
     else if (n.op === 'Gemm') [1, 2].forEach((i) => take(n.inputs[i]));
     else if (n.op === 'MatMul') n.inputs.forEach(take);
+    else if (n.op === 'Gather') take(n.inputs[0]); // an embedding table
     else if (n.op === 'Add' && n.inputs.some((i) => made.get(i) === 'MatMul')) n.inputs.forEach(take);
   }
   return names;
@@ -100,7 +102,7 @@ export class OnnxModel extends Module {
         values.set(inp.name, host(inp.dtype, t.shape, await t.data()));
       }
     }
-    return tidy(() => this.execute(values));
+    return tidyForward(() => this.execute(values));
   }
 
   /** The outputs for the one input `x` [shape as the file declares] (float32, or int32 indices
@@ -111,7 +113,7 @@ export class OnnxModel extends Module {
     if (!(x instanceof Tensor)) runFail('forward: x must be a Tensor');
     checkFeedShape(inp, x.shape);
     if ((inp.dtype === 'float') !== (x.dtype === 'float32')) runFail(`forward: input '${inp.name}' must be ${inp.dtype === 'float' ? 'float32' : 'int32'}, got ${x.dtype} ${shapeStr(x.shape)}`);
-    const out = tidy(() => this.execute(new Map([[inp.name, x]])));
+    const out = tidyForward(() => this.execute(new Map([[inp.name, x]])));
     const list = this.outputNames.map((n) => out[n]!);
     return list.length === 1 ? list[0]! : list;
   }

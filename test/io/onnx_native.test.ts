@@ -88,7 +88,7 @@ const param = (m: OnnxModel, name: string) => [...m.namedParameters()].find(([n]
 
 /** Host reversal of each batch column of a time-major [T, B, K] feed within its length. */
 function reverseWithin(f: Feed, lens: number[]): Feed {
-  const [T, B, K] = f.dims as [number, number, number];
+  const [, B, K] = f.dims as [number, number, number];
   const data = [...f.data];
   for (let b = 0; b < B; b++) for (let t = 0; t < lens[b]!; t++) for (let k = 0; k < K; k++) data[(t * B + b) * K + k] = f.data[((lens[b]! - 1 - t) * B + b) * K + k]!;
   return { ...f, data };

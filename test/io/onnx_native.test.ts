@@ -3,7 +3,7 @@
 // from the same initializers, after the same gate reordering (ONNX LSTM i,o,f,c and GRU z,r,h).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, memory, nn, ops, tensor, type Tensor } from 'webrnn';
+import { crossEntropy, init, memory, nn, ops, optim, tensor, tidy, type Tensor } from 'webrnn';
 import { loadOnnx, type OnnxModel } from '../../src/io/onnx/index.js';
 import { decodeModel } from '../../src/io/onnx/proto.js';
 import { fromProto } from '../../src/io/onnx/values.js';
@@ -194,4 +194,30 @@ describe('gradients of imported recurrent models equal native layers from the sa
     x.dispose();
     [model, lstm, fc].forEach((m) => m.dispose());
   });
+});
+
+test('an imported model fine-tunes with webrnn\'s optimizers: Adam lowers the cross-entropy of the exported classifier', async () => {
+  const model = await loadOnnx(onnxPath('exported_lstm_classifier'));
+  const x = feedTensors(onnxExpected('exported_lstm_classifier')).X!;
+  const target = tensor(new Int32Array([2, 0]), [2]);
+  const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
+  const losses: number[] = [];
+  const live: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const loss = tidy(() => {
+      const [probs] = model.forward(x) as Tensor[];
+      const l = crossEntropy(probs!.log(), target);
+      opt.zeroGrad();
+      l.backward();
+      opt.step();
+      return l;
+    });
+    losses.push(await loss.item());
+    loss.dispose();
+    live.push(memory().liveTensors);
+  }
+  expect(losses[7]!).toBeLessThan(losses[0]! * 0.7);
+  expect(live.slice(1).every((n) => n === live[0]), `live tensors per step: ${live}`).toBe(true); // no step leaves anything
+  [x, target].forEach((t) => t.dispose());
+  model.dispose();
 });

@@ -66,6 +66,8 @@ export interface RnnOptions {
   states?: boolean;
   bias?: boolean;
   relu?: boolean;
+  /** HardSigmoid gates (LSTM, GRU): with ONNX's default alpha/beta, or with them written out. */
+  hard?: 'default' | 'explicit';
 }
 
 /** One recurrent node over fixed-size random data: T 5, B 3, I 4, H 6. */
@@ -74,7 +76,7 @@ export function rnnCase(o: RnnOptions): Case {
   const D = o.direction === 'bidirectional' ? 2 : 1;
   const G = { LSTM: 4, GRU: 3, RNN: 1 }[o.op];
   const layout = o.layout ?? 0;
-  const name = [o.op.toLowerCase(), o.direction, `layout${layout}`, o.lbr !== undefined ? `lbr${o.lbr}` : '', o.lens ? 'lens' : '', o.states ? 'states' : '', o.bias === false ? 'nobias' : '', o.relu ? 'relu' : ''].filter(Boolean).join('_');
+  const name = [o.op.toLowerCase(), o.direction, `layout${layout}`, o.lbr !== undefined ? `lbr${o.lbr}` : '', o.lens ? 'lens' : '', o.states ? 'states' : '', o.bias === false ? 'nobias' : '', o.relu ? 'relu' : '', o.hard ? `hardsigmoid_${o.hard}` : ''].filter(Boolean).join('_');
   const inits = [f32('W', [D, G * H, I]), f32('R', [D, G * H, H])];
   if (o.bias !== false) inits.push(f32('B', [D, 2 * G * H]));
   const inputs = [fin('X', layout ? [B, T, I] : [T, B, I])];
@@ -94,6 +96,8 @@ export function rnnCase(o: RnnOptions): Case {
   if (layout) attrs.layout = 1;
   if (o.lbr !== undefined) attrs.linear_before_reset = o.lbr;
   if (o.relu) attrs.activations = { strings: Array(D).fill('Relu') };
+  if (o.hard) attrs.activations = { strings: Array(D).fill(o.op === 'LSTM' ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh']).flat() };
+  if (o.hard === 'explicit') Object.assign(attrs, { activation_alpha: { floats: Array(D).fill(0.2) }, activation_beta: { floats: Array(D).fill(0.5) } });
   const ins = ['X', 'W', 'R', o.bias !== false ? 'B' : '', o.lens ? 'lens' : '', o.states ? 'h0' : ''];
   if (o.op === 'LSTM' && o.states) ins.push('c0');
   const outs = o.op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];

@@ -53,7 +53,14 @@ const float32Digits = (_k: string, v: unknown) => (typeof v === 'number' && !Num
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
-const all = [...rnnCases(), ...opCases()];
+// Appended last, so the cases above keep their random draws (and their files) when these change.
+const hardSigmoid = () => [
+  rnnCase({ op: 'LSTM', direction: 'forward', hard: 'default', lens: true, states: true }),
+  rnnCase({ op: 'LSTM', direction: 'bidirectional', hard: 'explicit' }),
+  rnnCase({ op: 'GRU', direction: 'reverse', hard: 'default', lbr: 1 }),
+  rnnCase({ op: 'GRU', direction: 'forward', hard: 'explicit', lbr: 0, lens: true }),
+];
+const all = [...rnnCases(), ...opCases(), ...hardSigmoid()];
 const index: string[] = [];
 for (const c of all) {
   const expected = c.twin ? c.twin.outputs(await runOrt(c.twin.model, c.twin.feeds(c.feeds))) : await runOrt(c.model, c.feeds);

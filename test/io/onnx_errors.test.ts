@@ -41,6 +41,10 @@ const BAD: [string, () => OnnxSource, RegExp][] = [
   }), /initializer 'W': raw_data holds 764 bytes, its dims \[2, 24, 4\] need 768/],
   ['clip', () => edited((m) => setAttr(m, attribute('clip', { float: 3 }))), /node 'lstm' \(LSTM\): clip is not supported/],
   ['other activations', () => edited((m) => setAttr(m, attribute('activations', { strings: ['Sigmoid', 'Relu', 'Tanh', 'Sigmoid', 'Relu', 'Tanh'] }))), /node 'lstm' \(LSTM\): activations \[Sigmoid, Relu, Tanh, Sigmoid, Relu, Tanh\] are not supported/],
+  ['HardSigmoid with another alpha', () => edited((m) => {
+    setAttr(m, attribute('activations', { strings: ['HardSigmoid', 'Tanh', 'Tanh', 'HardSigmoid', 'Tanh', 'Tanh'] }));
+    setAttr(m, attribute('activation_alpha', { floats: [0.3, 0.3] }));
+  }), /activations \[HardSigmoid, Tanh, Tanh, HardSigmoid, Tanh, Tanh\] with activation_alpha \[0.3, 0.3\], activation_beta \[\] are not supported \(LSTM takes \[Sigmoid, Tanh, Tanh\] or \[HardSigmoid, Tanh, Tanh\] with alpha 0.2, beta 0.5 for each direction\)/],
   ['input_forget', () => edited((m) => setAttr(m, attribute('input_forget', 1))), /input_forget = 1 .* is not supported/],
   ['peepholes', () => edited((m) => {
     lstmNode(m).input!.push('P');

@@ -42,22 +42,41 @@ export function planRecurrent(n: OnnxNode, consts: ReadonlyMap<string, Host>): R
   const layout = a.int('layout', 0);
   if (layout !== 0 && layout !== 1) fail(`${n.label}: layout ${layout} must be 0 or 1`);
   if (a.has('clip')) fail(`${n.label}: clip is not supported (webrnn's cells do not clip their pre-activations)`);
-  if (a.has('activation_alpha') || a.has('activation_beta')) fail(`${n.label}: activation_alpha / activation_beta are not supported`);
   if (op === 'LSTM' && a.int('input_forget', 0) !== 0) fail(`${n.label}: input_forget = 1 (coupled input and forget gates) is not supported`);
   if (op === 'LSTM' && n.inputs[7]) fail(`${n.label}: peephole weights P ('${n.inputs[7]}') are not supported`);
-  const acts = a.strs('activations');
-  let kind: CellKind = op === 'LSTM' ? 'lstm' : op === 'RNN' ? 'rnn_tanh' : a.int('linear_before_reset', 0) === 1 ? 'gru' : 'gru_reset_before';
   if (op === 'GRU' && ![0, 1].includes(a.int('linear_before_reset', 0))) fail(`${n.label}: linear_before_reset must be 0 or 1`);
-  if (acts) {
-    const per = DEFAULT_ACTS[op].length;
-    const perDir = [acts.slice(0, per), acts.slice(per, 2 * per)].slice(0, dirs);
-    const ok = acts.length === per * dirs && perDir.every((l) => l.join() === perDir[0]!.join());
-    const relu = op === 'RNN' && ok && perDir[0]![0] === 'Relu';
-    if (!ok || (!relu && perDir[0]!.join() !== DEFAULT_ACTS[op].join())) {
-      fail(`${n.label}: activations [${acts.join(', ')}] are not supported (${op} takes [${DEFAULT_ACTS[op].join(', ')}]${op === 'RNN' ? ' or [Relu]' : ''} for each direction)`);
-    }
-    if (relu) kind = 'rnn_relu';
+  const base: CellKind = op === 'LSTM' ? 'lstm' : op === 'RNN' ? 'rnn_tanh' : a.int('linear_before_reset', 0) === 1 ? 'gru' : 'gru_reset_before';
+  return { kind: activationKind(n, op, base, dirs), dirs, layout: layout as 0 | 1, reverse: direction === 'reverse', op, hidden: hiddenSize(n, op, dirs, direction, consts) };
+}
+
+/** The cell kind for the node's `activations`: the defaults; Relu for RNN; HardSigmoid gates for
+ *  LSTM and GRU where every activation_alpha is 0.2 and every activation_beta 0.5 (ONNX's
+ *  defaults, and Keras's hard_sigmoid as tf2onnx writes it), whichever activation takes them. */
+function activationKind(n: OnnxNode, op: Op, base: CellKind, dirs: number): CellKind {
+  const a = n.attrs;
+  const acts = a.strs('activations');
+  const per = DEFAULT_ACTS[op].length;
+  const perDir = acts ? [acts.slice(0, per), acts.slice(per, 2 * per)].slice(0, dirs) : [DEFAULT_ACTS[op]];
+  const first = perDir[0]!;
+  const same = !acts || (acts.length === per * dirs && perDir.every((l) => l.join() === first.join()));
+  const rest = first.slice(1).join() === DEFAULT_ACTS[op].slice(1).join();
+  const hard = op !== 'RNN' && rest && first[0] === 'HardSigmoid';
+  const close = (vs: number[] | undefined, v: number) => (vs ?? []).every((x) => Math.abs(x - v) < 1e-6);
+  const params = close(a.floats('activation_alpha'), 0.2) && close(a.floats('activation_beta'), 0.5);
+  const ok = same && ((rest && first[0] === DEFAULT_ACTS[op][0] && !a.has('activation_alpha') && !a.has('activation_beta')) || (op === 'RNN' && first.join() === 'Relu') || (hard && params));
+  if (!ok) {
+    const alt = op === 'RNN' ? ' or [Relu]' : ` or [HardSigmoid${DEFAULT_ACTS[op].slice(1).map((s) => `, ${s}`).join('')}] with alpha 0.2, beta 0.5`;
+    const list = (k: string) => (a.floats(k) ?? []).map((v) => +v.toPrecision(6)).join(', ');
+    const given = a.has('activation_alpha') || a.has('activation_beta') ? ` with activation_alpha [${list('activation_alpha')}], activation_beta [${list('activation_beta')}]` : '';
+    fail(`${n.label}: activations [${(acts ?? DEFAULT_ACTS[op]).join(', ')}]${given} are not supported (${op} takes [${DEFAULT_ACTS[op].join(', ')}]${alt} for each direction)`);
   }
+  if (op === 'RNN' && first[0] === 'Relu') return 'rnn_relu';
+  return hard ? (`${base}_hard_sigmoid` as CellKind) : base;
+}
+
+/** hidden_size, or R's second dim where the attribute is absent; checks initializer weights' shapes. */
+function hiddenSize(n: OnnxNode, op: Op, dirs: number, direction: string, consts: ReadonlyMap<string, Host>): number {
+  const a = n.attrs;
   const G = GATES[op];
   const R = consts.get(n.inputs[2] ?? '');
   const hidden = a.has('hidden_size') ? a.int('hidden_size') : R ? R.shape[2]! : fail(`${n.label}: hidden_size is missing and R is not an initializer`);
@@ -73,7 +92,7 @@ export function planRecurrent(n: OnnxNode, consts: ReadonlyMap<string, Host>): R
       fail(`${n.label}: ${what} '${n.inputs[['W', 'R', 'B'].indexOf(what) + 1]}' has shape ${dims(v.shape)}, hidden_size ${hidden} and direction '${direction}' imply [${shape.map((d) => d ?? 'input_size').join(', ')}]`);
     }
   }
-  return { op, kind, hidden, dirs, reverse: direction === 'reverse', layout: layout as 0 | 1 };
+  return hidden;
 }
 
 /** Rows of `t` [D, G·H, K] for direction d, gate blocks in webrnn's order: [G·H, K] (or [G·H] for a bias half). */

@@ -92,9 +92,14 @@ function hostArithmetic(): Case {
     node('Div', ['s', 'two'], ['halves']), // integer division on the host
     node('Mul', ['r', 'scale'], ['y']),
     node('Cast', ['halves'], ['halvesf'], { to: DataType.FLOAT }),
+    node('Sub', ['halvesf', 'k'], ['shifted']), // float arithmetic and activations on the host
+    node('Sigmoid', ['shifted'], ['sg']),
+    node('Tanh', ['shifted'], ['th']),
+    node('Sub', ['shifted', 'scale'], ['centered']), // [-0.25, -0.25, 0.75]
+    node('Relu', ['centered'], ['rl']),
   ];
   const inits = [i64('two', [2], []), i64('minus1', [-1]), i64('st', [-1]), i64('en', [0]), i64('ax', [0]), i64('step', [-1]), i64('two_idx', [2], [])];
-  return make('host_arithmetic', nodes, [fin('X', [2, 3, 4])], ['y', 'halvesf'], inits, { X: floatFeed([2, 3, 4]) });
+  return make('host_arithmetic', nodes, [fin('X', [2, 3, 4])], ['y', 'halvesf', 'sg', 'th', 'rl'], inits, { X: floatFeed([2, 3, 4]) });
 }
 
 /** Opset 11 forms: Squeeze/Unsqueeze axes as attributes, Softmax flattening at `axis`; int64 ids in. */

@@ -58,3 +58,17 @@ test('a URL that is not there names it; forward() refuses multi-input models', a
   expect(() => model.forward(null as never)).toThrow(/webrnn: onnx: forward\(\) takes models with one input; this one has 4 \(X, lens, h0, c0\): use run\(feeds\)/);
   model.dispose();
 });
+
+test('forward(ids) takes int32 indices on the GPU (Gather as an embedding lookup) and agrees with ONNX Runtime', async () => {
+  const model = await loadOnnx(onnxPath('opset11'));
+  expect([...model.namedParameters()].map(([n]) => n)).toEqual(['emb']); // the table is trainable
+  const e = onnxExpected('opset11');
+  const ids = feedTensors(e).ids!;
+  expect(ids.dtype).toBe('int32');
+  const p = model.forward(ids) as Tensor;
+  await expectClose(p, { shape: e.outputs.p!.dims, data: e.outputs.p!.data });
+  const floats = feedTensors({ inputs: { x: { dtype: 'float32', dims: [2, 3], data: [0, 1, 2, 3, 4, 5] } }, outputs: {} }).x!;
+  expect(() => model.forward(floats)).toThrow(/webrnn: onnx: forward: input 'ids' must be int32, got float32 \[2, 3\]/);
+  [ids, p, floats].forEach((t) => t.dispose());
+  model.dispose();
+});

@@ -3,7 +3,7 @@
 // (shape arithmetic is a handful of values; clarity over speed).
 import type { Tensor } from '../../tensor/tensor.js';
 import type { OnnxNode } from './graph.js';
-import { host, runFail, sizeOf, type Host, type Value } from './values.js';
+import { broadcastShapes, dims, host, runFail, sizeOf, type Host, type Value } from './values.js';
 
 export interface OpContext {
   node: OnnxNode;
@@ -57,4 +57,18 @@ export function at(h: Host, idx: readonly number[]): number {
   let o = 0;
   for (let k = 0; k < idx.length; k++) o += idx[k]! * s[k]!;
   return h.data[o]!;
+}
+
+/** Element of h at multi-index idx of a shape h broadcasts to (NumPy rules). */
+export function atBroadcast(h: Host, idx: readonly number[]): number {
+  const lead = idx.length - h.shape.length;
+  return at(h, h.shape.map((d, k) => (d === 1 ? 0 : idx[lead + k]!)));
+}
+
+/** Element-wise f over broadcast host operands. */
+export function hostMap(vs: readonly Host[], dtype: Host['dtype'], f: (...x: number[]) => number, what: string): Host {
+  let shape: number[] | null = [];
+  for (const v of vs) shape = shape && broadcastShapes(shape, v.shape);
+  if (!shape) return runFail(`${what}: shapes ${vs.map((v) => dims(v.shape)).join(' and ')} do not broadcast`);
+  return build(dtype, shape, (idx) => f(...vs.map((v) => atBroadcast(v, idx))));
 }

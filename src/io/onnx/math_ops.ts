@@ -3,9 +3,9 @@
 // the element-wise ones run on the CPU, in float32 for floats and exactly for integers.
 import { ops } from '../../graph/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { axisOf, input, type OpContext, type OpImpl } from './context.js';
+import { axisOf, hostMap, input, type OpContext, type OpImpl } from './context.js';
 import { DataType } from './proto.js';
-import { dims, dtypeOf, host, hostMap, isHost, runFail, sizeOf, type Host, type Value } from './values.js';
+import { dims, dtypeOf, host, isHost, runFail, sizeOf, type Host, type Value } from './values.js';
 
 type Binary = 'add' | 'sub' | 'mul' | 'div';
 const HOST_BINARY: Record<Binary, (a: number, b: number) => number> = {

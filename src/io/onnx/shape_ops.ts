@@ -5,7 +5,7 @@ import { zeros } from '../../graph/create.js';
 import { embedding } from '../../graph/ops/embedding.js';
 import { ops } from '../../graph/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { at, axisOf, build, input, type OpContext, type OpImpl } from './context.js';
+import { at, atBroadcast, axisOf, build, input, type OpContext, type OpImpl } from './context.js';
 import { broadcastShapes, dims, host, ints, isHost, runFail, sizeOf, upload, type Host, type Value } from './values.js';
 
 /** Axes from the attribute (older opsets) or the input `i` (opset 13 on); undefined when neither. */
@@ -166,7 +166,7 @@ function expand(c: OpContext): Value[] {
   const x = input(c, 0);
   const want = ints(input(c, 1, 'shape'), `${c.node.label}: shape`);
   const shape = broadcastShapes(x.shape, want) ?? runFail(`${c.node.label}: ${dims(x.shape)} does not broadcast to ${dims(want)}`);
-  if (isHost(x)) return [build(x.dtype, shape, (idx) => at(x, idx.slice(shape.length - x.shape.length).map((d, k) => (x.shape[k] === 1 ? 0 : d))))];
+  if (isHost(x)) return [build(x.dtype, shape, (idx) => atBroadcast(x, idx))];
   if (shape.join() === x.shape.join()) return [ops.reshape(x, shape)];
   const z = zeros(shape);
   return [ops.add(x, z)];

@@ -107,34 +107,6 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   return out;
 }
 
-/** Element-wise f over broadcast host operands. */
-export function hostMap(vs: readonly Host[], dtype: Host['dtype'], f: (...x: number[]) => number, what: string): Host {
-  let shape: number[] | null = [];
-  for (const v of vs) shape = shape && broadcastShapes(shape, v.shape);
-  if (!shape) return runFail(`${what}: shapes ${vs.map((v) => dims(v.shape)).join(' and ')} do not broadcast`);
-  const n = sizeOf(shape);
-  const strides = vs.map((v) => {
-    const s = new Array<number>(shape!.length).fill(0);
-    let acc = 1;
-    for (let i = v.shape.length - 1; i >= 0; i--) {
-      const k = shape!.length - v.shape.length + i;
-      s[k] = v.shape[i] === 1 ? 0 : acc;
-      acc *= v.shape[i]!;
-    }
-    return s;
-  });
-  const out = new Float64Array(n);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    out[i] = f(...vs.map((v, j) => v.data[idx.reduce((a, d, k) => a + d * strides[j]![k]!, 0)]!));
-    for (let k = shape.length - 1; k >= 0; k--) {
-      if (++idx[k]! < shape[k]!) break;
-      idx[k] = 0;
-    }
-  }
-  return host(dtype, shape, out);
-}
-
 /** Integers of a host value (axes, shapes, indices); `what` names it in errors. */
 export function ints(v: Value | undefined, what: string): number[] {
   if (v === undefined) return runFail(`${what} is missing`);

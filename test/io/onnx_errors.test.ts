@@ -71,7 +71,7 @@ const BAD: [string, () => OnnxSource, RegExp][] = [
     m.graph!.initializer!.push({ name: 's', dataType: 8, dims: [1] });
   }), /initializer 's' has element type 8/],
   ['missing file', () => '/nowhere/model.onnx', /webrnn: loadOnnx: cannot read '\/nowhere\/model.onnx'/],
-  ['not a source', () => 42 as never, /webrnn: loadOnnx: source must be a path, a URL, a Uint8Array or an ArrayBuffer/],
+  ['not a source', () => 42 as never, /webrnn: loadOnnx: source must be a path, a URL, a Blob or File, a Uint8Array or an ArrayBuffer/],
 ];
 
 describe('loadOnnx refuses bad files with a named error and allocates nothing', () => {

@@ -35,6 +35,7 @@ const SOURCES: [string, () => OnnxSource][] = [
   ['an http URL (fetch)', () => `${base}/${NAME}.onnx`],
   ['a Uint8Array', () => bytes],
   ['an ArrayBuffer', () => bytes.slice().buffer],
+  ['a File (a Blob)', () => new File([bytes.slice()], `${NAME}.onnx`)],
 ];
 
 describe.each(SOURCES)('loadOnnx from %s', (_what, source) => {

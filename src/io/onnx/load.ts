@@ -1,30 +1,19 @@
-// loadOnnx(source): an ONNX model file from a path (Node), a URL, or bytes in memory, decoded and
-// checked on the host before any GPU buffer is made.
-import { isNode, readFileBytes } from '../fs.js';
+// loadOnnx(source): an ONNX model file from a path (Node), a URL, a Blob or File, or bytes in
+// memory, decoded and checked on the host before any GPU buffer is made.
+import { readAddress } from '../source.js';
 import { planOnnx } from './graph.js';
 import { OnnxModel, supportedOp } from './model.js';
 import { fail } from './values.js';
 
-/** What loadOnnx() reads: a `.onnx` file path (Node) or URL, or the file's bytes. */
-export type OnnxSource = string | URL | Uint8Array | ArrayBuffer;
+/** What loadOnnx() reads: a `.onnx` file path (Node) or URL, a Blob or File, or the file's bytes. */
+export type OnnxSource = string | URL | Blob | Uint8Array | ArrayBuffer;
 
 async function bytesOf(source: OnnxSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (typeof source !== 'string' && !(source instanceof URL)) return fail('source must be a path, a URL, a Uint8Array or an ArrayBuffer');
-  const s = String(source);
-  if (/^(https?|blob|data):/i.test(s) || (!isNode() && !s.startsWith('file:'))) {
-    let res: Response;
-    try {
-      res = await fetch(s);
-    } catch (e) {
-      return fail(`cannot fetch '${s}': ${(e as Error).message}`);
-    }
-    if (!res.ok) fail(`fetching '${s}' gave HTTP ${res.status} ${res.statusText}`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
-  const path = s.startsWith('file://') ? decodeURIComponent(new URL(s).pathname) : s;
-  return readFileBytes(path).catch((e: Error) => fail(`cannot read '${path}': ${e.message}`));
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  if (typeof source !== 'string' && !(source instanceof URL)) return fail('source must be a path, a URL, a Blob or File, a Uint8Array or an ArrayBuffer');
+  return readAddress(source, 'loadOnnx');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Browser storage in headless Chromium (the harness page, WebGPU on SwiftShader): weights and TF.js
-// models saved to 'indexeddb://name' are listed, load back with the same predictions, are
-// overwritten and removed by name; File objects, Blobs and URLs load; 'downloads://name' offers
+// models (imported or a native nn.Sequential) saved to 'indexeddb://name' are listed, load back
+// with the same predictions, are overwritten and removed by name; File objects, Blobs and URLs load; 'downloads://name' offers
 // TF.js's files; a save over the storage quota fails with a named error and leaves the old entry.
 // The Node side of the same API is test/io/storage_sources.test.ts.
 import { readFile } from 'node:fs/promises';
@@ -113,6 +113,24 @@ describe('browser storage (headless Chromium)', () => {
     expect(r.restoredOutputs).toEqual(r.tuned);
     expect(r.blobNames).toBe(r.params);
   }, 90_000);
+
+  test('a native nn.Sequential saved to IndexedDB loads back as a TF.js layers model with the same outputs', async () => {
+    const r = await runInPage(opened.page, async (w) => {
+      const net = new w.nn.Sequential(new w.nn.LSTM({ inputSize: 3, hiddenSize: 4, batchFirst: true, seed: 1 }), new w.nn.LastStep(), new w.nn.Linear(4, 2, { seed: 2 }));
+      const x = w.tensor(Float32Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.cos(i)), [2, 5, 3]);
+      const want = Array.from(await (net.forward(x) as InstanceType<typeof w.Tensor>).data());
+      await w.saveLayersModel(net, 'indexeddb://native');
+      const back = await w.loadLayersModel('indexeddb://native');
+      const got = Array.from(await (back.forward(x) as InstanceType<typeof w.Tensor>).data());
+      const format = (await w.listModels())['indexeddb://native']!.format;
+      await w.removeModel('indexeddb://native');
+      return { want, got, format };
+    });
+    expect(r.format).toBe('layers-model');
+    expect(r.got).toHaveLength(4);
+    const scale = Math.max(...r.want.map(Math.abs));
+    r.got.forEach((v, i) => expect(Math.abs(v - r.want[i]!)).toBeLessThanOrEqual(1e-5 * scale));
+  });
 
   test('downloads:// offers TF.js\'s files for a layers model and name.safetensors for weights', async () => {
     const page = opened.page;

@@ -1,7 +1,8 @@
 // Browser storage in headless Chromium (the harness page, WebGPU on SwiftShader): weights and TF.js
 // models (imported or a native nn.Sequential) saved to 'indexeddb://name' are listed, load back
-// with the same predictions, are overwritten and removed by name; File objects, Blobs and URLs load; 'downloads://name' offers
-// TF.js's files; a save over the storage quota fails with a named error and leaves the old entry.
+// with the same predictions, are overwritten and removed by name; File objects, Blobs and URLs
+// load; 'downloads://name' offers TF.js's files; a save over the storage quota fails with a named
+// error and leaves the old entry.
 // The Node side of the same API is test/io/storage_sources.test.ts.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -3,6 +3,7 @@
 // webrnn's initial weights. Before timing, both sides' initial losses are compared.
 import { counters, resetCounters } from '../src/index.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
+import { ORT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
 import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
 import type { StepTiming } from './timing.js';
@@ -38,11 +39,12 @@ async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: W
 }
 
 /** Measures one workload on both sides; returns its timing rows and its loss row. */
-async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow }> {
+async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow; agreement?: BenchRow }> {
   const data = makeData(wl);
   const ours = new WebrnnModel(wl, data);
   const loss0 = await ours.lossValue();
   const weights = await ours.weights();
+  const logits = await ours.infer(); // of these weights, for ONNX Runtime (training changes them)
   ctx.progress(`${wl.id} webrnn: initial loss ${loss0.toFixed(5)}; timing`);
   const train = await ctx.measure(() => ours.trainStep());
   const infer = await ctx.measure(() => ours.infer());
@@ -58,6 +60,8 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
   const tf: Partial<Record<TfBackend, TfResult>> = {};
   const h = await ctx.tfjs();
   for (const b of h?.backends ?? []) tf[b] = await runTfjs(ctx, h!, b, wl, data, weights);
+  const ortHandle = await ctx.ort();
+  const ort: OrtResults | null = ortHandle && (await runOrtWorkload(ctx, ortHandle, wl, data, weights, logits));
 
   const row = (mode: 'train' | 'infer', t: StepTiming, c: { dispatches: number; submits: number }): BenchRow => {
     const flops = mode === 'train' ? trainFlops(wl) : forwardFlops(wl);
@@ -76,6 +80,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
       'vs tfjs-webgpu': ratio(gpu?.medianMs, t.medianMs),
       'tfjs-wasm ms': wasm?.medianMs ?? '—',
       'vs tfjs-wasm': ratio(wasm?.medianMs, t.medianMs),
+      ...ortColumns(ort, mode, t.medianMs),
       'tfjs kernels': mode === 'train' ? (tf.webgpu ?? tf.wasm)?.kernels ?? '—' : '',
       runs: [t, gpu, wasm].filter(Boolean).map((x) => `${x!.warmup}+${x!.runs}`).join(' / '),
     };
@@ -94,7 +99,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
     'tfjs-wasm': tf.wasm?.loss ?? '—',
     'Δ wasm': diff('wasm'),
   };
-  return { rows: [row('train', train, trainCounts), row('infer', infer, inferCounts)], loss };
+  return { rows: [row('train', train, trainCounts), row('infer', infer, inferCounts)], loss, ...(ort ? { agreement: ortAgreement(wl, ort) } : {}) };
 }
 
 export const workloadsSection: RunSection = {
@@ -103,10 +108,12 @@ export const workloadsSection: RunSection = {
     const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
     const rows: BenchRow[] = [];
     const losses: BenchRow[] = [];
+    const agreement: BenchRow[] = [];
     for (const wl of selectWorkloads(all, ctx.options.only)) {
       const r = await runWorkload(ctx, wl);
       rows.push(...r.rows);
       losses.push(r.loss);
+      if (r.agreement) agreement.push(r.agreement);
     }
     const h = await ctx.tfjs();
     ctx.note(
@@ -125,6 +132,18 @@ export const workloadsSection: RunSection = {
     }
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');
+    const o = await ctx.ort();
+    if (!o) ctx.note('ONNX Runtime was skipped (--skip-ort or not installed).');
+    for (const [p, why] of Object.entries(o?.errors ?? {})) ctx.note(`ONNX Runtime ${p} provider unavailable: ${why}`);
+    if (o) {
+      ctx.note(
+        `ORT: ONNX Runtime ${o.version} (onnxruntime-node) running the same model and weights as an ONNX graph (LSTM/GRU nodes + Gemm), ` +
+          'its input uploaded and its logits read back on every call; ORT-webgpu: its WebGPU execution provider (its own Dawn on this machine\'s Vulkan ' +
+          'adapter, every node on it: CPU fall-back disabled); ORT-cpu×2: its CPU provider with 2 intra-op threads, as context. "vs ORT-webgpu" = ORT median / webrnn median.',
+      );
+      ctx.table('ONNX Runtime logits vs webrnn (same weights and inputs)', agreement, 3);
+      ctx.note(`max Δ: largest absolute difference of a logit, ONNX Runtime − webrnn; above ${ORT_TOLERANCE} a provider is not timed.`);
+    }
     return rows;
   },
 };

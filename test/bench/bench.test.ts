@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../bench/bench.js';
+import { ONNX_GATE_ORDER, reorderGateRows } from '../../bench/onnx_model.js';
+import { ORT_TOLERANCE } from '../../bench/ort_workloads.js';
 import { FULL_WORKLOADS, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
 
 /** What a run without --only measures: every workload but the opt-in ones (W6, sized for GPUs). */
@@ -15,9 +17,10 @@ const silent = { log: () => {}, progress: () => {} };
 
 describe('bench arguments', () => {
   test('flags are parsed; unknown flags and missing values throw', () => {
-    const o = parseArgs(['--quick', '--only', 'w1,W3', '--skip-tfjs', '--profile', '--out', '/tmp/x']);
-    expect(o).toMatchObject({ quick: true, only: ['W1', 'W3'], skipTfjs: true, profile: true, out: '/tmp/x', sections: null });
+    const o = parseArgs(['--quick', '--only', 'w1,W3', '--skip-tfjs', '--skip-ort', '--profile', '--out', '/tmp/x']);
+    expect(o).toMatchObject({ quick: true, only: ['W1', 'W3'], skipTfjs: true, skipOrt: true, profile: true, out: '/tmp/x', sections: null });
     expect(parseArgs([]).only).toBeNull();
+    expect(parseArgs([]).skipOrt).toBe(false);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown flag --fast/);
     expect(() => parseArgs(['--only'])).toThrow(/--only needs a value/);
   });
@@ -34,6 +37,17 @@ describe('bench arguments', () => {
 test('the GPU-sized workload runs only when --only names it', () => {
   expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);
   expect(selectWorkloads(FULL_WORKLOADS, ['W6', 'W1']).map((w) => w.id)).toEqual(['W1', 'W6']);
+});
+
+test('ONNX gate order: PyTorch i,f,g,o → i,o,f,c and r,z,n → z,r,h, whole rows moved', () => {
+  // 4 gate blocks of H = 2 rows, K = 3 columns: value = 100·block + 10·row + column.
+  const v = Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => 100 * Math.floor(i / 6) + 10 * (Math.floor(i / 3) % 2) + (i % 3));
+  const out = reorderGateRows(v, 2, 3, ONNX_GATE_ORDER.lstm);
+  expect([0, 1, 2, 3].map((j) => out[j * 6])).toEqual([0, 300, 100, 200]);
+  expect(Array.from(out.subarray(6, 12))).toEqual([300, 301, 302, 310, 311, 312]);
+  const gru = reorderGateRows(Float32Array.from([0, 1, 10, 11, 20, 21]), 2, 1, ONNX_GATE_ORDER.gru);
+  expect(Array.from(gru)).toEqual([10, 11, 0, 1, 20, 21]);
+  expect(() => reorderGateRows(v, 3, 3, ONNX_GATE_ORDER.lstm)).toThrow(/24 values/);
 });
 
 describe('quick bench', () => {
@@ -88,6 +102,27 @@ describe('quick bench', () => {
         // float32 sums in a different order: a few ulps of the loss
         else expect(Math.abs(theirs - (r['webrnn'] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(theirs)));
       }
+    }
+  });
+
+  test('ONNX Runtime runs the same models: logits agree with webrnn, each loaded provider is timed', () => {
+    const title = 'workloads: ONNX Runtime logits vs webrnn (same weights and inputs)';
+    const agreement = report.sections[title]!;
+    expect(agreement, report.notes['workloads']!.join('\n')).toHaveLength(QUICK_WORKLOADS.length);
+    expect(report.ort).toMatch(/^\d+\.\d+/);
+    const rows = report.sections['workloads']!;
+    for (const a of agreement) {
+      const infer = rows.find((r) => r.case === `${a.case} infer`)!;
+      // The CPU provider is always in onnxruntime-node; WebGPU may be missing (then noted).
+      expect(a['ORT-cpu max Δ']).toBeLessThanOrEqual(ORT_TOLERANCE);
+      expect(infer['ORT-cpu×2 ms']).toBeGreaterThan(0);
+      if (a['ORT-webgpu max Δ'] === '—') {
+        expect(report.notes['workloads']!.some((n) => n.startsWith('ONNX Runtime webgpu provider unavailable'))).toBe(true);
+        continue;
+      }
+      expect(a['ORT-webgpu max Δ']).toBeLessThanOrEqual(ORT_TOLERANCE);
+      expect(infer['ORT-webgpu ms']).toBeGreaterThan(0);
+      expect(infer['vs ORT-webgpu']).toMatch(/^\d+\.\d\d×$/);
     }
   });
 

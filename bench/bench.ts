@@ -1,13 +1,14 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --skip-ort, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv: on request), --out <dir>.
+// --skip-tfjs, --skip-ort, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv: on request), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { browserSection } from './browser.js';
 import { convSection } from './conv.js';
 import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
@@ -82,7 +83,7 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, browserSection, generationSection, profileSection, convSection];
 /** Sections run only when named in --sections (profile also with --profile). */
 const ON_REQUEST = new Set(['profile', 'conv']);
 

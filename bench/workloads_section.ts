@@ -8,7 +8,7 @@ import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
 import type { StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
-import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
+import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
 interface TfResult {
   loss: number;
@@ -16,9 +16,6 @@ interface TfResult {
   infer: StepTiming;
   kernels: number;
 }
-
-const shapeOf = (wl: Workload) =>
-  `B${wl.batch} T${wl.steps} ${wl.oneHot ? 'V' : 'I'}${wl.input} H${wl.hidden}${wl.layers > 1 ? ` ×${wl.layers}` : ''}`;
 
 const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 

@@ -30,7 +30,7 @@ describe('bench arguments', () => {
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
     await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile, conv\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, browser, generation, profile, conv\)/);
   });
 });
 
@@ -60,7 +60,7 @@ describe('quick bench', () => {
     expect(Object.keys(json.sections)).toEqual(Object.keys(report.sections));
     expect(json.adapter.name).toBe(report.adapter.name);
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
-    for (const title of ['## matmul', '## workloads', '### initial loss', '## generation', '## profile']) expect(md).toContain(title);
+    for (const title of ['## matmul', '## workloads', '### initial loss', '## browser', '## generation', '## profile']) expect(md).toContain(title);
   }, 600_000);
 
   test('every workload has a train and an infer row with positive times and counts', () => {
@@ -123,6 +123,27 @@ describe('quick bench', () => {
       expect(a['ORT-webgpu max Δ']).toBeLessThanOrEqual(ORT_TOLERANCE);
       expect(infer['ORT-webgpu ms']).toBeGreaterThan(0);
       expect(infer['vs ORT-webgpu']).toMatch(/^\d+\.\d\d×$/);
+    }
+  });
+
+  test('browser: webrnn and onnxruntime-web in one Chromium page on SwiftShader agree and are timed', () => {
+    const rows = report.sections['browser']!;
+    const notes = report.notes['browser']!.join('\n');
+    expect(rows.map((r) => r.case), notes).toEqual(QUICK_WORKLOADS.map((w) => `${w.id} infer`));
+    expect(notes).toMatch(/on swiftshader/i);
+    const agreement = report.sections['browser: onnxruntime-web logits vs webrnn in the page']!;
+    for (const r of rows) {
+      expect(r['webrnn ms (median)']).toBeGreaterThan(0);
+      const a = agreement.find((x) => `${x.case} infer` === r.case)!;
+      for (const [p, col] of [['webgpu', 'ORT-webgpu'], ['wasm', 'ORT-wasm×2']]) {
+        const diff = a[`ORT-${p} max Δ`];
+        if (diff === '—') {
+          expect(notes).toContain(`onnxruntime-web ${p} provider unavailable`);
+          continue;
+        }
+        expect(diff).toBeLessThanOrEqual(ORT_TOLERANCE);
+        expect(r[`${col} ms`]).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --skip-ort, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv: on request), --out <dir>.
+// --skip-tfjs, --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv: on request), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +39,8 @@ export interface BenchOptions {
   skipTfjs: boolean;
   /** Leave out ONNX Runtime (the workloads' inference columns). */
   skipOrt: boolean;
+  /** Workloads section: time the inference forwards only (no training rows). */
+  inferOnly: boolean;
   profile: boolean;
   /** Folder for bench.json and bench.md. */
   out: string;
@@ -93,7 +95,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--profile', '--sections', '--out']);
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--infer-only', '--profile', '--sections', '--out']);
   for (const [i, a] of argv.entries()) {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
     if ((a === '--only' || a === '--sections' || a === '--out') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
@@ -104,6 +106,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     sections: list('--sections'),
     skipTfjs: argv.includes('--skip-tfjs'),
     skipOrt: argv.includes('--skip-ort'),
+    inferOnly: argv.includes('--infer-only'),
     profile: argv.includes('--profile'),
     out: resolve(value('--out') ?? join(process.cwd(), 'bench-results')),
     log: (line) => console.log(line),

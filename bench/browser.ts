@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Route } from 'playwright-core';
 import { BASE_FLAGS, CHROMIUM_PATH, WEBGPU_FLAGS } from '../test/browser/flags.js';
 import type { BenchRow, RunSection } from './bench.js';
-import { ORT_TOLERANCE } from './ort_workloads.js';
+import { LOGIT_TOLERANCE } from './ort_workloads.js';
+import { repoRoot } from './repo.js';
 import type { PageConfig, PageInfo, PageResult } from './browser_page.js';
 import { FULL_WORKLOADS, QUICK_WORKLOADS, selectWorkloads, shapeOf, type Workload } from './workloads.js';
 
@@ -21,15 +21,6 @@ const ORIGIN = 'http://localhost';
 const ORT_WEB_PATH = '/ort/';
 /** Threads of onnxruntime-web's wasm provider: the machine kind's 2 CPUs. */
 const ORT_WASM_THREADS = 2;
-
-/** The repository root: the nearest folder above this module with webrnn's package.json (this
- *  file runs from bench/ under vitest and from dist/node/ when bundled). */
-function repoRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench/browser_page.ts'))) return dir;
-    if (dirname(dir) === dir) throw new Error('bench: browser: cannot find the repository root (bench/browser_page.ts)');
-  }
-}
 
 const TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 const PAGE = '<!doctype html><meta charset="utf-8"><title>webrnn bench</title><script type="module" src="/page.js"></script>';
@@ -127,7 +118,7 @@ export const browserSection: RunSection = {
       for (const [p, why] of errors) ctx.note(`onnxruntime-web ${p} provider unavailable: ${why}`);
       if (withOrt) {
         ctx.table('onnxruntime-web logits vs webrnn in the page', agreement, 3);
-        ctx.note(`max Δ: largest absolute difference of a logit, ORT − webrnn; above ${ORT_TOLERANCE} a provider is not timed.`);
+        ctx.note(`max Δ: largest absolute difference of a logit, ORT − webrnn; above ${LOGIT_TOLERANCE} a provider is not timed.`);
       }
     } finally {
       await browser?.close();

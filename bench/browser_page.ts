@@ -5,7 +5,7 @@
 import type * as ORTW from 'onnxruntime-web';
 import { adapterInfo, init } from '../src/index.js';
 import { ONNX_INPUT, ONNX_OUTPUT, workloadOnnx } from './onnx_model.js';
-import { maxAbsDiff, ORT_TOLERANCE } from './ort_workloads.js';
+import { maxAbsDiff, LOGIT_TOLERANCE } from './ort_workloads.js';
 import { measureSteps, type StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { makeData, type Workload } from './workloads.js';
@@ -77,7 +77,7 @@ async function runOrt(o: typeof ORTW, p: WebProvider, model: Uint8Array, wl: Wor
   try {
     const run = async () => (await s.run({ [ONNX_INPUT]: new o.Tensor('float32', x, dims) }))[ONNX_OUTPUT]!.data as Float32Array;
     const maxDiff = maxAbsDiff(await run(), logits);
-    if (!(maxDiff <= ORT_TOLERANCE)) return { maxDiff };
+    if (!(maxDiff <= LOGIT_TOLERANCE)) return { maxDiff };
     return { maxDiff, infer: await measureSteps(run, { quick }) };
   } finally {
     await s.release();

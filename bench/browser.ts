@@ -12,6 +12,7 @@ import { BASE_FLAGS, CHROMIUM_PATH, WEBGPU_FLAGS } from '../test/browser/flags.j
 import type { BenchRow, RunSection } from './bench.js';
 import { LOGIT_TOLERANCE } from './ort_workloads.js';
 import { repoRoot } from './repo.js';
+import { ratio } from './timing.js';
 import type { PageConfig, PageInfo, PageResult } from './browser_page.js';
 import { FULL_WORKLOADS, QUICK_WORKLOADS, selectWorkloads, shapeOf, type Workload } from './workloads.js';
 
@@ -50,8 +51,6 @@ async function pageFiles(root: string): Promise<(path: string) => Promise<Buffer
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`bench: browser: ${what} did not finish within ${ms / 1000} s`)), ms).unref())]);
-
-const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 export const browserSection: RunSection = {
   name: 'browser',

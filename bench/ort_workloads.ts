@@ -4,7 +4,7 @@
 import type { BenchRow, RunContext } from './bench.js';
 import { ONNX_INPUT, ONNX_OUTPUT, workloadOnnx } from './onnx_model.js';
 import type { OrtHandle, OrtProvider } from './ort.js';
-import type { StepTiming } from './timing.js';
+import { ratio, type StepTiming } from './timing.js';
 import type { SharedWeights, Workload, WorkloadData } from './workloads.js';
 
 /** Largest |peer − webrnn| of a logit (ONNX Runtime, PyTorch) accepted as the same function:
@@ -54,8 +54,6 @@ export async function runOrtWorkload(ctx: RunContext, h: OrtHandle, wl: Workload
   }
   return out;
 }
-
-const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 /** The ONNX Runtime columns of an inference row (blank on training rows: ORT only infers here). */
 export function ortColumns(r: OrtResults | null, mode: 'train' | 'infer', oursMs: number): Record<string, string | number> {

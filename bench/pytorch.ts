@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSafetensors, type HostTensor } from '../src/io/safetensors.js';
 import { repoRoot } from './repo.js';
-import type { StepTiming } from './timing.js';
+import { ratio, type StepTiming } from './timing.js';
 import type { SharedWeights, Workload, WorkloadData } from './workloads.js';
 
 /** Threads PyTorch may use: the machine kind's 2 CPUs. */
@@ -78,8 +78,6 @@ export function runPytorch(wl: Workload, data: WorkloadData, w: SharedWeights, l
   const args = ['--threads', String(PYTORCH_THREADS), ...(quick ? ['--quick'] : [])];
   return runPytorchScript(pytorchFile(wl, data, w, logits), args, quick ? 300_000 : 1_800_000) as PytorchResult;
 }
-
-const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 /** The PyTorch columns of a row; none when PyTorch is unavailable (`r` null). */
 export function pytorchColumns(r: PytorchResult | null | undefined, mode: 'train' | 'infer', oursMs: number): Record<string, string | number> {

@@ -17,6 +17,9 @@ export interface MeasureOptions {
   quick: boolean;
 }
 
+/** "theirs / ours" as a speed-up column ("2.50×": webrnn is 2.5× faster), or '—' without theirs. */
+export const ratio = (theirs: number | undefined, ours: number): string => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
+
 /** Median of sorted or unsorted numbers (the lower middle for an even count). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { PYTORCH_THREADS, pytorchAvailable, pytorchColumns, runPytorch, type Pyt
 import { LOGIT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
 import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
-import type { StepTiming } from './timing.js';
+import { ratio, type StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
@@ -18,8 +18,6 @@ interface TfResult {
   infer: StepTiming;
   kernels?: number;
 }
-
-const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: Workload, data: WorkloadData, w: SharedWeights): Promise<TfResult> {
   await h.use(backend);

@@ -16,7 +16,7 @@ export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
 export {
-  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,
+  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel, type SaveOptions,
 } from './io/tfjs/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -80,10 +80,10 @@ export const browserSection: RunSection = {
         return route.fulfill({ status: 200, body, contentType: TYPES[extname(path)] ?? 'text/html', headers });
       });
       await page.goto(`${ORIGIN}/`);
-      const info = await withTimeout(page.evaluate((c) => window.benchPage!.start(c), { ortPath: ORT_WEB_PATH, wasmThreads: ORT_WASM_THREADS } as PageConfig) as Promise<PageInfo>, 60_000, 'the page').catch((e: Error) => {
+      const info = await withTimeout(page.evaluate((c) => window.benchPage!.start(c), { ortPath: withOrt ? ORT_WEB_PATH : null, wasmThreads: ORT_WASM_THREADS } as PageConfig) as Promise<PageInfo>, 60_000, 'the page').catch((e: Error) => {
         throw new Error(`${e.message}; page errors: ${problems.join(' | ') || 'none'}`);
       });
-      ctx.progress(`browser: ${info.adapter}, onnxruntime-web ${info.ortVersion ?? `missing (${info.ortError})`}, isolated: ${info.crossOriginIsolated}`);
+      ctx.progress(`browser: ${info.adapter}, onnxruntime-web ${info.ortVersion ?? (withOrt ? `missing (${info.ortError})` : 'skipped')}, isolated: ${info.crossOriginIsolated}`);
       const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
       for (const wl of selectWorkloads(all, ctx.options.only)) {
         const r = await withTimeout(

@@ -12,10 +12,10 @@ import { makeData, type Workload } from './workloads.js';
 
 export type WebProvider = 'webgpu' | 'wasm';
 
-/** What bench/browser.ts tells the page: where it serves onnxruntime-web's dist/, and the wasm
- *  provider's threads. */
+/** What bench/browser.ts tells the page: where it serves onnxruntime-web's dist/ (null: leave
+ *  ONNX Runtime out, --skip-ort), and the wasm provider's threads. */
 export interface PageConfig {
-  ortPath: string;
+  ortPath: string | null;
   wasmThreads: number;
 }
 
@@ -52,6 +52,7 @@ const failed: Partial<Record<WebProvider, string>> = {};
 async function start(config: PageConfig): Promise<PageInfo> {
   await init();
   const info: PageInfo = { adapter: adapterInfo().name, ortVersion: null, crossOriginIsolated: globalThis.crossOriginIsolated };
+  if (config.ortPath === null) return info;
   try {
     // A variable URL: the bundler leaves the import to the page, which loads onnxruntime-web's
     // own module (it finds its wasm files through env.wasm.wasmPaths).

@@ -18,6 +18,7 @@ export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type 
 export {
   loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel, type SaveOptions,
 } from './io/tfjs/index.js';
+export { loadOnnx, OnnxModel, type OnnxSource } from './io/onnx/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 

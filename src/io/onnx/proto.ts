@@ -189,9 +189,11 @@ export function tensor(name: string, data: TensorData, dims: readonly number[], 
   return t;
 }
 
-/** An int64 tensor from plain numbers (shapes, axes, indices). */
+/** An int64 tensor from plain integers (shapes, axes, indices; ±2^63 and beyond saturate). */
 export function int64Tensor(name: string, values: readonly number[], dims: readonly number[] = [values.length]): TensorProto {
-  return tensor(name, BigInt64Array.from(values.map((v) => BigInt(v))), dims);
+  // Saturated: INT64_MAX as a JS number is 2^63, which would wrap to INT64_MIN.
+  const big = (v: number) => (v >= 2 ** 63 ? 2n ** 63n - 1n : v <= -(2 ** 63) ? -(2n ** 63n) : BigInt(v));
+  return tensor(name, BigInt64Array.from(values.map(big)), dims);
 }
 
 /** An attribute value: a plain integer (INT), a string (STRING), an array of integers (INTS),

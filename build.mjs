@@ -180,7 +180,7 @@ async function bundle() {
   const node = {
     ...common,
     platform: 'node',
-    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist'],
+    external: ['webgpu', '@tensorflow/*', 'onnxruntime-*', 'playwright-core', 'esbuild', 'mnist'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
   const tools = nodeTools.filter((t) => existsSync(join(root, t.in)));

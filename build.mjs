@@ -132,7 +132,10 @@ async function libraryModules(common) {
   // The runtime packages the modules import (protobufjs, for ONNX files) become ES modules in
   // dist/esm/vendor/, imported by relative path, so a page without a bundler resolves every import.
   const vendored = { 'protobufjs/light.js': 'vendor/protobufjs' };
-  const vendor = await build({ ...common, entryPoints: Object.fromEntries(Object.entries(vendored).map(([k, v]) => [v, k])), outdir: join(root, 'dist/esm'), platform: 'neutral', mainFields: ['main'], minify: true, write: false });
+  // The bundled packages' license texts travel with their code (protobufjs: BSD-3-Clause).
+  const license = readFileSync(join(root, 'node_modules/protobufjs/LICENSE'), 'utf8').replaceAll('*/', '* /');
+  const banner = { js: `/*! protobufjs, bundled for webrnn's ONNX reader. Its license:\n${license} */` };
+  const vendor = await build({ ...common, entryPoints: Object.fromEntries(Object.entries(vendored).map(([k, v]) => [v, k])), outdir: join(root, 'dist/esm'), platform: 'neutral', mainFields: ['main'], minify: true, banner, write: false });
   const files = out.outputFiles.map((f) => {
     if (!f.path.endsWith('.js')) return f;
     let text = f.text;
@@ -177,7 +180,7 @@ async function bundle() {
   const node = {
     ...common,
     platform: 'node',
-    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist'],
+    external: ['webgpu', '@tensorflow/*', 'onnxruntime-*', 'playwright-core', 'esbuild', 'mnist'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
   const tools = nodeTools.filter((t) => existsSync(join(root, t.in)));

@@ -2,8 +2,10 @@
 // tf.loadLayersModel reads. An imported model keeps its topology as it came, with its current
 // (fine-tuned) weights in Keras's layout; a native one (nn.Sequential, see export.ts) gets a Keras
 // Sequential topology. In Node a path writes model.json and weights.bin (atomically, after every
-// check passed); the artifacts come back too.
+// check passed); 'indexeddb://name' and 'downloads://name' go to browser_storage.ts. The artifacts
+// come back too.
 import { Module } from '../../nn/module.js';
+import { saveToStorage, storageScheme } from '../browser_storage.js';
 import { isNode, writeFileAtomic } from '../fs.js';
 import { nativeLayers, type SaveOptions } from './export.js';
 import type { ModelJson, Topology, WeightSpec } from './format.js';
@@ -38,7 +40,8 @@ async function importedWeights(model: LayersModel): Promise<{ specs: WeightSpec[
 
 /**
  * Writes `model` in the TF.js layers format: model.json + weights.bin into the folder `target` (or
- * next to a target ending in `.json`, under that name) in Node; returns the JSON and the shard
+ * next to a target ending in `.json`, under that name) in Node, or to 'indexeddb://name' /
+ * 'downloads://name' in the browser (as TF.js's model.save()); returns the JSON and the shard
  * either way. `model` is a LayersModel from loadLayersModel, or a model webrnn built: an
  * nn.Sequential of nn.Embedding, nn.RNN / nn.LSTM / nn.GRU (resetAfter: false; multi-layer and
  * bidirectional), nn.LastStep (Keras's return_sequences=False), nn.Linear, nn.Dropout, nn.Tanh,
@@ -49,7 +52,7 @@ async function importedWeights(model: LayersModel): Promise<{ specs: WeightSpec[
 export async function saveLayersModel(model: LayersModel | Module, target?: string, options: SaveOptions = {}): Promise<SavedLayersModel> {
   checkOptions('saveLayersModel', options, { inputShape: (v) => (Array.isArray(v) ? null : 'an array of sizes (null: any)') });
   if (target !== undefined && typeof target !== 'string') throw new Error(`webrnn: saveLayersModel: target must be a path string, got ${typeof target}`);
-  if (target !== undefined && !isNode()) throw new Error('webrnn: saveLayersModel: a target path works only in Node; in the browser use the returned { modelJson, weights }');
+  if (target !== undefined && !isNode() && !storageScheme(target)) throw new Error("webrnn: saveLayersModel: a target path works only in Node; in the browser save to 'indexeddb://name' or 'downloads://name', or use the returned { modelJson, weights }");
   let modelTopology: Topology;
   let specs: WeightSpec[];
   let parts: Float32Array[];
@@ -79,7 +82,8 @@ export async function saveLayersModel(model: LayersModel | Module, target?: stri
     modelTopology,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
-  if (target !== undefined) {
+  if (target !== undefined && storageScheme(target)) await saveToStorage(target, { format: 'layers-model', modelJson, weights: bytes }, 'saveLayersModel');
+  else if (target !== undefined) {
     const jsonPath = target.endsWith('.json') ? target : `${target.replace(/\/$/, '')}/model.json`;
     const dir = jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1);
     // Each file appears whole or not at all (temp file + rename); model.json last, so a reader

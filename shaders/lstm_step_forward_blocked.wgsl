@@ -28,7 +28,7 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let B = dims.batch;
   let T = dims.steps;
   let j = min(j_raw, H - 1u);
-  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let slot = state_base(d, s); // first row of state slot s
   let H4 = H / 4u;
   let w_at = (d * 4u * H + j) * H4; // row j of gate i; the gate blocks are H·H4 vec4 apart
   let gs = H * H4;
@@ -57,7 +57,7 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
       // Past this sequence's end: carry the state through; y at the padding position is 0.
       h_state[next] = h_state[prev];
       c_state[next] = c_state[prev];
-      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+      if (SAVE) { for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; } }
       y[y_at] = 0.0;
       continue;
     }
@@ -71,10 +71,12 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let h = og * tanh_safe(c);
     c_state[next] = c;
     h_state[next] = h;
-    gates[g_at] = ig;
-    gates[g_at + H] = fg;
-    gates[g_at + 2u * H] = gg;
-    gates[g_at + 3u * H] = og;
+    if (SAVE) {
+      gates[g_at] = ig;
+      gates[g_at + H] = fg;
+      gates[g_at + 2u * H] = gg;
+      gates[g_at + 3u * H] = og;
+    }
     y[y_at] = h;
   }
 }

@@ -8,7 +8,7 @@
 import { build, transformSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -129,7 +129,24 @@ async function libraryModules(common) {
   const graph = await build({ ...common, entryPoints: ['src/index.ts'], platform: 'neutral', external: ['webgpu', 'node:*'], metafile: true, write: false, outdir: 'dist/esm' });
   const sources = Object.keys(graph.metafile.inputs).filter((f) => f.startsWith('src/'));
   const out = await build({ ...common, bundle: false, entryPoints: sources, outbase: 'src', outdir: join(root, 'dist/esm'), platform: 'neutral', write: false });
-  writeOutputs(out.outputFiles, join(root, 'dist/esm'));
+  // The runtime packages the modules import (protobufjs, for ONNX files) become ES modules in
+  // dist/esm/vendor/, imported by relative path, so a page without a bundler resolves every import.
+  const vendored = { 'protobufjs/light.js': 'vendor/protobufjs' };
+  // The bundled packages' license texts travel with their code (protobufjs: BSD-3-Clause).
+  const license = readFileSync(join(root, 'node_modules/protobufjs/LICENSE'), 'utf8').replaceAll('*/', '* /');
+  const banner = { js: `/*! protobufjs, bundled for webrnn's ONNX reader. Its license:\n${license} */` };
+  const vendor = await build({ ...common, entryPoints: Object.fromEntries(Object.entries(vendored).map(([k, v]) => [v, k])), outdir: join(root, 'dist/esm'), platform: 'neutral', mainFields: ['main'], minify: true, banner, write: false });
+  const files = out.outputFiles.map((f) => {
+    if (!f.path.endsWith('.js')) return f;
+    let text = f.text;
+    for (const [spec, file] of Object.entries(vendored)) {
+      let rel = relative(dirname(f.path), join(root, 'dist/esm', `${file}.js`)).split(sep).join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      text = text.replaceAll(`from "${spec}"`, `from "${rel}"`);
+    }
+    return { path: f.path, contents: Buffer.from(text) };
+  });
+  writeOutputs([...files, ...vendor.outputFiles], join(root, 'dist/esm'));
 }
 
 /**
@@ -163,7 +180,7 @@ async function bundle() {
   const node = {
     ...common,
     platform: 'node',
-    external: ['webgpu', '@tensorflow/*', 'playwright-core', 'mnist'],
+    external: ['webgpu', '@tensorflow/*', 'onnxruntime-*', 'playwright-core', 'esbuild', 'mnist'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
   const tools = nodeTools.filter((t) => existsSync(join(root, t.in)));

@@ -1,18 +1,22 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --profile (per-kernel GPU time), --sections matmul,workloads,generation (conv: on request), --out <dir>.
+// --skip-tfjs, --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv,
+// captcha: on request), --captcha-full (the captcha section at the seed's sizes), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpu } from '../src/gpu/device.js';
 import { adapterInfo, init, sync, type AdapterInfo } from '../src/index.js';
+import { browserSection } from './browser.js';
+import { captchaSection } from './captcha.js';
 import { convSection } from './conv.js';
 import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
+import { loadOrt, type OrtHandle } from './ort.js';
 import { loadTfjs, type TfjsHandle } from './tfjs.js';
 import { measureSteps, type StepTiming } from './timing.js';
 import { workloadsSection } from './workloads_section.js';
@@ -35,7 +39,13 @@ export interface BenchOptions {
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;
   skipTfjs: boolean;
+  /** Leave out ONNX Runtime (the workloads' inference columns). */
+  skipOrt: boolean;
+  /** Workloads section: time the inference forwards only (no training rows). */
+  inferOnly: boolean;
   profile: boolean;
+  /** The captcha section at the seed's full sizes instead of the demo's small default. */
+  captchaFull: boolean;
   /** Folder for bench.json and bench.md. */
   out: string;
   /** Print tables as they are made (the CLI); the test runs silently. */
@@ -47,8 +57,9 @@ export interface BenchOptions {
 export interface BenchContext {
   quick: boolean;
   /** Times `step` (which records GPU work): warm-up, then the median of several runs of N calls
-   *  each followed by one `sync()`, with N chosen so a run lasts about `target` seconds. */
-  time(step: () => void): Promise<Timing>;
+   *  each followed by one `finish()` (webrnn's `sync()` unless given: tfjs passes its own), with N
+   *  chosen so a run lasts about `target` seconds. */
+  time(step: () => void, finish?: () => Promise<void>): Promise<Timing>;
 }
 
 /** What the sections of `npm run bench` get beyond BenchContext. */
@@ -58,6 +69,8 @@ export interface RunContext extends BenchContext {
   measure(step: () => Promise<unknown>): Promise<StepTiming>;
   /** TensorFlow.js with its webgpu and wasm backends, loaded once; null with --skip-tfjs. */
   tfjs(): Promise<TfjsHandle | null>;
+  /** ONNX Runtime (onnxruntime-node: WebGPU and CPU providers), loaded once; null with --skip-ort. */
+  ort(): Promise<OrtHandle | null>;
   /** Notes printed under the section's table (what a column means, what was skipped). */
   note(text: string): void;
   /** A further table of the section, printed after its main one (numbers to `digits` digits). */
@@ -77,9 +90,9 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, generationSection, profileSection, convSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, browserSection, generationSection, profileSection, convSection, captchaSection];
 /** Sections run only when named in --sections (profile also with --profile). */
-const ON_REQUEST = new Set(['profile', 'conv']);
+const ON_REQUEST = new Set(['profile', 'conv', 'captcha']);
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {
@@ -87,7 +100,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-  const known = new Set(['--quick', '--only', '--skip-tfjs', '--profile', '--sections', '--out']);
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--infer-only', '--profile', '--sections', '--out', '--captcha-full']);
   for (const [i, a] of argv.entries()) {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
     if ((a === '--only' || a === '--sections' || a === '--out') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
@@ -97,7 +110,10 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     only: list('--only')?.map((s) => s.toUpperCase()) ?? null,
     sections: list('--sections'),
     skipTfjs: argv.includes('--skip-tfjs'),
+    skipOrt: argv.includes('--skip-ort'),
+    inferOnly: argv.includes('--infer-only'),
     profile: argv.includes('--profile'),
+    captchaFull: argv.includes('--captcha-full'),
     out: resolve(value('--out') ?? join(process.cwd(), 'bench-results')),
     log: (line) => console.log(line),
     progress: (line) => console.error(`[bench ${(performance.now() / 1000).toFixed(0)} s] ${line}`),
@@ -109,26 +125,26 @@ interface SectionOutput {
   tables: { title: string; rows: BenchRow[]; digits: number }[];
 }
 
-function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Promise<TfjsHandle | null>): RunContext {
+function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Promise<TfjsHandle | null>, ort: () => Promise<OrtHandle | null>): RunContext {
   const { quick } = options;
   const target = quick ? 0.02 : 0.3;
   const runs = quick ? 3 : 5;
   return {
     quick,
     options,
-    async time(step) {
+    async time(step, finish = sync) {
       step(); // warm-up: pipeline compilation, pool allocation
-      await sync();
+      await finish();
       let t0 = performance.now();
       step();
-      await sync();
+      await finish();
       const once = (performance.now() - t0) / 1000;
       const iters = Math.max(1, Math.min(quick ? 20 : 2000, Math.round(target / Math.max(once, 1e-6))));
       const times: number[] = [];
       for (let r = 0; r < runs; r++) {
         t0 = performance.now();
         for (let i = 0; i < iters; i++) step();
-        await sync();
+        await finish();
         times.push((performance.now() - t0) / 1000 / iters);
       }
       times.sort((a, b) => a - b);
@@ -136,6 +152,7 @@ function makeContext(options: BenchOptions, out: SectionOutput, tfjs: () => Prom
     },
     measure: (step) => measureSteps(step, { quick }),
     tfjs,
+    ort,
     note: (text) => out.notes.push(text),
     table: (title, rows, digits = 4) => out.tables.push({ title, rows, digits }),
     progress: options.progress,
@@ -161,6 +178,8 @@ export interface BenchReport {
   command: string;
   adapter: AdapterInfo;
   tfjs: string | null;
+  /** onnxruntime-node's version, when it was loaded. */
+  ort: string | null;
   /** CPUs and the 1-minute load average at the start and end: other work on a shared machine
    *  (and a software adapter runs on the CPU) shows up in every time. */
   host: { cpus: number; loadStart: number; loadEnd: number };
@@ -205,9 +224,11 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   // Loaded once, on first use, and shared by every section.
   const tfjs: { load?: Promise<TfjsHandle | null> } = {};
   const shared = () => (tfjs.load ??= options.skipTfjs ? Promise.resolve(null) : loadTfjs());
+  const ort: { load?: Promise<OrtHandle | null> } = {};
+  const sharedOrt = () => (ort.load ??= options.skipOrt ? Promise.resolve(null) : loadOrt());
   for (const s of chosen) {
     const out: SectionOutput = { notes: [], tables: [] };
-    const ctx = makeContext(options, out, shared);
+    const ctx = makeContext(options, out, shared, sharedOrt);
     options.progress(`section ${s.name}`);
     const rows = await s.run(ctx);
     if (tfjs.load) tfjsVersion ??= (await tfjs.load)?.version ?? null;
@@ -220,10 +241,12 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     emit(`## ${s.name}\n\n${markdown(rows)}\n${notes[s.name]!.map((n) => `\n${n}`).join('\n')}\n${extra.join('')}`);
   }
   if (tfjsVersion) emit(`TensorFlow.js ${tfjsVersion} (@tensorflow/tfjs layers; webgpu and wasm backends).\n`);
+  const ortVersion = ort.load ? (await ort.load)?.version : undefined;
+  if (ortVersion) emit(`ONNX Runtime ${ortVersion} (onnxruntime-node; WebGPU and CPU execution providers).\n`);
   const host = { cpus: cpus().length, loadStart, loadEnd: loadavg()[0]! };
   emit(`Load average ${host.loadEnd.toFixed(1)} at the end (${host.cpus} CPUs).\n`);
   const report: BenchReport = {
-    date, quick: options.quick, command, adapter: info, tfjs: tfjsVersion, host, sections, notes, markdown: md.join('\n'),
+    date, quick: options.quick, command, adapter: info, tfjs: tfjsVersion, ort: ortVersion ?? null, host, sections, notes, markdown: md.join('\n'),
   };
   mkdirSync(options.out, { recursive: true });
   const { markdown: text, ...json } = report;

@@ -1,14 +1,16 @@
 // Benchmark section `conv` (not run by default: `npm run bench -- --sections conv`): conv2d on the
 // layers of the captcha CNN (B = 32, 3×60×160 input, four 3×3 convolutions), each pass both ways:
 // the implicit kernels against im2col/col2im + the matmul (Tuning.convVariant forces one). The
-// measurements behind the per-shape choice in src/kernels/conv.ts.
+// measurements behind the per-shape choice in src/kernels/conv.ts. A second table times the same
+// shapes against tf.conv2d (bench/conv_tfjs.ts) unless --skip-tfjs.
 import { gpu } from '../src/gpu/device.js';
 import { randn } from '../src/graph/create.js';
 import { launchConv2d, launchConv2dBackwardInput, launchConv2dBackwardWeight } from '../src/kernels/conv.js';
 import { planConv2d } from '../src/kernels/conv_plan.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
+import { CONV_TOLERANCE, convTfjsRows } from './conv_tfjs.js';
 
-interface ConvCase {
+export interface ConvCase {
   name: string;
   x: number[];
   w: number[];
@@ -67,6 +69,16 @@ export const convSection: RunSection = {
       rows.push(await timeCase(ctx, c));
     }
     ctx.note('All on the same adapter, timed as the matmul section (runs of N calls ending with one sync); im2col materialises [B, C_in·9, OH·OW]; the implicit weight gradient sums chunks of rows, then the chunks.');
+    const h = await ctx.tfjs();
+    if (!h) return rows;
+    ctx.note(
+      'Against tf.conv2d: webrnn with its own per-shape choice of kernel; tfjs fwd = tf.fused.conv2d with bias, dx / dw = the ' +
+        'Conv2DBackpropInput / Conv2DBackpropFilter kernels its conv2d gradient runs. Each side timed as above (tfjs-webgpu runs end with ' +
+        `its queue drained; wasm runs synchronously). rel. diff = max |tfjs − webrnn| / max |webrnn| before timing; a pass is timed only if ≤ ${CONV_TOLERANCE}. ` +
+        '"vs tfjs" = tfjs ms / webrnn ms (> 1: webrnn is faster).',
+    );
+    for (const [b, why] of Object.entries(h.errors)) ctx.note(`tfjs ${b} backend unavailable: ${why}`);
+    ctx.table('against tf.conv2d (same data; tfjs in NHWC / HWIO)', await convTfjsRows(ctx, h, ctx.quick ? QUICK : FULL));
     return rows;
   },
 };

@@ -26,6 +26,21 @@ function permuteGates(v: Float32Array, n: number, H: number, order: readonly num
 /** PyTorch GRU blocks r, z, n → Keras z, r, h. */
 const GRU_ORDER = [1, 0, 2];
 
+/** One PyTorch LSTM / GRU layer's weights as Keras's [kernel, recurrent_kernel, bias]. The GRU's one
+ *  bias is reset-before's (b_hn sits outside r ⊙ (W_hn·h), so it adds to b_in). */
+export function kerasRecurrentWeights(tf: typeof TF, cell: 'lstm' | 'gru', w: SharedWeights['layers'][number], inSize: number, H: number): TF.Tensor[] {
+  const G = GATES[cell];
+  let kernel: Float32Array = transpose(w.wIh, G * H, inSize);
+  let recurrent: Float32Array = transpose(w.wHh, G * H, H);
+  let bias: Float32Array = w.bIh.map((v, i) => v + w.bHh[i]!);
+  if (cell === 'gru') {
+    kernel = permuteGates(kernel, inSize, H, GRU_ORDER);
+    recurrent = permuteGates(recurrent, H, H, GRU_ORDER);
+    bias = permuteGates(bias, 1, H, GRU_ORDER);
+  }
+  return [tf.tensor2d(kernel, [inSize, G * H]), tf.tensor2d(recurrent, [H, G * H]), tf.tensor1d(bias)];
+}
+
 export class TfjsModel {
   private readonly tf: typeof TF;
   private readonly model: TF.Sequential;
@@ -36,7 +51,6 @@ export class TfjsModel {
   constructor(h: TfjsHandle, readonly wl: Workload, data: WorkloadData, weights: SharedWeights) {
     const tf = (this.tf = h.tf);
     const { steps: T, batch: B, input: I, hidden: H, outputs: C } = wl;
-    const G = GATES[wl.cell];
     this.model = tf.sequential();
     for (let l = 0; l < wl.layers; l++) {
       const args = {
@@ -49,17 +63,7 @@ export class TfjsModel {
       };
       const layer = wl.cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args);
       this.model.add(layer);
-      const inSize = l === 0 ? I : H;
-      const w = weights.layers[l]!;
-      let kernel: Float32Array = transpose(w.wIh, G * H, inSize);
-      let recurrent: Float32Array = transpose(w.wHh, G * H, H);
-      let bias: Float32Array = w.bIh.map((v, i) => v + w.bHh[i]!);
-      if (wl.cell === 'gru') {
-        kernel = permuteGates(kernel, inSize, H, GRU_ORDER);
-        recurrent = permuteGates(recurrent, H, H, GRU_ORDER);
-        bias = permuteGates(bias, 1, H, GRU_ORDER);
-      }
-      layer.setWeights([tf.tensor2d(kernel, [inSize, G * H]), tf.tensor2d(recurrent, [H, G * H]), tf.tensor1d(bias)]);
+      layer.setWeights(kerasRecurrentWeights(tf, wl.cell, weights.layers[l]!, l === 0 ? I : H, H));
     }
     const dense = tf.layers.dense({ units: C, kernelInitializer: 'zeros' });
     this.model.add(dense);

@@ -8,13 +8,17 @@ export interface StepTiming {
   runs: number;
   warmup: number;
   /** CPU time of this process (JS, and a software adapter's worker threads) per timed run, mean:
-   *  what a step costs the host, barely moved by other load, unlike wall time. */
+   *  what a step costs the host, barely moved by other load, unlike wall time. NaN in a browser
+   *  page (no process CPU clock there). */
   cpuMs: number;
 }
 
 export interface MeasureOptions {
   quick: boolean;
 }
+
+/** "theirs / ours" as a speed-up column ("2.50×": webrnn is 2.5× faster), or '—' without theirs. */
+export const ratio = (theirs: number | undefined, ours: number): string => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 /** Median of sorted or unsorted numbers (the lower middle for an even count). */
 export function median(xs: readonly number[]): number {
@@ -41,12 +45,14 @@ export async function measureSteps(step: () => Promise<unknown>, opts: MeasureOp
   }
   const runs = Math.max(minRuns, Math.min(maxRuns, Math.round(budgetMs / Math.max(once, 1e-3))));
   const times: number[] = [];
-  const cpu0 = process.cpuUsage();
+  // The browser section runs this in a page, where there is no process.
+  const cpuUsage = typeof process === 'undefined' ? null : (since?: NodeJS.CpuUsage) => process.cpuUsage(since);
+  const cpu0 = cpuUsage?.();
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
     await step();
     times.push(performance.now() - t0);
   }
-  const cpu = process.cpuUsage(cpu0);
-  return { medianMs: median(times), minMs: Math.min(...times), runs, warmup, cpuMs: (cpu.user + cpu.system) / 1e3 / runs };
+  const cpu = cpuUsage?.(cpu0);
+  return { medianMs: median(times), minMs: Math.min(...times), runs, warmup, cpuMs: cpu ? (cpu.user + cpu.system) / 1e3 / runs : NaN };
 }

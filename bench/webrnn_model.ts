@@ -74,13 +74,15 @@ export class WebrnnModel {
     return v;
   }
 
-  /** An inference forward in eval mode, finished by reading the logits back. */
-  async infer(): Promise<void> {
+  /** An inference forward in eval mode, finished by reading the logits back (returned: the
+   *  ONNX Runtime columns compare them). */
+  async infer(): Promise<Float32Array> {
     this.rnn.eval();
     const logits = noGrad(() => tidy(() => this.logits()));
-    await logits.data();
+    const data = (await logits.data()) as Float32Array;
     logits.dispose();
     this.rnn.train();
+    return data;
   }
 
   /** The current weights in PyTorch's layout (for the TensorFlow.js model). */

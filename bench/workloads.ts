@@ -59,6 +59,10 @@ export const QUICK_WORKLOADS: Workload[] = FULL_WORKLOADS.map((wl) => ({
   outputs: wl.oneHot ? 8 : wl.outputs, // the char-LM predicts its own 8-symbol input
 }));
 
+/** The shape column of a workload's rows, e.g. "B64 T28 I28 H128". */
+export const shapeOf = (wl: Workload): string =>
+  `B${wl.batch} T${wl.steps} ${wl.oneHot ? 'V' : 'I'}${wl.input} H${wl.hidden}${wl.layers > 1 ? ` ×${wl.layers}` : ''}`;
+
 export const GATES: Record<Cell, number> = { lstm: 4, gru: 3 };
 
 /** Rows the head sees: B (last step) or T·B (every step). */

@@ -3,23 +3,21 @@
 // webrnn's initial weights. Before timing, both sides' initial losses are compared.
 import { counters, resetCounters } from '../src/index.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
+import { PYTORCH_THREADS, pytorchAvailable, pytorchColumns, runPytorch, type PytorchResult } from './pytorch.js';
+import { LOGIT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
 import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
-import type { StepTiming } from './timing.js';
+import { ratio, type StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
-import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
+import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
 interface TfResult {
   loss: number;
-  train: StepTiming;
+  /** Absent with --infer-only. */
+  train?: StepTiming;
   infer: StepTiming;
-  kernels: number;
+  kernels?: number;
 }
-
-const shapeOf = (wl: Workload) =>
-  `B${wl.batch} T${wl.steps} ${wl.oneHot ? 'V' : 'I'}${wl.input} H${wl.hidden}${wl.layers > 1 ? ` ×${wl.layers}` : ''}`;
-
-const ratio = (theirs: number | undefined, ours: number) => (theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
 
 async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: Workload, data: WorkloadData, w: SharedWeights): Promise<TfResult> {
   await h.use(backend);
@@ -27,28 +25,44 @@ async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: W
   try {
     const loss = await m.lossValue();
     ctx.progress(`${wl.id} tfjs-${backend}: initial loss ${loss.toFixed(5)}; timing`);
-    const train = await ctx.measure(() => m.trainStep());
+    const train = ctx.options.inferOnly ? undefined : await ctx.measure(() => m.trainStep());
     const infer = await ctx.measure(() => m.infer());
-    const kernels = await m.kernelsPerStep();
-    ctx.progress(`${wl.id} tfjs-${backend}: train ${train.medianMs.toFixed(1)} ms, infer ${infer.medianMs.toFixed(1)} ms`);
+    const kernels = train && (await m.kernelsPerStep());
+    ctx.progress(`${wl.id} tfjs-${backend}: train ${train?.medianMs.toFixed(1) ?? '—'} ms, infer ${infer.medianMs.toFixed(1)} ms`);
     return { loss, train, infer, kernels };
   } finally {
     m.dispose();
   }
 }
 
+/** PyTorch's result (undefined when its logits disagree or its script failed: noted), or null
+ *  when PyTorch is not installed. */
+function pytorchWorkload(ctx: RunContext, wl: Workload, data: WorkloadData, w: SharedWeights, logits: Float32Array): PytorchResult | null | undefined {
+  if ('error' in pytorchAvailable()) return null;
+  ctx.progress(`${wl.id} pytorch: timing`);
+  try {
+    const r = runPytorch(wl, data, w, logits, ctx.quick);
+    if (r.maxDiff <= LOGIT_TOLERANCE) return r;
+    ctx.note(`${wl.id}: PyTorch's logits differ from webrnn's by up to ${r.maxDiff.toExponential(2)} (> ${LOGIT_TOLERANCE}); its times are left out.`);
+  } catch (e) {
+    ctx.note(`${wl.id}: PyTorch failed: ${(e as Error).message}`);
+  }
+  return undefined;
+}
+
 /** Measures one workload on both sides; returns its timing rows and its loss row. */
-async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow }> {
+async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow; agreement?: BenchRow }> {
   const data = makeData(wl);
   const ours = new WebrnnModel(wl, data);
   const loss0 = await ours.lossValue();
   const weights = await ours.weights();
+  const logits = await ours.infer(); // of these weights, for ONNX Runtime (training changes them)
   ctx.progress(`${wl.id} webrnn: initial loss ${loss0.toFixed(5)}; timing`);
-  const train = await ctx.measure(() => ours.trainStep());
+  const train = ctx.options.inferOnly ? undefined : await ctx.measure(() => ours.trainStep());
   const infer = await ctx.measure(() => ours.infer());
-  ctx.progress(`${wl.id} webrnn: train ${train.medianMs.toFixed(1)} ms, infer ${infer.medianMs.toFixed(1)} ms`);
+  ctx.progress(`${wl.id} webrnn: train ${train?.medianMs.toFixed(1) ?? '—'} ms, infer ${infer.medianMs.toFixed(1)} ms`);
   resetCounters();
-  await ours.trainStep();
+  if (train) await ours.trainStep();
   const trainCounts = { ...counters() };
   resetCounters();
   await ours.infer();
@@ -58,6 +72,9 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
   const tf: Partial<Record<TfBackend, TfResult>> = {};
   const h = await ctx.tfjs();
   for (const b of h?.backends ?? []) tf[b] = await runTfjs(ctx, h!, b, wl, data, weights);
+  const ortHandle = await ctx.ort();
+  const ort: OrtResults | null = ortHandle && (await runOrtWorkload(ctx, ortHandle, wl, data, weights, logits));
+  const torch = pytorchWorkload(ctx, wl, data, weights, logits);
 
   const row = (mode: 'train' | 'infer', t: StepTiming, c: { dispatches: number; submits: number }): BenchRow => {
     const flops = mode === 'train' ? trainFlops(wl) : forwardFlops(wl);
@@ -76,6 +93,8 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
       'vs tfjs-webgpu': ratio(gpu?.medianMs, t.medianMs),
       'tfjs-wasm ms': wasm?.medianMs ?? '—',
       'vs tfjs-wasm': ratio(wasm?.medianMs, t.medianMs),
+      ...ortColumns(ort, mode, t.medianMs),
+      ...pytorchColumns(torch, mode, t.medianMs),
       'tfjs kernels': mode === 'train' ? (tf.webgpu ?? tf.wasm)?.kernels ?? '—' : '',
       runs: [t, gpu, wasm].filter(Boolean).map((x) => `${x!.warmup}+${x!.runs}`).join(' / '),
     };
@@ -94,7 +113,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
     'tfjs-wasm': tf.wasm?.loss ?? '—',
     'Δ wasm': diff('wasm'),
   };
-  return { rows: [row('train', train, trainCounts), row('infer', infer, inferCounts)], loss };
+  return { rows: [...(train ? [row('train', train, trainCounts)] : []), row('infer', infer, inferCounts)], loss, ...(ort ? { agreement: ortAgreement(wl, ort) } : {}) };
 }
 
 export const workloadsSection: RunSection = {
@@ -103,10 +122,12 @@ export const workloadsSection: RunSection = {
     const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
     const rows: BenchRow[] = [];
     const losses: BenchRow[] = [];
+    const agreement: BenchRow[] = [];
     for (const wl of selectWorkloads(all, ctx.options.only)) {
       const r = await runWorkload(ctx, wl);
       rows.push(...r.rows);
       losses.push(r.loss);
+      if (r.agreement) agreement.push(r.agreement);
     }
     const h = await ctx.tfjs();
     ctx.note(
@@ -125,6 +146,26 @@ export const workloadsSection: RunSection = {
     }
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');
+    const torch = pytorchAvailable();
+    if ('error' in torch) ctx.note(`PyTorch column skipped: ${torch.error}.`);
+    else {
+      ctx.note(
+        `PyTorch ${torch.version} on the CPU (${PYTORCH_THREADS} threads; bench/pytorch.py): the same weights, inputs and steps (Adam for training), ` +
+          `its logits within ${LOGIT_TOLERANCE} of webrnn's; "vs PyTorch" = PyTorch median / webrnn median.`,
+      );
+    }
+    const o = await ctx.ort();
+    if (!o) ctx.note('ONNX Runtime was skipped (--skip-ort or not installed).');
+    for (const [p, why] of Object.entries(o?.errors ?? {})) ctx.note(`ONNX Runtime ${p} provider unavailable: ${why}`);
+    if (o) {
+      ctx.note(
+        `ORT: ONNX Runtime ${o.version} (onnxruntime-node) running the same model and weights as an ONNX graph (LSTM/GRU nodes + Gemm), ` +
+          'its input uploaded and its logits read back on every call; ORT-webgpu: its WebGPU execution provider (its own Dawn on this machine\'s Vulkan ' +
+          'adapter, every node on it: CPU fall-back disabled); ORT-cpu×2: its CPU provider with 2 intra-op threads, as context. "vs ORT-webgpu" = ORT median / webrnn median.',
+      );
+      ctx.table('ONNX Runtime logits vs webrnn (same weights and inputs)', agreement, 3);
+      ctx.note(`max Δ: largest absolute difference of a logit, ONNX Runtime − webrnn; above ${LOGIT_TOLERANCE} a provider is not timed.`);
+    }
     return rows;
   },
 };

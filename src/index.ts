@@ -14,10 +14,13 @@ export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsFile, type Named, type NamedTensors } from './io/weights.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointParts } from './io/checkpoint.js';
+export { listModels, removeModel, type StoredModelInfo } from './io/browser_storage.js';
+export type { WeightsSource } from './io/source.js';
 export { encodeSafetensors, decodeSafetensors, DEFAULT_SAFETENSORS_LIMITS, type HostTensor, type SafetensorsFile, type SafetensorsLimits } from './io/safetensors.js';
 export {
-  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel,
+  loadLayersModel, saveLayersModel, LayersModel, type ForwardOptions, type LayersModelArtifacts, type LayersModelSource, type NamedBlob, type SavedLayersModel, type SaveOptions,
 } from './io/tfjs/index.js';
+export { loadOnnx, OnnxModel, type OnnxSource } from './io/onnx/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 

@@ -16,8 +16,8 @@ const RULES: [string, string[]][] = [
   ['src', ['demos', 'bench', 'test', 'scripts']],
 ];
 
-/** The packages src/ may import: Node's built-ins and Dawn; demo-only ones (cli-progress, mnist) stay out. */
-const LIBRARY_PACKAGES = /^(node:|webgpu$)/;
+/** The packages src/ may import: Node's built-ins, Dawn and protobufjs (ONNX files); demo-only ones (cli-progress, mnist) stay out. */
+const LIBRARY_PACKAGES = /^(node:|webgpu$|protobufjs\/light\.js$)/;
 
 /** Every module specifier in a source text: static imports and re-exports, side-effect imports, import('…'). */
 function specifiers(source: string): string[] {

@@ -5,8 +5,8 @@ import { tensor } from '../graph/create.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
-import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
 import { decodeSafetensors, defineEntry, type HostTensor, type SafetensorsLimits } from './safetensors.js';
+import { checkTarget, readWeightBytes, writeWeightBytes, type WeightsSource } from './source.js';
 import { saveSafetensors } from './weights.js';
 
 /** The `format` metadata value of the files this module writes. */
@@ -35,13 +35,14 @@ const fail = (msg: string): never => {
   throw new Error(`webrnn: ${msg}`);
 };
 
-/** Encodes model (and optimizer) state as checkpoint bytes; in Node, when `path` is given, also
- *  writes them atomically (temp file beside it, fsync, rename). Reads the tensors back from the GPU. */
-export async function saveCheckpoint(path: string | null, parts: CheckpointParts): Promise<Uint8Array> {
+/** Encodes model (and optimizer) state as checkpoint bytes; with a `target`, also writes them there:
+ *  a file path in Node (atomically: temp file beside it, fsync, rename), 'indexeddb://name' or
+ *  'downloads://name' in the browser (as saveSafetensors). Reads the tensors back from the GPU. */
+export async function saveCheckpoint(target: string | null, parts: CheckpointParts): Promise<Uint8Array> {
   const { model, optimizer } = parts;
   const step = parts.step ?? optimizer?.stepCount ?? 0;
   if (!Number.isInteger(step) || step < 0) fail(`saveCheckpoint: step = ${step} must be a non-negative integer`);
-  if (path !== null && !isNode()) fail('saveCheckpoint: writing to a path works only in Node; in the browser pass null and keep the bytes');
+  if (target !== null) checkTarget(target, 'saveCheckpoint');
   const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, step: JSON.stringify(step) };
   if (parts.extra !== undefined) {
     let json: string | undefined;
@@ -63,24 +64,19 @@ export async function saveCheckpoint(path: string | null, parts: CheckpointParts
     metadata.optimizer = JSON.stringify(meta);
   }
   const bytes = await saveSafetensors(record, undefined, metadata);
-  if (path !== null) await writeFileAtomic(path, bytes);
+  if (target !== null) await writeWeightBytes(target, bytes, 'saveCheckpoint');
   return bytes;
 }
 
-/** Restores a checkpoint into `model` (and `optimizer`). Everything is checked first: a file that
+/** Restores a checkpoint into `model` (and `optimizer`), read from any source loadSafetensors reads
+ *  (bytes, Blob/File, URL, Node path, 'indexeddb://name'). Everything is checked first: a file that
  *  does not fit leaves both untouched and throws naming the problem. Returns the step and `extra`. */
 export async function loadCheckpoint(
-  src: Uint8Array | ArrayBuffer | string,
+  src: WeightsSource,
   into: { model: Module; optimizer?: AnyOptimizer; limits?: SafetensorsLimits },
 ): Promise<{ step: number; extra: unknown }> {
   const where = typeof src === 'string' ? `loadCheckpoint('${src}')` : 'loadCheckpoint';
-  let bytes: Uint8Array;
-  if (typeof src === 'string') {
-    if (!isNode()) fail(`${where}: file paths work only in Node; in the browser fetch the file and pass its bytes`);
-    bytes = await readFileBytes(src);
-  } else if (src instanceof Uint8Array) bytes = src;
-  else if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
-  else return fail(`${where}: expected a Uint8Array, ArrayBuffer or file path, got ${Object.prototype.toString.call(src)}`);
+  const bytes = await readWeightBytes(src, where);
 
   const file = decodeSafetensors(bytes, into.limits);
   const meta = file.metadata;

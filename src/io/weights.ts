@@ -3,7 +3,7 @@
 import { gpu } from '../gpu/device.js';
 import { tensor } from '../graph/create.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { isNode, readFileBytes, writeFileAtomic } from './fs.js';
+import { checkTarget, readWeightBytes, writeWeightBytes, type WeightsSource } from './source.js';
 import { checkMetadata, checkTensorName, decodeSafetensors, defineEntry, encodeSafetensors, type HostTensor, type SafetensorsLimits } from './safetensors.js';
 
 /** Named tensors as a record, a Map, or [name, tensor] pairs. */
@@ -44,33 +44,35 @@ function entriesOf(src: Named): [string, Tensor][] {
   });
 }
 
-/** Reads the tensors back from the GPU and encodes them; in Node, when `path` is given, also writes the file atomically (temp file in the same folder, fsync, rename). */
-export async function saveSafetensors(src: Named, path?: string, metadata?: Record<string, string>): Promise<Uint8Array<ArrayBuffer>> {
+/** Reads the tensors back from the GPU and encodes them as safetensors bytes; with a `target`, also
+ *  writes them there: a file path in Node (atomically: temp file in the same folder, fsync, rename),
+ *  'indexeddb://name' (browser: replaces the entry in one transaction) or 'downloads://name'
+ *  (browser: name.safetensors as a download). */
+export async function saveSafetensors(src: Named, target?: string, metadata?: Record<string, string>): Promise<Uint8Array<ArrayBuffer>> {
   const entries = entriesOf(src);
   if (metadata !== undefined) checkMetadata(metadata);
-  if (path !== undefined && !isNode()) {
-    throw new Error('webrnn: saveSafetensors: writing to a path works only in Node; in the browser omit the path and use the returned bytes');
-  }
+  if (target !== undefined) checkTarget(target, 'saveSafetensors');
   const data = await Promise.all(entries.map(([, t]) => t.data()));
   const record: Record<string, HostTensor> = {};
   entries.forEach(([name, t], i) => defineEntry(record, name, { dtype: t.dtype, shape: [...t.shape], data: data[i]! }));
   const bytes = encodeSafetensors(record, metadata);
-  if (path !== undefined) await writeFileAtomic(path, bytes);
+  if (target !== undefined) await writeWeightBytes(target, bytes, 'saveSafetensors');
   return bytes;
 }
 
-/** Decodes bytes (Uint8Array | ArrayBuffer | Blob) or, in Node, a file path, into a record of new
- *  GPU tensors. `limits` caps the tensor count and header size (see SafetensorsLimits). */
-export async function loadSafetensors(src: Uint8Array | ArrayBuffer | Blob | string, limits?: SafetensorsLimits): Promise<Record<string, Tensor>> {
+/** Decodes safetensors into a record of new GPU tensors, from bytes (Uint8Array, ArrayBuffer), a
+ *  Blob or File, a URL (fetched; in the browser a string is a URL relative to the page), a file
+ *  path (Node) or 'indexeddb://name'. `limits` caps the tensor count and header size (see SafetensorsLimits). */
+export async function loadSafetensors(src: WeightsSource, limits?: SafetensorsLimits): Promise<Record<string, Tensor>> {
   return (await loadSafetensorsFile(src, limits)).tensors;
 }
 
 /** Like loadSafetensors, and also returns the file's string metadata. */
 export async function loadSafetensorsFile(
-  src: Uint8Array | ArrayBuffer | Blob | string,
+  src: WeightsSource,
   limits?: SafetensorsLimits,
 ): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {
-  const file = decodeSafetensors(await bytesOf(src), limits);
+  const file = decodeSafetensors(await readWeightBytes(src, 'loadSafetensors'), limits);
   const limit = gpu().limits.maxStorageBufferBindingSize;
   const host = Object.entries(file.tensors);
   for (const [name, h] of host) {
@@ -91,15 +93,4 @@ export async function loadSafetensorsFile(
     throw e;
   }
   return { tensors, metadata: file.metadata };
-}
-
-async function bytesOf(src: Uint8Array | ArrayBuffer | Blob | string): Promise<Uint8Array> {
-  if (src instanceof Uint8Array) return src;
-  if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  if (typeof Blob !== 'undefined' && src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
-  if (typeof src === 'string') {
-    if (!isNode()) throw new Error(`webrnn: loadSafetensors('${src}'): file paths work only in Node; in the browser fetch the file and pass its bytes`);
-    return readFileBytes(src);
-  }
-  throw new Error(`webrnn: loadSafetensors: expected a Uint8Array, ArrayBuffer, Blob or file path, got ${Object.prototype.toString.call(src)}`);
 }

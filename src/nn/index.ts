@@ -4,7 +4,7 @@ export { Linear } from './linear.js';
 export { Embedding, Dropout, type EmbeddingOptions } from './layers.js';
 export { RNN, LSTM, GRU, RNNBase, type RNNOptions, type LSTMOptions, type GRUOptions, type RecurrentActivation, type SequenceOptions } from './rnn.js';
 export { RNNCell, LSTMCell, GRUCell, type CellOptions } from './cells.js';
-export { Sequential, Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax, type Layer } from './sequential.js';
+export { Sequential, LastStep, Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax, type Layer, type SequenceLayer } from './sequential.js';
 export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits, type LossOptions, type CrossEntropyOptions, type BCEWithLogitsOptions, type Reduction } from './losses.js';
 export { generate, disposeState, type TokenStepper, type StepState, type GenerateOptions } from './generate.js';
 export type { RecurrentState } from './step.js';

@@ -1,6 +1,7 @@
-// nn.Sequential and activation modules (Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax). Sub-modules are named "0", "1", ... as in PyTorch.
-import type { Tensor } from '../tensor/tensor.js';
-import { show } from '../util/options.js';
+// nn.Sequential, nn.LastStep and activation modules (Tanh, ReLU, LeakyReLU, Sigmoid, Softmax, LogSoftmax). Sub-modules are named "0", "1", ... as in PyTorch.
+import { ops } from '../graph/ops/index.js';
+import { shapeStr, Tensor } from '../tensor/tensor.js';
+import { checkArg, show } from '../util/options.js';
 import { Module } from './module.js';
 
 /** Anything Sequential can chain: a module with a one-tensor forward. */
@@ -9,10 +10,18 @@ export interface Layer extends Module {
   forward(x: Tensor): Tensor;
 }
 
-/** Runs its layers in order, each on the previous one's output; sub-modules are named '0', '1', … as in PyTorch. */
+/** A recurrent layer (nn.RNN, nn.LSTM, nn.GRU): forward(x) → [output sequence, final state]. */
+export interface SequenceLayer extends Module {
+  /** The output sequence and the final state. */
+  forward(x: Tensor): [Tensor, Tensor | [Tensor, Tensor]];
+}
+
+/** Runs its layers in order, each on the previous one's output; sub-modules are named '0', '1', … as
+ *  in PyTorch. A recurrent layer (nn.RNN, nn.LSTM, nn.GRU) passes on its output sequence and drops
+ *  its final state (Keras's return_sequences = true); nn.LastStep after it keeps the last step. */
 export class Sequential extends Module {
-  readonly layers: Layer[];
-  constructor(...layers: Layer[]) {
+  readonly layers: (Layer | SequenceLayer)[];
+  constructor(...layers: (Layer | SequenceLayer)[]) {
     super();
     layers.forEach((l, i) => {
       if (!(l instanceof Module) || typeof (l as Partial<Layer>).forward !== 'function') {
@@ -26,11 +35,29 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     let h = x;
     for (const l of this.layers) {
-      const next = l.forward(h);
+      const out = l.forward(h);
+      // A recurrent layer's [y, state]: the state is not passed on (outside tidy() free it here).
+      const next = Array.isArray(out) ? out[0] : out;
+      if (Array.isArray(out)) for (const s of [out[1]].flat()) s.dispose();
       if (h !== x && next !== h) h.dispose(); // outside tidy() nothing else would free it
       h = next;
     }
     return h;
+  }
+}
+
+/** The last time step of a sequence: x [..., T (at `dim`), ...] → x without that axis, its index T − 1
+ *  (`y[:, -1]` in PyTorch). After a recurrent layer in nn.Sequential, dim is its time axis: 1 with
+ *  batchFirst (the default here, Keras's layout), 0 without. */
+export class LastStep extends Module implements Layer {
+  constructor(readonly dim = 1) {
+    super();
+    checkArg('nn.LastStep', 'dim', dim, 'nonNegativeInteger');
+  }
+  /** x [..., T, ...] → x at step T − 1 of axis `dim`. */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.rank <= this.dim) throw new Error(`webrnn: nn.LastStep: input must be a Tensor with an axis ${this.dim}, got ${x instanceof Tensor ? shapeStr(x.shape) : show(x)}`);
+    return ops.select(x, this.dim, x.shape[this.dim]! - 1);
   }
 }
 

@@ -20,6 +20,17 @@ export function keep<T extends Tensor>(t: T): T {
 /** Runs `fn` and disposes the tensors it created, except what it returns (a tensor, or tensors
  *  inside an array or plain object) and kept ones. Returned tensors move to the enclosing scope. */
 export function tidy<R>(fn: () => R): R {
+  return scoped(fn, false);
+}
+
+/** tidy() around a forward pass whose backward() comes after it returns: what the recorded
+ *  graph saved for its backward moves to the enclosing scope with the results (it is freed with
+ *  the graph), every other tensor made inside is disposed. */
+export function tidyForward<R>(fn: () => R): R {
+  return scoped(fn, true);
+}
+
+function scoped<R>(fn: () => R, keepGraph: boolean): R {
   const scope = new Set<Tensor>();
   stack.push(scope);
   let result: R;
@@ -35,7 +46,7 @@ export function tidy<R>(fn: () => R): R {
   const returned = new Set<Tensor>();
   collectTensors(result, returned, 0);
   for (const t of scope) {
-    if (returned.has(t)) track(t);
+    if (returned.has(t) || (keepGraph && t.savedForBackward)) track(t);
     else if (!t.kept) t.dispose();
   }
   return result;

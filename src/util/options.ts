@@ -48,7 +48,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   maskZero: 'paddingIdx',
   clipnorm: 'clipGradNorm() before step()',
   clipvalue: 'clipGradValue() before step()',
-  returnSequences: 'nothing: forward() always returns the whole sequence and the final state',
+  returnSequences: 'nothing: forward() always returns the whole sequence and the final state (in nn.Sequential, nn.LastStep after the layer keeps the last step)',
   returnState: 'nothing: forward() always returns the whole sequence and the final state',
 };
 

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../bench/bench.js';
-import { FULL_WORKLOADS, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
+import { ONNX_GATE_ORDER, reorderGateRows } from '../../bench/onnx_model.js';
+import { LOGIT_TOLERANCE } from '../../bench/ort_workloads.js';
+import { pytorchAvailable, pytorchFile, runPytorchScript } from '../../bench/pytorch.js';
+import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
 
 /** What a run without --only measures: every workload but the opt-in ones (W6, sized for GPUs). */
 const QUICK_WORKLOADS = selectWorkloads(ALL_QUICK, null);
@@ -15,9 +18,11 @@ const silent = { log: () => {}, progress: () => {} };
 
 describe('bench arguments', () => {
   test('flags are parsed; unknown flags and missing values throw', () => {
-    const o = parseArgs(['--quick', '--only', 'w1,W3', '--skip-tfjs', '--profile', '--out', '/tmp/x']);
-    expect(o).toMatchObject({ quick: true, only: ['W1', 'W3'], skipTfjs: true, profile: true, out: '/tmp/x', sections: null });
+    const o = parseArgs(['--quick', '--only', 'w1,W3', '--skip-tfjs', '--skip-ort', '--profile', '--out', '/tmp/x']);
+    expect(o).toMatchObject({ quick: true, only: ['W1', 'W3'], skipTfjs: true, skipOrt: true, profile: true, out: '/tmp/x', sections: null });
     expect(parseArgs([]).only).toBeNull();
+    expect(parseArgs([]).skipOrt).toBe(false);
+    expect(parseArgs(['--infer-only']).inferOnly).toBe(true);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown flag --fast/);
     expect(() => parseArgs(['--only'])).toThrow(/--only needs a value/);
   });
@@ -27,13 +32,54 @@ describe('bench arguments', () => {
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
     await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, generation, profile, conv\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, browser, generation, profile, conv, captcha\)/);
   });
 });
+
+test('--infer-only: inference rows only, with the ONNX Runtime columns', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
+  const opts = { ...parseArgs(['--quick', '--infer-only', '--skip-tfjs', '--sections', 'workloads', '--only', 'W3', '--out', out]), ...silent };
+  const rows = (await runBench(opts, 'test')).sections['workloads']!;
+  expect(rows.map((r) => r.case)).toEqual(['W3 infer']);
+  expect(rows[0]!['ORT-cpu×2 ms']).toBeGreaterThan(0);
+}, 120_000);
 
 test('the GPU-sized workload runs only when --only names it', () => {
   expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);
   expect(selectWorkloads(FULL_WORKLOADS, ['W6', 'W1']).map((w) => w.id)).toEqual(['W1', 'W6']);
+});
+
+test('ONNX gate order: PyTorch i,f,g,o → i,o,f,c and r,z,n → z,r,h, whole rows moved', () => {
+  // 4 gate blocks of H = 2 rows, K = 3 columns: value = 100·block + 10·row + column.
+  const v = Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => 100 * Math.floor(i / 6) + 10 * (Math.floor(i / 3) % 2) + (i % 3));
+  const out = reorderGateRows(v, 2, 3, ONNX_GATE_ORDER.lstm);
+  expect([0, 1, 2, 3].map((j) => out[j * 6])).toEqual([0, 300, 100, 200]);
+  expect(Array.from(out.subarray(6, 12))).toEqual([300, 301, 302, 310, 311, 312]);
+  const gru = reorderGateRows(Float32Array.from([0, 1, 10, 11, 20, 21]), 2, 1, ONNX_GATE_ORDER.gru);
+  expect(Array.from(gru)).toEqual([10, 11, 0, 1, 20, 21]);
+  expect(() => reorderGateRows(v, 3, 3, ONNX_GATE_ORDER.lstm)).toThrow(/24 values/);
+});
+
+test("PyTorch's input file: bench/pytorch.py reads every tensor webrnn wrote, with its shape and values", () => {
+  const wl = ALL_QUICK.find((w) => w.id === 'W2')!; // two layers, one-hot inputs, int targets
+  const data = makeData(wl);
+  const seq = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + k) % 13) - 6);
+  const G = 4, H = wl.hidden;
+  const layers = [0, 1].map((l) => ({
+    wIh: seq(G * H * (l ? H : wl.input), l), wHh: seq(G * H * H, l + 2), bIh: seq(G * H, l + 4), bHh: seq(G * H, l + 6),
+  }));
+  const logits = seq(wl.steps * wl.batch * wl.outputs, 9);
+  const file = pytorchFile(wl, data, { layers, head: { w: seq(wl.outputs * H, 10), b: seq(wl.outputs, 11) } }, logits);
+  const got = runPytorchScript(file, ['--check'], 60_000) as { tensors: Record<string, { dtype: string; shape: number[]; sum: number }>; workload: unknown };
+  const sum = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0);
+  expect(got.workload).toEqual(wl);
+  expect(got.tensors['x']).toEqual({ dtype: 'F32', shape: [wl.steps, wl.batch, wl.input], sum: sum(data.x) });
+  expect(got.tensors['targets']).toEqual({ dtype: 'I32', shape: [wl.steps * wl.batch], sum: sum(data.targets) });
+  expect(got.tensors['rnn.weight_ih_l1']).toEqual({ dtype: 'F32', shape: [G * H, H], sum: sum(layers[1]!.wIh) });
+  expect(got.tensors['rnn.bias_hh_l0']!.sum).toBe(sum(layers[0]!.bHh));
+  expect(got.tensors['head.weight']!.shape).toEqual([wl.outputs, H]);
+  expect(got.tensors['webrnn_logits']!.sum).toBe(sum(logits));
+  expect(Object.keys(got.tensors)).toHaveLength(3 + 2 + 8);
 });
 
 describe('quick bench', () => {
@@ -46,7 +92,7 @@ describe('quick bench', () => {
     expect(Object.keys(json.sections)).toEqual(Object.keys(report.sections));
     expect(json.adapter.name).toBe(report.adapter.name);
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
-    for (const title of ['## matmul', '## workloads', '### initial loss', '## generation', '## profile']) expect(md).toContain(title);
+    for (const title of ['## matmul', '## workloads', '### initial loss', '## browser', '## generation', '## profile']) expect(md).toContain(title);
   }, 600_000);
 
   test('every workload has a train and an infer row with positive times and counts', () => {
@@ -87,6 +133,60 @@ describe('quick bench', () => {
         if (wl.cell === 'gru') expect(r[`Δ ${b}`]).toBe('n/a'); // tfjs has no reset-after GRU
         // float32 sums in a different order: a few ulps of the loss
         else expect(Math.abs(theirs - (r['webrnn'] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(theirs)));
+      }
+    }
+  });
+
+  test('ONNX Runtime runs the same models: logits agree with webrnn, each loaded provider is timed', () => {
+    const title = 'workloads: ONNX Runtime logits vs webrnn (same weights and inputs)';
+    const agreement = report.sections[title]!;
+    expect(agreement, report.notes['workloads']!.join('\n')).toHaveLength(QUICK_WORKLOADS.length);
+    expect(report.ort).toMatch(/^\d+\.\d+/);
+    const rows = report.sections['workloads']!;
+    for (const a of agreement) {
+      const infer = rows.find((r) => r.case === `${a.case} infer`)!;
+      // The CPU provider is always in onnxruntime-node; WebGPU may be missing (then noted).
+      expect(a['ORT-cpu max Δ']).toBeLessThanOrEqual(LOGIT_TOLERANCE);
+      expect(infer['ORT-cpu×2 ms']).toBeGreaterThan(0);
+      if (a['ORT-webgpu max Δ'] === '—') {
+        expect(report.notes['workloads']!.some((n) => n.startsWith('ONNX Runtime webgpu provider unavailable'))).toBe(true);
+        continue;
+      }
+      expect(a['ORT-webgpu max Δ']).toBeLessThanOrEqual(LOGIT_TOLERANCE);
+      expect(infer['ORT-webgpu ms']).toBeGreaterThan(0);
+      expect(infer['vs ORT-webgpu']).toMatch(/^\d+\.\d\d×$/);
+    }
+  });
+
+  test('PyTorch: a column where torch imports, a note naming why where it does not', () => {
+    const torch = pytorchAvailable();
+    const rows = report.sections['workloads']!;
+    const notes = report.notes['workloads']!;
+    if ('error' in torch) {
+      expect(notes).toContain(`PyTorch column skipped: ${torch.error}.`);
+      expect(rows.every((r) => !('PyTorch ms' in r))).toBe(true);
+      return;
+    }
+    for (const r of rows) expect(r['PyTorch ms'], notes.join('\n')).toBeGreaterThan(0);
+  });
+
+  test('browser: webrnn and onnxruntime-web in one Chromium page on SwiftShader agree and are timed', () => {
+    const rows = report.sections['browser']!;
+    const notes = report.notes['browser']!.join('\n');
+    expect(rows.map((r) => r.case), notes).toEqual(QUICK_WORKLOADS.map((w) => `${w.id} infer`));
+    expect(notes).toMatch(/on swiftshader/i);
+    const agreement = report.sections['browser: onnxruntime-web logits vs webrnn in the page']!;
+    for (const r of rows) {
+      expect(r['webrnn ms (median)']).toBeGreaterThan(0);
+      const a = agreement.find((x) => `${x.case} infer` === r.case)!;
+      for (const [p, col] of [['webgpu', 'ORT-webgpu'], ['wasm', 'ORT-wasm×2']]) {
+        const diff = a[`ORT-${p} max Δ`];
+        if (diff === '—') {
+          expect(notes).toContain(`onnxruntime-web ${p} provider unavailable`);
+          continue;
+        }
+        expect(diff).toBeLessThanOrEqual(LOGIT_TOLERANCE);
+        expect(r[`${col} ms`]).toBeGreaterThan(0);
       }
     }
   });

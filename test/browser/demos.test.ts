@@ -1,6 +1,6 @@
 // The demo pages in headless Chromium (WebGPU on SwiftShader): every page loads and names the
-// adapter, binary-add trains a few steps in the page and its loss goes down (screenshot kept), the
-// pages explain a missing WebGPU, and an LSTM + Linear with the same weights agrees with Node.
+// adapter, binary-add trains a few steps in the page and its loss goes down (screenshot kept),
+// tfjs-finetune fine-tunes its imported TF.js model and reloads it from IndexedDB, the pages explain a missing WebGPU, and an LSTM + Linear with the same weights agrees with Node.
 // WEBRNN_DOCS_SCREENSHOT=1 also trains binary-add with its defaults and writes docs/binary-add.png.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { expectAllClose, firstMismatch, TOL } from '../util/allclose.js';
 import { roundF32, uniform } from '../util/rng.js';
 import { buildBundle, describeWithoutAdapter, REPO_ROOT, runInPage, screenshot, startBrowser, type BrowserSession, type OpenedPage } from './chromium.js';
 
-const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq'];
+const DEMOS = ['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq', 'captcha', 'tfjs-finetune'];
 const RUN_TIMEOUT_MS = 40_000;
 const docsScreenshot = process.env.WEBRNN_DOCS_SCREENSHOT === '1';
 
@@ -109,6 +109,43 @@ describe('demo pages (headless Chromium, WebGPU on SwiftShader)', () => {
       await opened.page.close();
     }
   }, 180_000);
+
+  test('captcha trains in the page, then shows held-out captchas with predicted and true text', async () => {
+    const opened = await session.open('demos/captcha/?steps=2&trainCount=16&batch=8&holdout=4&evalBatch=4&examples=3&autostart');
+    try {
+      const s = await finished(opened, 150_000);
+      expect(s.run, s.error).toBe('done');
+      expect(s.result!.summary.heldOut).toBe(4);
+      await opened.page.waitForFunction(() => document.body.dataset.examples === '3', null, { timeout: 10_000 });
+      const captions = await opened.page.locator('#examples figure div').allTextContents();
+      expect(captions).toHaveLength(3);
+      for (const c of captions) expect(c).toMatch(/^[0-9A-Z]{4}( \([0-9A-Z]{4}\))?$/);
+      const width = await opened.page.locator('#examples canvas').first().evaluate((c) => (c as HTMLCanvasElement).width);
+      expect(width).toBe(3 * 80); // the small model's 80-pixel-wide images at 3×
+      expect(opened.problems).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+  }, 200_000);
+
+  test('tfjs-finetune imports the TF.js model, fine-tunes it, saves it to IndexedDB and loads it back', async () => {
+    const opened = await session.open('demos/tfjs-finetune/?steps=4&batch=4&seqLen=8&sample=4&autostart');
+    try {
+      const s = await finished(opened, 120_000);
+      expect(s.run, s.error).toBe('done');
+      expect(s.losses.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+      expect(s.losses.every((p) => Number.isFinite(p.loss))).toBe(true);
+      const r = s.result!.summary;
+      expect(r.store).toBe('indexeddb://tfjs-finetune');
+      expect(r.lossReloaded).toBe(r.lossAfter); // the same weights back from IndexedDB
+      expect(r.lossAfter).not.toBe(r.lossBefore); // fine-tuning changed the imported weights
+      expect(s.log.join('\n')).toMatch(/listModels\(\): indexeddb:\/\/tfjs-finetune is a layers-model, \d+ bytes of weights/);
+      expect(s.log[0]).toMatch(/imported .* from TF.js/);
+      expect(opened.problems).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+  }, 150_000);
 
   describe('binary-add', () => {
     let opened: OpenedPage;

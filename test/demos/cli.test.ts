@@ -20,7 +20,7 @@ describe('flags (in-process)', () => {
   const binaryAdd = DEMOS.get('binary-add')! as Demo;
 
   test('every demo is registered', () => {
-    expect([...DEMOS.keys()]).toEqual(['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq']);
+    expect([...DEMOS.keys()]).toEqual(['binary-add', 'sine', 'seq-mnist', 'char-rnn', 'seq2seq', 'captcha']);
   });
 
   test('kebab-case flags set camelCase options; --x=v, --x v, --no-x; host flags are kept apart', () => {

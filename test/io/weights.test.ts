@@ -182,7 +182,7 @@ describe('bad input', () => {
     await expect(saveSafetensors({ __metadata__: t })).rejects.toThrow(/'__metadata__' is reserved/);
     await expect(saveSafetensors({ namedParameters: () => [['a', t], ['a', t]] as [string, Tensor][] })).rejects.toThrow(/'a' is used twice/);
     await expect(saveSafetensors({ t }, undefined, { epoch: 3 as unknown as string })).rejects.toThrow(/'epoch' is 3/);
-    await expect(loadSafetensors(42 as unknown as Uint8Array)).rejects.toThrow(/expected a Uint8Array, ArrayBuffer, Blob or file path/);
+    await expect(loadSafetensors(42 as unknown as Uint8Array)).rejects.toThrow(/expected a Uint8Array, ArrayBuffer, Blob, URL, file path or 'indexeddb:\/\/name'/);
     expect(counters().readbacks).toBe(readbacks);
     t.dispose();
   });

@@ -1,5 +1,5 @@
 // The non-recurrent Keras layers webrnn imports: Dense (and TimeDistributed(Dense)), Embedding,
-// Activation, Dropout, SpatialDropout1D, Flatten, Reshape, Permute, Concatenate, Add, Masking.
+// Activation, LeakyReLU, Dropout, SpatialDropout1D, Flatten, Reshape, Permute, Concatenate, Add, Masking.
 import { ones } from '../../graph/create.js';
 import { dropout } from '../../graph/ops/dropout.js';
 import { ops } from '../../graph/ops/index.js';
@@ -136,6 +136,12 @@ function planActivation(cfg: LayerConfig, inputs: SymTensor[], where: string): P
   return { outputs: [x], weights: {}, build: () => new Fn(([t]) => [act(t!)]) };
 }
 
+function planLeakyReLU(cfg: LayerConfig, inputs: SymTensor[], where: string): Plan {
+  const alpha = reader(cfg, where).num('alpha', 0.3); // TF.js and Keras 2's default
+  const x = one(inputs, where);
+  return { outputs: [x], weights: {}, build: () => new Fn(([t]) => [ops.leakyRelu(t!, alpha)]) };
+}
+
 function planMasking(cfg: LayerConfig, inputs: SymTensor[], where: string): Plan {
   reader(cfg, where).num('mask_value', 0);
   const x = one(inputs, where);
@@ -222,6 +228,7 @@ export const CORE_LAYERS = {
   Dropout: planDropout(false),
   SpatialDropout1D: planDropout(true),
   Activation: planActivation,
+  LeakyReLU: planLeakyReLU,
   Masking: planMasking,
   Flatten: planFlatten,
   Reshape: planReshape,

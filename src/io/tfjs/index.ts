@@ -1,4 +1,4 @@
 // TF.js / Keras layers models in and out: loadLayersModel and saveLayersModel.
 export { loadLayersModel, type LayersModelArtifacts, type LayersModelSource, type NamedBlob } from './load.js';
 export { LayersModel, type ForwardOptions, type LayerStates } from './model.js';
-export { saveLayersModel, type SavedLayersModel } from './save.js';
+export { saveLayersModel, type SavedLayersModel, type SaveOptions } from './save.js';

@@ -94,6 +94,7 @@ const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   // TF.js and Keras 2: clip(0.2·x + 0.5, 0, 1).
   hard_sigmoid: (x) => compose((t) => ops.clamp(t(ops.add(t(ops.mul(x, 0.2)), 0.5)), 0, 1)),
   softmax: (x) => ops.softmax(x, -1),
+  log_softmax: (x) => ops.logSoftmax(x, -1),
   softsign: (x) => compose((t) => ops.div(x, t(ops.add(t(ops.abs(x)), 1)))),
   swish: (x) => compose((t) => ops.mul(x, t(ops.sigmoid(x)))),
   elu: (x) => elu(x, 1),
@@ -103,8 +104,8 @@ const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
 /** elu(x) = x for x > 0, α·(eˣ − 1) otherwise = relu(x) + α·(exp(−relu(−x)) − 1). */
 const elu = (x: Tensor, alpha: number): Tensor =>
   compose((t) => ops.add(t(ops.relu(x)), t(ops.mul(t(ops.sub(t(ops.exp(t(ops.neg(t(ops.relu(t(ops.neg(x)))))))), 1)), alpha))));
-/** TF.js writes camelCase activation names in a few places (hardSigmoid). */
-const ALIASES: Record<string, string> = { hardSigmoid: 'hard_sigmoid', None: 'linear' };
+/** TF.js writes camelCase activation names in a few places (hardSigmoid, logSoftmax). */
+const ALIASES: Record<string, string> = { hardSigmoid: 'hard_sigmoid', logSoftmax: 'log_softmax', None: 'linear' };
 
 export function activation(name: unknown, where: string, key = 'activation'): (x: Tensor) => Tensor {
   const n = name === null || name === undefined ? 'linear' : typeof name === 'string' ? (ALIASES[name] ?? name) : JSON.stringify(name);

@@ -1,7 +1,8 @@
 // loadLayersModel(source): the sources a TF.js layers model comes from (a model.json path in Node,
 // a URL, File/Blob objects, or the JSON and weight bytes in memory), read in full and checked on
-// the host before any GPU buffer is made.
-import { isNode, readFileBytes } from '../fs.js';
+// the host before any GPU buffer is made; or 'indexeddb://name' (saveLayersModel's entry).
+import { loadFromStorage, storageScheme } from '../browser_storage.js';
+import { locate, readAddress } from '../source.js';
 import { fail, parseModelJson, type ModelJson } from './format.js';
 import { LayersModel } from './model.js';
 import { planModel } from './plan.js';
@@ -22,22 +23,10 @@ export interface LayersModelArtifacts {
   weights?: Bytes | Bytes[] | Record<string, Bytes>;
 }
 
-/** What loadLayersModel() reads: a model.json URL or (Node) path, the artifacts in memory, or the browser Files of a model.json and its weight shards. */
+/** What loadLayersModel() reads: a model.json URL or (Node) path, 'indexeddb://name', the artifacts in memory, or the browser Files of a model.json and its weight shards. */
 export type LayersModelSource = string | URL | LayersModelArtifacts | NamedBlob[];
 
 const u8 = (b: Bytes): Uint8Array => (b instanceof Uint8Array ? b : new Uint8Array(b));
-const isUrl = (s: string) => /^(https?|blob|data):/i.test(s);
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    return fail(`cannot fetch '${url}': ${(e as Error).message}`);
-  }
-  if (!res.ok) fail(`fetching '${url}' gave HTTP ${res.status} ${res.statusText}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 /** The shard bytes by path, for artifacts in memory. */
 function shardsInMemory(json: ModelJson, weights: LayersModelArtifacts['weights']): Map<string, Uint8Array> {
@@ -78,21 +67,26 @@ export async function loadLayersModel(source: LayersModelSource): Promise<Layers
       const f = files.get(p) ?? files.get(p.split('/').pop()!) ?? fail(`weight shard '${p}' is missing from the files`);
       shards.set(p, new Uint8Array(await f.arrayBuffer()));
     }
+  } else if (typeof source === 'string' && storageScheme(source)) {
+    const entry = await loadFromStorage(source, 'loadLayersModel');
+    if (entry.format !== 'layers-model') fail(`'${source}' holds safetensors weights, not a layers model: load it with loadSafetensors or loadCheckpoint`);
+    const { modelJson, weights } = entry as { modelJson: object; weights: Uint8Array };
+    json = parseModelJson(modelJson, source);
+    shards = shardsInMemory(json, weights);
   } else if (typeof source === 'string' || source instanceof URL) {
-    const s = String(source);
-    const remote = isUrl(s) || (!isNode() && !s.startsWith('file:'));
-    const path = s.startsWith('file://') ? decodeURIComponent(new URL(s).pathname) : s;
-    const read = async (p: string) => (remote ? fetchBytes(p) : readFileBytes(p).catch((e: Error) => fail(`cannot read '${p}': ${e.message}`)));
-    json = parseModelJson(new TextDecoder().decode(await read(path)), path);
+    const at = locate(source);
+    const where = 'url' in at ? at.url : at.path;
+    const read = (p: string) => readAddress(p, 'loadLayersModel');
+    json = parseModelJson(new TextDecoder().decode(await read(where)), where);
     shards = new Map();
-    const base = remote ? new URL(path, globalThis.location?.href) : null;
-    const dir = path.slice(0, path.lastIndexOf('/') + 1);
+    const base = 'url' in at ? new URL(where, globalThis.location?.href) : null;
+    const dir = where.slice(0, where.lastIndexOf('/') + 1);
     for (const p of manifestPaths(json.weightsManifest)) shards.set(p, await read(base ? new URL(p, base).href : dir + p));
   } else if (typeof source === 'object' && source !== null && 'modelJson' in source) {
     json = parseModelJson(source.modelJson);
     shards = shardsInMemory(json, source.weights);
   } else {
-    return fail('source must be a model.json path or URL, File objects, or { modelJson, weights }');
+    return fail("source must be a model.json path or URL, 'indexeddb://name', File objects, or { modelJson, weights }");
   }
   const plan = planModel(json, decodeWeights(json.weightsManifest, shards));
   return new LayersModel(plan, json);

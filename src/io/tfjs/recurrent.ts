@@ -11,12 +11,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fail, type LayerConfig } from './format.js';
 import { ImportedLayer, inverse, known, reader, reorder, transposeBlocks, untransposeBlocks, type CallContext, type Plan, type SymTensor } from './layer.js';
 
-type Kind = 'LSTM' | 'GRU' | 'SimpleRNN';
+export type Kind = 'LSTM' | 'GRU' | 'SimpleRNN';
 const GATES: Record<Kind, number> = { LSTM: 4, GRU: 3, SimpleRNN: 1 };
 /** webrnn gate block k = Keras gate block ORDER[k]. */
 const ORDER: Record<Kind, number[]> = { LSTM: [0, 1, 2, 3], GRU: [1, 0, 2], SimpleRNN: [0] };
 
-interface RnnConfig {
+export interface RnnConfig {
   kind: Kind;
   units: number;
   useBias: boolean;
@@ -81,8 +81,9 @@ function toWebrnn(c: RnnConfig, inSize: number, w: Record<string, Float32Array>,
   return out;
 }
 
-/** webrnn's state-dict entries → Keras weights (biases summed where Keras has one). */
-function toKeras(c: RnnConfig, inSize: number, sd: Record<string, Float32Array>, prefix: string, sfx: string): Record<string, Float32Array> {
+/** webrnn's state-dict entries → Keras weights (biases summed where Keras has one); the inverse of
+ *  toWebrnn, also what saveLayersModel writes for a native layer. */
+export function toKeras(c: RnnConfig, inSize: number, sd: Record<string, Float32Array>, prefix: string, sfx: string): Record<string, Float32Array> {
   const H = c.units;
   const GH = GATES[c.kind] * H;
   const order = ORDER[c.kind];

@@ -22,7 +22,7 @@ fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let B = dims.batch;
   let T = dims.steps;
   let j = min(j_raw, H - 1u);
-  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let slot = state_base(d, s); // first row of state slot s
   let H4 = H / 4u;
   let w_at = (d * 3u * H + j) * H4; // row j of gate r; gate z is H·H4 vec4 further
   var acc: array<vec2f, RB>; // W_hr·h_prev, W_hz·h_prev of row b0 + r
@@ -71,7 +71,7 @@ fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_hi = w_hh[w_at + k0 / 4u + 1u];
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) {
-        let uv = gates[((d * T + s) * B + b0 + r) * 4u * H + 3u * H + k0 + lane]; // u[b0 + r, k0 + lane]
+        let uv = gates[(step_base(d, s) + b0 + r) * 4u * H + 3u * H + k0 + lane]; // u[b0 + r, k0 + lane]
         acc[r] += dot(w_lo, bcast_lo(uv)) + dot(w_hi, bcast_hi(uv));
       }
     }

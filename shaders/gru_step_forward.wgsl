@@ -22,7 +22,7 @@ fn cell_step(p: Place) {
     // Past this sequence's end: carry the state through; y at the padding position is 0, so y
     // needs no zero-fill.
     h_state[next + j] = h_state[prev + j];
-    for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+    if (SAVE) { for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; } }
     y[y_at] = 0.0;
     return;
   }
@@ -42,9 +42,11 @@ fn cell_step(p: Place) {
   let n = tanh_safe(xproj[x_at + 2u * H] + r * hh.z);
   let h = (1.0 - z) * n + z * h_state[prev + j];
   h_state[next + j] = h;
-  gates[g_at] = r;
-  gates[g_at + H] = z;
-  gates[g_at + 2u * H] = n;
-  gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+  if (SAVE) {
+    gates[g_at] = r;
+    gates[g_at + H] = z;
+    gates[g_at + 2u * H] = n;
+    gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+  }
   y[y_at] = h;
 }

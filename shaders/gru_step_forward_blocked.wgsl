@@ -19,7 +19,7 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let B = dims.batch;
   let T = dims.steps;
   let j = min(j_raw, H - 1u);
-  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let slot = state_base(d, s); // first row of state slot s
   let H4 = H / 4u;
   let w_at = (d * 3u * H + j) * H4; // row j of gate r; the gate blocks are H·H4 vec4 apart
   let gs = H * H4;
@@ -49,7 +49,7 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     if (!p.live) {
       // Past this sequence's end: carry the state through; y at the padding position is 0.
       h_state[next] = h_state[prev];
-      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+      if (SAVE) { for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; } }
       y[y_at] = 0.0;
       continue;
     }
@@ -60,10 +60,12 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let n = tanh_safe(xproj[x_at + 2u * H] + rg * hh.z);
     let h = (1.0 - z) * n + z * h_state[prev];
     h_state[next] = h;
-    gates[g_at] = rg;
-    gates[g_at + H] = z;
-    gates[g_at + 2u * H] = n;
-    gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+    if (SAVE) {
+      gates[g_at] = rg;
+      gates[g_at + H] = z;
+      gates[g_at + 2u * H] = n;
+      gates[g_at + 3u * H] = hh.z; // hh_n: the backward needs it for dr
+    }
     y[y_at] = h;
   }
 }

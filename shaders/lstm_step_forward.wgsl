@@ -23,7 +23,7 @@ fn cell_step(p: Place) {
     // needs no zero-fill.
     h_state[next + j] = h_state[prev + j];
     c_state[next + j] = c_state[prev + j];
-    for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
+    if (SAVE) { for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; } }
     y[y_at] = 0.0;
     return;
   }
@@ -45,9 +45,11 @@ fn cell_step(p: Place) {
   let h = og * tanh_safe(c);
   c_state[next + j] = c;
   h_state[next + j] = h;
-  gates[g_at] = ig;
-  gates[g_at + H] = fg;
-  gates[g_at + 2u * H] = gg;
-  gates[g_at + 3u * H] = og;
+  if (SAVE) {
+    gates[g_at] = ig;
+    gates[g_at + H] = fg;
+    gates[g_at + 2u * H] = gg;
+    gates[g_at + 3u * H] = og;
+  }
   y[y_at] = h;
 }

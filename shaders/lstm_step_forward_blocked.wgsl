@@ -1,6 +1,6 @@
 // lstm_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of lstm_step_forward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation computes the 4 gates of
-// unit j (x) for ROWS batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
+// UNITS units (x) for ROWS batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
 // every unit of its rows (the launcher checks), so a storage barrier between steps is all the
 // recurrence needs: rows never depend on other rows. Needs subgroups of ≥ 8 lanes and H % 8 == 0.
 // Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
@@ -11,7 +11,9 @@
 // Up to RB = 32 rows share each W_hh load, the dearest part of the loop on lavapipe (the gain is
 // in bench/RESULTS.md). The launcher picks ROWS (8, 16 or 32) to leave every CPU thread a
 // workgroup; rows past ROWS or B are skipped by uniform branches, so the row loop still unrolls
-// and the accumulators stay registers.
+// and the accumulators stay registers. The per-row load of h_prev is ~8 lanes × ~16 instructions
+// (lavapipe loads lane by lane, each with a bounds check), more than the row's 32 products: with
+// UNITS = 2 one load and its broadcasts feed two units' 64 (bench/RESULTS.md, "Inference").
 const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 4H, H] as vec4 along H
@@ -22,59 +24,78 @@ const FORWARD = true;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-// Step s for unit j_raw (clamped to j < H) of rows b0 .. b0+ROWS−1, direction d.
-fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
+// Units an invocation: 1, or 2 (units 2x and 2x+1 share each h_prev load and broadcast).
+override UNITS: u32 = 1u;
+
+// Step s for units UNITS·x_raw .. (clamped to < H) of rows b0 .. b0+ROWS−1, direction d.
+fn blocked_step(s: u32, x_raw: u32, b0: u32, d: u32, lane: u32) {
   let H = dims.hidden;
   let B = dims.batch;
-  let T = dims.steps;
-  let j = min(j_raw, H - 1u);
-  let slot = (d * (T + 1u) + s) * B; // first row of state slot s
+  let j_first = x_raw * UNITS;
+  let j0 = min(j_first, H - UNITS);
+  let slot = state_base(d, s); // first row of state slot s
   let H4 = H / 4u;
-  let w_at = (d * 4u * H + j) * H4; // row j of gate i; the gate blocks are H·H4 vec4 apart
+  let w_at = (d * 4u * H + j0) * H4; // row j0 of gate i; the gate blocks are H·H4 vec4 apart
   let gs = H * H4;
-  var acc: array<vec4f, RB>; // gates i, f, g, o (before xproj) of row b0 + r
+  var acc: array<vec4f, RB>; // gates i, f, g, o (before xproj) of unit j0, row b0 + r
+  var acc1: array<vec4f, RB>; // the same for unit j0 + 1 (UNITS = 2)
   for (var k0 = 0u; k0 < H; k0 += 8u) {
     let q = w_at + k0 / 4u;
     // Rows: gates i, f, g, o; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
     let w_lo = transpose(mat4x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs], w_hh[q + 3u * gs]));
     let w_hi = transpose(mat4x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u], w_hh[q + 3u * gs + 1u]));
+    var v_lo: mat4x4f;
+    var v_hi: mat4x4f;
+    if (UNITS == 2u) {
+      let q1 = q + H4;
+      v_lo = transpose(mat4x4f(w_hh[q1], w_hh[q1 + gs], w_hh[q1 + 2u * gs], w_hh[q1 + 3u * gs]));
+      v_hi = transpose(mat4x4f(w_hh[q1 + 1u], w_hh[q1 + gs + 1u], w_hh[q1 + 2u * gs + 1u], w_hh[q1 + 3u * gs + 1u]));
+    }
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
         let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
-        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+        let h_lo = bcast_lo(hv);
+        let h_hi = bcast_hi(hv);
+        acc[r] += w_lo * h_lo + w_hi * h_hi;
+        if (UNITS == 2u) { acc1[r] += v_lo * h_lo + v_hi * h_hi; }
       }
     }
   }
-  if (j_raw >= H) { return; }
-  for (var r = 0u; r < ROWS; r++) {
-    if (b0 + r >= B) { break; }
-    let p = place(j, b0 + r, d, s);
-    let prev = state_row(p, s) + j;
-    let next = state_row(p, s + 1u) + j;
-    let g_at = step_row(p, s, 4u * H) + j;
-    let y_at = seq_row(p, H) + j;
-    if (!p.live) {
-      // Past this sequence's end: carry the state through; y at the padding position is 0.
-      h_state[next] = h_state[prev];
-      c_state[next] = c_state[prev];
-      for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; }
-      y[y_at] = 0.0;
-      continue;
+  if (j_first >= H) { return; }
+  for (var u = 0u; u < UNITS; u++) {
+    let j = j0 + u;
+    for (var r = 0u; r < ROWS; r++) {
+      if (b0 + r >= B) { break; }
+      let p = place(j, b0 + r, d, s);
+      let prev = state_row(p, s) + j;
+      let next = state_row(p, s + 1u) + j;
+      let g_at = step_row(p, s, 4u * H) + j;
+      let y_at = seq_row(p, H) + j;
+      if (!p.live) {
+        // Past this sequence's end: carry the state through; y at the padding position is 0.
+        h_state[next] = h_state[prev];
+        c_state[next] = c_state[prev];
+        if (SAVE) { for (var k = 0u; k < 4u; k++) { gates[g_at + k * H] = 0.0; } }
+        y[y_at] = 0.0;
+        continue;
+      }
+      let x_at = seq_row(p, 4u * H) + j;
+      let pre = select(acc[r], acc1[r], u == 1u) + vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
+      let ig = gate_act(pre.x);
+      let fg = gate_act(pre.y);
+      let gg = tanh_safe(pre.z);
+      let og = gate_act(pre.w);
+      let c = fg * c_state[prev] + ig * gg;
+      let h = og * tanh_safe(c);
+      c_state[next] = c;
+      h_state[next] = h;
+      if (SAVE) {
+        gates[g_at] = ig;
+        gates[g_at + H] = fg;
+        gates[g_at + 2u * H] = gg;
+        gates[g_at + 3u * H] = og;
+      }
+      y[y_at] = h;
     }
-    let x_at = seq_row(p, 4u * H) + j;
-    let pre = acc[r] + vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
-    let ig = gate_act(pre.x);
-    let fg = gate_act(pre.y);
-    let gg = tanh_safe(pre.z);
-    let og = gate_act(pre.w);
-    let c = fg * c_state[prev] + ig * gg;
-    let h = og * tanh_safe(c);
-    c_state[next] = c;
-    h_state[next] = h;
-    gates[g_at] = ig;
-    gates[g_at + H] = fg;
-    gates[g_at + 2u * H] = gg;
-    gates[g_at + 3u * H] = og;
-    y[y_at] = h;
   }
 }

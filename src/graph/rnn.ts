@@ -10,7 +10,7 @@ import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from './create.js';
-import { applyNamed, type NamedOp } from './tape.js';
+import { applyNamed, willRecord, type NamedOp } from './tape.js';
 
 /** One direction's parameters: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih and bias_hh [G·H]. */
 export interface DirectionWeights {
@@ -31,6 +31,9 @@ export interface SequenceParams {
   cell: CellSpec;
   hidden: number;
   dirs: 1 | 2;
+  /** Nothing will be recorded (noGrad, or no input needs a gradient): the steps save nothing for a
+   *  backward pass (states and gates in rings of 2 step slots, no gate stores; encodeSequence). */
+  inference: boolean;
 }
 
 interface Saved {
@@ -91,7 +94,7 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
   outputs: ['y', 'hN', 'cN'],
 
-  forward(inp, { cell, hidden: H, dirs: D }, save) {
+  forward(inp, { cell, hidden: H, dirs: D, inference }, save) {
     const x = inp.x!;
     const [T, B, I] = x.shape as [number, number, number];
     const G = cell.gates;
@@ -115,23 +118,24 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     const xproj = xprojFlat.view([T, B, D * G * H]);
     for (const t of [x2, xprojFlat, bias]) t?.dispose();
 
-    const hState = Tensor.empty([D, T + 1, B, H]);
-    const cState = cell.cellState ? Tensor.empty([D, T + 1, B, H]) : undefined;
+    const slots = inference ? 2 : T + 1; // state slots a direction: one a step, or a ring of 2
+    const hState = Tensor.empty([D, slots, B, H]);
+    const cState = cell.cellState ? Tensor.empty([D, slots, B, H]) : undefined;
     for (let d = 0; d < D; d++) {
-      copyInto(hState, d * (T + 1) * B * H, inp.h0!, d * B * H, B * H);
-      if (cState) copyInto(cState, d * (T + 1) * B * H, inp.c0!, d * B * H, B * H);
+      copyInto(hState, d * slots * B * H, inp.h0!, d * B * H, B * H);
+      if (cState) copyInto(cState, d * slots * B * H, inp.c0!, d * B * H, B * H);
     }
-    const gates = cell.saved ? Tensor.empty([D, T, B, cell.saved * H]) : undefined;
+    const gates = cell.saved ? Tensor.empty([D, inference ? 2 : T, B, cell.saved * H]) : undefined;
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
     const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
     const lengths = inp.lengths!;
-    encodeSequence(cell, 'forward', { xproj, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq);
+    encodeSequence(cell, 'forward', { xproj, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
     xproj.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
     const cN = cState ? Tensor.empty([D, B, H]) : undefined;
     for (let d = 0; d < D; d++) {
-      const slotT = (d * (T + 1) + T) * B * H;
+      const slotT = (d * slots + (inference ? T % 2 : T)) * B * H;
       copyInto(hN, d * B * H, hState, slotT, B * H);
       if (cState) copyInto(cN!, d * B * H, cState, slotT, B * H);
     }
@@ -253,6 +257,7 @@ export function rnnSequence(
   inputs.weights.forEach((w, d) => {
     for (const n of DIR_NAMES) if (w[n]) named[suffixed(n, d)] = w[n];
   });
-  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2 });
+  const inference = !willRecord(Object.values(named));
+  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2, inference });
   return { y: out.y!, hN: out.hN!, cN: out.cN ?? null };
 }

@@ -77,10 +77,16 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
+/** Whether an op on these inputs is recorded (`apply`): grad enabled and an input requires grad.
+ *  An op that is not can leave out what only its backward would read. */
+export function willRecord(inputs: readonly Tensor[]): boolean {
+  return gradEnabled && inputs.some((t) => t.requiresGrad);
+}
+
 /** Runs an op and records it when any input requires grad. */
 export function apply<P, S>(op: Op<P, S>, inputs: readonly Tensor[], params: P): Tensor[] {
   checkOperands(inputs, op.name);
-  const record = gradEnabled && inputs.some((t) => t.requiresGrad);
+  const record = willRecord(inputs);
   const held: Tensor[] = [];
   const save: Save = (t) => {
     if (!record) return t;

@@ -6,8 +6,8 @@ import { expect } from 'vitest';
 import { counters, resetCounters, tensor, type Tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
 import { CELLS, encodeSequence, type CellKind, type SequenceDims } from '../../src/kernels/cells/index.js';
-import type { StepVariant } from '../../src/kernels/cells/launch.js';
-import { backwardSequenceRef, cellSizes, forwardSequenceRef, TWINS, type SequenceInputs } from '../../src/reference/cells/index.js';
+import { inferenceOverrides, type StepVariant } from '../../src/kernels/cells/launch.js';
+import { backwardSequenceRef, cellSizes, forwardSequenceRef, inferenceSequenceRef, TWINS, type SequenceInputs } from '../../src/reference/cells/index.js';
 import { firstMismatch, reductionTol, type Tolerance } from './allclose.js';
 import { roundF32, uniform } from './rng.js';
 
@@ -159,6 +159,71 @@ export async function expectSequenceMatchesTwin(
     expect(m, `${kind} ${name}: ${m}`).toBeNull();
   }
   return run;
+}
+
+/** Runs the inference forward of `kind` on the GPU under `schedule` (states and gates in rings of 2
+ *  step slots, slot 1 and every output NaN-filled); returns the buffers and the launches. */
+export async function runInferenceGpu(
+  kind: CellKind, dims: SequenceDims, inp: SequenceInputs, schedule: Schedule,
+): Promise<{ got: Omit<GpuSequence, 'dgates_hh' | 'dxproj' | 'dh_carry' | 'dc_carry'>; launches: Map<string, number> }> {
+  const spec = CELLS[kind];
+  const { batch: B, hidden: H, steps: T, dirs: D } = dims;
+  const n = cellSizes(spec, dims);
+  const ring = (v: ArrayLike<number> | undefined): Tensor => {
+    const a = new Float32Array(D * 2 * B * H).fill(NaN);
+    for (let d = 0; d < D; d++) a.set(Float32Array.from(v ?? new Float32Array(n.carry)).subarray(d * B * H, (d + 1) * B * H), d * 2 * B * H);
+    return tensor(a, [D, 2, B, H]);
+  };
+  const t = {
+    xproj: f32(inp.xproj, [T, B, D * spec.gates * H]),
+    w_hh: f32(inp.w_hh, [D, spec.gates * H, H]),
+    b_hh: f32(inp.b_hh ?? new Float32Array(n.b_hh), [D, spec.gates * H]),
+    lengths: tensor(Int32Array.from(inp.lengths), [B]),
+    h_state: ring(inp.h0),
+    c_state: ring(inp.c0),
+    gates: spec.saved ? nan(D * 2 * B * spec.saved * H, [D, 2, B, spec.saved * H]) : undefined,
+    y: nan(n.y, [T, B, D * H]),
+  };
+  const g = gpu();
+  const before = { ...g.tuning };
+  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence });
+  try {
+    resetCounters();
+    encodeSequence(spec, 'forward', t, dims, true);
+    const launches = new Map(counters().byKernel);
+    const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
+    const got = {
+      h_state: await read(t.h_state),
+      c_state: spec.cellState ? await read(t.c_state) : null,
+      gates: await read(t.gates),
+      y: await read(t.y),
+    };
+    return { got, launches };
+  } finally {
+    g.tuning = before;
+    for (const x of Object.values(t)) x?.dispose();
+  }
+}
+
+/** Runs the inference forward and expects y and the state rings to match the twin
+ *  (inferenceSequenceRef), and the gates to stay unwritten where the kernels skip them (SAVE off). */
+export async function expectInferenceMatchesTwin(
+  kind: CellKind, dims: SequenceDims, inp: SequenceInputs, schedule: Schedule = { variant: 'simple' },
+): Promise<{ launches: Map<string, number> }> {
+  const { got, launches } = await runInferenceGpu(kind, dims, inp, schedule);
+  const want = inferenceSequenceRef(TWINS[kind], dims, inp);
+  const tol = cellTolerances(kind, dims.hidden).forward;
+  // With T = 1 ring slot 1 holds hN; with T > 1 both slots are written.
+  const pairs: [string, ArrayLike<number> | null, ArrayLike<number> | null][] = [
+    ['y', got.y, want.y], ['h_state', got.h_state, want.h_state], ['c_state', got.c_state, want.c_state],
+  ];
+  for (const [name, g, w] of pairs) {
+    if (!g || !w) continue;
+    const m = firstMismatch(g, w, tol);
+    expect(m, `${kind} inference ${name}: ${m}`).toBeNull();
+  }
+  if (inferenceOverrides(CELLS[kind]).SAVE === false) expect(got.gates.every(Number.isNaN), `${kind}: gates written`).toBe(true);
+  return { launches };
 }
 
 /** The shape table every cell runs: B, H (1, odd, ±1 around the workgroup size 64, past two

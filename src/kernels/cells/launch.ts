@@ -70,10 +70,20 @@ export function wholeSequenceLaunch(g: Gpu, n: number, dims: { batch: number; hi
   return g.info.isSoftware && (small || ceilDiv(batch, 16) * dirs >= g.hostThreads);
 }
 
+/** The overrides of an inference forward (nothing saved for a backward pass): states and gates in
+ *  a ring of 2 step slots (RING), and no gate stores (SAVE off) where only the backward reads them;
+ *  a cell whose second phase reads the first's gates keeps writing them (into the ring). */
+export function inferenceOverrides(cell: CellSpec): Overrides {
+  return cell.saved > 0 && cell.forward.phases.length === 1 ? { RING: true, SAVE: false } : { RING: true };
+}
+
 /** Records every step of one pass (steps 0 … T−1 forward, T−1 … 0 backward), each step's phases
  *  in order: one blocked launch for the whole sequence where wholeSequenceLaunch allows, else one
- *  launch a step and phase. */
-export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: StepTensors, dims: SequenceDims): void {
+ *  launch a step and phase. `inference` (forward only): states and gates are rings of 2 step
+ *  slots ([D, 2, B, ·]), see inferenceOverrides. */
+export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: StepTensors, dims: SequenceDims, inference = false): void {
+  if (inference && pass !== 'forward') throw new Error(`webrnn: ${cell.kind} steps: inference is a forward pass`);
+  const extra = inference ? inferenceOverrides(cell) : {};
   const p = cell[pass];
   const g = t.w_hh!.storage.g;
   const T = dims.steps;
@@ -83,30 +93,33 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
     const n = dims.hidden / units;
     const multi = p.phases.length > 1;
     if (wholeSequenceLaunch(g, n, dims, cell.gates)) {
-      const o = { ...blockedOverrides(g, n, dims, 'sequence'), ...(multi ? { PHASE: 0 } : {}) };
+      const o = { ...blockedOverrides(g, n, dims, 'sequence'), ...(multi ? { PHASE: 0 } : {}), ...extra };
       launchStep(cell, kernel, t, { ...dims, step: steps[0]!, count: T }, o);
       return;
     }
-    const o = blockedOverrides(g, n, dims, 'step');
+    const o = { ...blockedOverrides(g, n, dims, 'step'), ...extra };
     for (const step of steps) {
       p.phases.forEach((_, i) => launchStep(cell, kernel, t, { ...dims, step }, multi ? { ...o, PHASE: i + 1 } : o));
     }
     return;
   }
-  for (const step of steps) for (const k of p.phases) launchStep(cell, k, t, { ...dims, step });
+  for (const step of steps) for (const k of p.phases) launchStep(cell, k, t, { ...dims, step }, extra);
 }
 
-/** Expected shape (and its symbolic form) of each binding of `cell`'s kernels. */
-function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: StepDims): Record<StepTensorName, [number[], string]> {
+/** Expected shape (and its symbolic form) of each binding of `cell`'s kernels; `ring`: the states
+ *  and gates of an inference forward, 2 step slots. */
+function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: StepDims, ring: boolean): Record<StepTensorName, [number[], string]> {
   const G = cell.gates;
   const gh = G === 1 ? 'H' : `${G}H`;
-  const state: [number[], string] = [[D, T + 1, B, H], '[D, T+1, B, H]'];
+  const state: [number[], string] = ring ? [[D, 2, B, H], '[D, 2, B, H]'] : [[D, T + 1, B, H], '[D, T+1, B, H]'];
+  const S = cell.saved;
+  const gates: [number[], string] = ring ? [[D, 2, B, S * H], `[D, 2, B, ${S}H]`] : [[D, T, B, S * H], `[D, T, B, ${S}H]`];
   const carry: [number[], string] = [[D, B, H], '[D, B, H]'];
   const seq: [number[], string] = [[T, B, D * H], '[T, B, D·H]'];
   const proj: [number[], string] = [[T, B, D * G * H], `[T, B, D·${gh}]`];
   return {
     xproj: proj, dxproj: proj, w_hh: [[D, G * H, H], `[D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
-    h_state: state, c_state: state, gates: [[D, T, B, cell.saved * H], `[D, T, B, ${cell.saved}H]`], y: seq, dy: seq,
+    h_state: state, c_state: state, gates, y: seq, dy: seq,
     dh_carry: carry, dc_carry: carry, dgates_hh: [[D, T, B, G * H], `[D, T, B, ${gh}]`],
   };
 }
@@ -126,7 +139,8 @@ export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTens
     throw new Error(`${where}: count = ${count} must be ${multi ? `in 1..${steps}` : '1 (one step a launch)'}`);
   }
   if (batch > 65535) throw new Error(`${where}: batch = ${batch} exceeds 65535 (one workgroup row per batch row)`);
-  const want = layout(cell, dims);
+  const all = { ...cell.overrides, ...overrides };
+  const want = layout(cell, dims, all.RING === true);
   const names = kernel.bindingNames;
   const bound: Tensor[] = names.map((name) => {
     const t = tensors[name];
@@ -154,6 +168,5 @@ export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTens
   }
   const buffers = Object.fromEntries(names.map((n, i) => [n, bound[i]!.buffer])) as Record<StepTensorName, GPUBuffer>;
   // Extra fields are ignored: packDims writes only the kernel's own.
-  const all = { ...cell.overrides, ...overrides };
   recorder(g).dispatch(kernel as unknown as Kernel<StepTensorName, StepDimName | 'count'>, buffers, { batch, hidden, steps, step, dirs, count }, all);
 }

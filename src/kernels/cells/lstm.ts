@@ -27,12 +27,14 @@ export const lstmStepBackward = /* @__PURE__ */ defineKernel({
   ...stepKernelBase,
 });
 
-/** lstm_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
+const forwardBase = blockedKernelBase(2);
+/** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
   wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
-  ...blockedKernelBase(1),
+  ...forwardBase,
+  overrides: { ...forwardBase.overrides, UNITS: 2 },
 });
 
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
@@ -50,7 +52,7 @@ export const lstm: CellSpec = {
   cellState: true,
   hhBias: 'fold',
   carryAddsToDh0: false,
-  forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 1 } },
+  forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 2 } },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
 };
 

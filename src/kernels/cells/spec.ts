@@ -46,7 +46,7 @@ export interface StepPass {
   phases: readonly StepKernel[];
   /** The register-blocked variant, if any: one kernel holding every phase (override PHASE picks
    *  one, 0 runs all with barriers between them), `units` units an invocation (1, or a quad of 4). */
-  blocked?: { kernel: StepKernel; units: 1 | 4 };
+  blocked?: { kernel: StepKernel; units: 1 | 2 | 4 };
 }
 
 export interface CellSpec {
@@ -88,7 +88,7 @@ export const stepKernelBase = {
 
 /** The descriptor fields of a blocked variant: `units` units an invocation (1 forward, a quad of 4
  *  backward), WG_X invocations a workgroup along x, ROWS batch rows along y (blockedOverrides). */
-export function blockedKernelBase(units: 1 | 4) {
+export function blockedKernelBase(units: 1 | 2 | 4) {
   return {
     dims: { ...STEP_DIMS, count: 'u32' } as const,
     workgroupSize: [64, 1, 1] as const, // WG_X

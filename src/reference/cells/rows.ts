@@ -5,14 +5,17 @@ import type { Arr, StepDims } from './sequence.js';
 /** Offsets for direction d, batch row bi (length len) at step s, for a cell of G gates saving S
  *  values per unit. `live`: s < len. tpos: s forward, len−1−s reverse, and s (the padding
  *  position) once the row has ended; x, y are rows of xproj/dxproj and y/dy at tpos. */
-function rowAt({ batch: B, hidden: H, steps: T, step: s, dirs: D }: StepDims, d: number, bi: number, len: number, G: number, S: number) {
+function rowAt({ batch: B, hidden: H, steps: T, step: s, dirs: D, ring }: StepDims, d: number, bi: number, len: number, G: number, S: number) {
   const live = s < len;
   const tpos = !live || d === 0 ? s : len - 1 - s;
+  // Slot of step slot k, and slots a direction (ring: the inference layout, 2 slots used in turn).
+  const slot = (k: number) => (ring ? k % 2 : k);
+  const [states, steps] = ring ? [2, 2] : [T + 1, T];
   return {
     live,
-    prev: ((d * (T + 1) + s) * B + bi) * H, // state slot s
-    next: ((d * (T + 1) + s + 1) * B + bi) * H, // state slot s + 1
-    saved: ((d * T + s) * B + bi) * S * H, // gates[s]
+    prev: ((d * states + slot(s)) * B + bi) * H, // state slot s
+    next: ((d * states + slot(s + 1)) * B + bi) * H, // state slot s + 1
+    saved: ((d * steps + slot(s)) * B + bi) * S * H, // gates[s]
     dgates: ((d * T + s) * B + bi) * G * H, // dgates_hh[s]; step s+1 is B·G·H further
     x: (tpos * B + bi) * D * G * H + d * G * H,
     y: (tpos * B + bi) * D * H + d * H,

@@ -1,9 +1,12 @@
 // Whole-sequence driver of any cell's step twins: T forward steps, T backward steps (s = T−1 … 0),
 // each step's phases in order, then the between-loop products with plain loops. Layout (float64):
 // xproj [T, B, D·G·H], w_hh [D, G·H, H], b_hh [D, G·H], state [D, T+1, B, H], y [T, B, D·H].
-import type { CellSpec, SequenceDims, StepDims, StepTensorName } from '../../kernels/cells/spec.js';
+import type { CellSpec, SequenceDims, StepDims as KernelStepDims, StepTensorName } from '../../kernels/cells/spec.js';
 
-export type { SequenceDims, StepDims };
+export type { SequenceDims };
+/** A step's sizes; `ring`: the layout of an inference forward (the kernels' RING override):
+ *  states [D, 2, B, H] and gates [D, 2, B, S·H], step slot k in slot k mod 2. */
+export type StepDims = KernelStepDims & { ring?: boolean };
 export type Arr = ArrayLike<number>;
 
 /** Every buffer of a sequence, as the step twins read and write them. */
@@ -127,6 +130,32 @@ export function forwardSequenceRef(twin: CellTwin, dims: SequenceDims, inp: Sequ
   for (let s = 0; s < dims.steps; s++) for (const phase of twin.forward) phase(b, { ...dims, step: s });
   const cs = twin.spec.cellState ? b.c_state : null;
   return { h_state: b.h_state, c_state: cs, gates: b.gates, y: b.y, hN: stateSlot(b.h_state, dims, dims.steps), cN: cs && stateSlot(cs, dims, dims.steps) };
+}
+
+/** The outputs of an inference forward (inferenceSequenceRef). */
+export interface SequenceInference {
+  y: Float64Array; // [T, B, D·H]
+  hN: Float64Array; // [D, B, H]
+  cN: Float64Array | null;
+  h_state: Float64Array; // [D, 2, B, H], the ring
+  c_state: Float64Array | null;
+}
+
+/** The forward step twins over the inference layout (ring: 2 state and gate slots a direction,
+ *  slot 0 = h0/c0): the same y; hN/cN are ring slot T mod 2. */
+export function inferenceSequenceRef(twin: CellTwin, dims: SequenceDims, inp: SequenceInputs): SequenceInference {
+  checkSequenceRef(twin.spec, dims, inp);
+  const { batch: B, hidden: H, steps: T, dirs: D } = dims;
+  const ringDims = { ...dims, steps: 1 }; // a [D, 2, B, H] buffer is the layout of T = 1
+  const ring = (init: Arr | undefined) => stateWith(init, ringDims, D * 2 * B * H);
+  const b = buffers(twin, dims, inp);
+  b.h_state = ring(inp.h0);
+  b.c_state = ring(inp.c0);
+  b.gates = new Float64Array(D * 2 * B * twin.spec.saved * H);
+  for (let s = 0; s < T; s++) for (const phase of twin.forward) phase(b, { ...dims, step: s, ring: true });
+  const cs = twin.spec.cellState ? b.c_state : null;
+  const slot = (a: Float64Array) => stateSlot(a, ringDims, T % 2);
+  return { y: b.y, hN: slot(b.h_state), cN: cs && slot(cs), h_state: b.h_state, c_state: cs };
 }
 
 /** Runs the backward step twins (s = T−1 … 0) and the between-loop products, given the saved forward. */

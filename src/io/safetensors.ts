@@ -1,6 +1,7 @@
 // safetensors, the weight-file format of PyTorch and Hugging Face: a u64 little-endian header
 // length N, N bytes of UTF-8 JSON { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__ },
 // then the tensors' bytes (row-major, little-endian; offsets count from the end of the header).
+import { halfToFloat } from './half.js';
 
 /** A tensor on the CPU, in one of webrnn's dtypes. */
 export interface HostTensor {
@@ -308,14 +309,4 @@ function convert(e: Entry, raw: Uint8Array): Float32Array | Int32Array {
       return out;
     }
   }
-}
-
-/** IEEE 754 binary16 → number: sign, 5-bit exponent (bias 15), 10-bit fraction. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

@@ -5,6 +5,7 @@
 import { DataType, type TensorProto } from './proto.js';
 import { tensor } from '../../graph/create.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { halfToFloat } from '../half.js';
 
 /** Host data: int covers every ONNX integer type (int64 exact up to 2^53), float is float32. */
 export interface Host {
@@ -44,15 +45,6 @@ export function dtypeOf(t: number): Host['dtype'] | null {
 
 const BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
 
-function half(bits: number): number {
-  const s = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const m = bits & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 /** Reads little-endian raw_data of element type `t`. */
 function fromRaw(t: number, raw: Uint8Array, n: number): Float64Array {
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -61,7 +53,7 @@ function fromRaw(t: number, raw: Uint8Array, n: number): Float64Array {
     const o = i * BYTES[t]!;
     out[i] = t === 1 ? v.getFloat32(o, true) : t === 2 || t === 9 ? v.getUint8(o) : t === 3 ? v.getInt8(o)
       : t === 4 ? v.getUint16(o, true) : t === 5 ? v.getInt16(o, true) : t === 6 ? v.getInt32(o, true)
-      : t === 7 ? Number(v.getBigInt64(o, true)) : t === 10 ? half(v.getUint16(o, true)) : t === 11 ? v.getFloat64(o, true)
+      : t === 7 ? Number(v.getBigInt64(o, true)) : t === 10 ? halfToFloat(v.getUint16(o, true)) : t === 11 ? v.getFloat64(o, true)
       : t === 12 ? v.getUint32(o, true) : Number(v.getBigUint64(o, true));
   }
   return out;
@@ -83,7 +75,7 @@ export function fromProto(p: TensorProto, what: string): Host {
     data = fromRaw(t, p.rawData, n);
   } else {
     const field = t === 1 ? p.floatData : t === 7 ? p.int64Data : t === 11 ? p.doubleData : t === 12 || t === 13 ? p.uint64Data : p.int32Data;
-    data = t === 10 ? (field ?? []).map(half) : field ?? [];
+    data = t === 10 ? (field ?? []).map(halfToFloat) : field ?? [];
     if (data.length !== n) fail(`${what} holds ${data.length} values, its dims ${dims(shape)} need ${n}`);
   }
   return host(dtype!, shape, data);

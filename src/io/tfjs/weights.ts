@@ -2,6 +2,7 @@
 // are one byte stream cut anywhere; its weights follow each other in it. Stored dtypes: float32,
 // and the quantized forms of the format (uint8/uint16: value = q·scale + min; float16).
 import { fail, type ManifestGroup, type WeightSpec } from './format.js';
+import { halfToFloat } from '../half.js';
 
 export interface HostWeight {
   shape: number[];
@@ -9,16 +10,6 @@ export interface HostWeight {
 }
 
 const BYTES: Record<string, number> = { float32: 4, uint8: 1, uint16: 2, float16: 2 };
-
-/** IEEE half → float (sign, 5-bit exponent, 10-bit mantissa; subnormals, ±Inf and NaN kept). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
 
 /** The stored dtype of one manifest entry (after quantization), checked. */
 function storedDtype(w: WeightSpec): string {

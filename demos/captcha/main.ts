@@ -5,7 +5,7 @@
 import { optim } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 import { encodeCheckpoint, restoreCheckpoint, type Arch } from '../char-rnn/checkpoint.js';
-import type { CliOption } from '../common/cli.js';
+import { withDefaults } from '../common/cli.js';
 import type { Demo, DemoHooks, DemoResult, Series } from '../common/demo.js';
 import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { captchaBatch, decodeTexts, type CaptchaBatch } from './data.js';
@@ -206,7 +206,7 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
   }
 }
 
-const options: CliOption[] = [
+const options = withDefaults([
   { name: 'full', type: 'boolean', help: "the seed's exact sizes: 60×240 images, convs 16-64-128-256, GRU(1536, 512, 3), GRU(512, 256, 2) (slow on a CPU adapter)" },
   { name: 'small', type: 'boolean', help: 'the small model (the default): 32×80 images, narrower layers' },
   { name: 'epochs', type: 'number', integer: true, min: 0, help: 'passes over the training images' },
@@ -222,7 +222,7 @@ const options: CliOption[] = [
   { name: 'evalBatch', type: 'number', integer: true, min: 1, help: 'images per evaluation batch' },
   { name: 'logEvery', type: 'number', integer: true, min: 1, help: 'steps between progress reports' },
   { name: 'examples', type: 'number', integer: true, min: 0, help: 'held-out captchas printed with their predicted text' },
-].map((o) => ({ ...o, default: defaults[o.name as keyof CaptchaConfig] }) as CliOption);
+], defaults);
 
 /** The captcha demo (see the header). */
 export const demo: Demo<CaptchaConfig> = {

@@ -19,7 +19,7 @@ export type CaptchaConfig = {
   epochs: number;
   /** Stop after this many steps in all (0: epochs × batches per epoch). */
   steps: number;
-  /** Generated training images (one epoch). */
+  /** Generated training images (one epoch); 0: fresh images every step (the default: nothing to overfit). */
   trainCount: number;
   /** Held-out images, from another seed. */
   holdout: number;
@@ -28,7 +28,7 @@ export type CaptchaConfig = {
   /** Global gradient-norm clip (0: off). */
   clip: number;
   seed: number;
-  /** Distortion of the images: 1 = shifts ±12% of a slot, rotation ±17°, scale ±15%, noise; 0 = clean. */
+  /** Distortion of the images: 1 = shifts ±12% of a slot, rotation ±17°, scale ±15%, noise; 0 = clean; default 0.5. */
   strength: number;
   /** Steps between held-out evaluations (0: at the end of each epoch only). */
   evalEvery: number;
@@ -39,8 +39,8 @@ export type CaptchaConfig = {
 };
 
 const defaults: CaptchaConfig = {
-  full: false, small: false, epochs: 3, steps: 0, trainCount: 20000, holdout: 1000, batch: 64, lr: 0.003, clip: 5, seed: 0,
-  strength: 1, evalEvery: 0, evalBatch: 200, logEvery: 20, examples: 12,
+  full: false, small: false, epochs: 0, steps: 2000, trainCount: 0, holdout: 1000, batch: 64, lr: 0.006, clip: 5, seed: 0,
+  strength: 0.5, evalEvery: 500, evalBatch: 200, logEvery: 20, examples: 12,
 };
 
 /** Held-out images of the last run with their true and predicted text, for the page. */
@@ -57,12 +57,14 @@ export const captchaExamples = (): CaptchaExamples | null => lastExamples;
 
 function checkConfig(c: CaptchaConfig): void {
   if (c.full && c.small) throw new Error('captcha: --full and --small exclude each other');
-  for (const k of ['trainCount', 'holdout', 'batch', 'evalBatch', 'logEvery'] as const) {
+  for (const k of ['holdout', 'batch', 'evalBatch', 'logEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`captcha: ${k} = ${c[k]} must be a positive integer`);
   }
-  for (const k of ['epochs', 'steps', 'evalEvery', 'examples', 'seed'] as const) {
+  for (const k of ['trainCount', 'epochs', 'steps', 'evalEvery', 'examples', 'seed'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`captcha: ${k} = ${c[k]} must be a non-negative integer`);
   }
+  if (c.trainCount === 0 && c.epochs > 0) throw new Error(`captcha: epochs = ${c.epochs} needs a fixed training set (trainCount > 0); with fresh images every step (trainCount 0) give steps`);
+  if (c.trainCount === 0 && c.steps === 0) throw new Error('captcha: trainCount 0 (fresh images every step) needs steps > 0');
   if (c.epochs === 0 && c.steps === 0) throw new Error('captcha: epochs and steps are both 0: nothing to train');
   if (!(c.lr > 0)) throw new Error(`captcha: lr = ${c.lr} must be positive`);
   if (!(c.clip >= 0)) throw new Error(`captcha: clip = ${c.clip} must be non-negative`);
@@ -106,16 +108,20 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
   const heldOut = captchaBatch(heldOutSeed, Array.from({ length: c.holdout }, (_, i) => i), sizes, distortion);
   const model = buildCaptchaModel(sizes, { seed: c.seed });
   const opt = new optim.Adam(model.parameters(), { lr: c.lr });
-  const batch = Math.min(c.batch, c.trainCount);
-  const perEpoch = Math.floor(c.trainCount / batch);
+  // trainCount 0: image i of step s is image s·batch + i of the training seed, new every step (and
+  // the same again on a resumed run); the whole run counts as one epoch.
+  const fresh = c.trainCount === 0;
+  const batch = fresh ? c.batch : Math.min(c.batch, c.trainCount);
+  const perEpoch = fresh ? c.steps : Math.floor(c.trainCount / batch);
   const total = totalSteps(c.epochs, c.steps, perEpoch);
   const lrAt = (s: number) => c.lr / 20 + ((c.lr - c.lr / 20) * (1 + Math.cos((Math.PI * s) / total))) / 2;
   const f = featureShape(sizes);
-  hooks.log(`captcha (${sizeName}): ${H}×${W} RGB images of ${L} characters (36 classes), ${c.trainCount} training images a epoch ` +
+  hooks.log(`captcha (${sizeName}): ${H}×${W} RGB images of ${L} characters (36 classes), distortion ${c.strength}, ` +
+    `${fresh ? `${batch} fresh training images a step` : `${c.trainCount} training images a epoch`} ` +
     `(seed ${trainSeed}), ${c.holdout} held-out (seed ${heldOutSeed}); conv ${[3, ...sizes.channels].join('→')} → ${f.steps} steps of ` +
     `${sizes.channels[3]}·${f.height} = ${f.features} features → GRU(${f.features}, ${sizes.gru1.hidden}, ${sizes.gru1.layers}) → ` +
     `GRU(${sizes.gru1.hidden}, ${sizes.gru2.hidden}, ${sizes.gru2.layers}) × ${L} steps → Linear(${sizes.gru2.hidden}, 36); ` +
-    `${model.numParameters()} parameters; Adam lr ${c.lr}, batch ${batch}, ${total} steps (${perEpoch} a epoch)`);
+    `${model.numParameters()} parameters; Adam lr ${c.lr}, batch ${batch}, ${total} steps${fresh ? '' : ` (${perEpoch} a epoch)`}`);
   const arch: Arch = { size: sizeName, trainCount: c.trainCount, batch, seed: c.seed, strength: c.strength };
   const losses = new LossMeter();
   try {
@@ -129,9 +135,10 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
     const charCurve: Series = { label: 'held-out per-character accuracy', x: [], y: [] };
     const wholeCurve: Series = { label: 'held-out whole-captcha accuracy', x: [], y: [] };
     const rng = new Random(c.seed);
-    const shuffled = () => rng.shuffle(Array.from({ length: c.trainCount }, (_, i) => i));
+    const shuffled = () => (fresh ? [] : rng.shuffle(Array.from({ length: c.trainCount }, (_, i) => i)));
     let order: number[] = [];
     for (let e = 0; e < Math.ceil(step / perEpoch); e++) order = shuffled(); // a resumed run replays the shuffles
+    const indices = (s: number) => (fresh ? Array.from({ length: batch }, (_, i) => s * batch + i) : order.slice((s % perEpoch) * batch, (s % perEpoch + 1) * batch));
     const clock = new TrainingClock(step, perEpoch);
     let pred: Int32Array = new Int32Array(0);
     const evaluate = () => clock.evaluate(async () => {
@@ -146,10 +153,9 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
     const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(2)}%`;
     let stopped = false;
     while (step < total) {
-      const at = step % perEpoch;
-      if (at === 0) order = shuffled();
+      if (step % perEpoch === 0) order = shuffled();
       opt.lr = lrAt(step);
-      const b = captchaBatch(trainSeed, order.slice(at * batch, (at + 1) * batch), sizes, distortion);
+      const b = captchaBatch(trainSeed, indices(step), sizes, distortion);
       losses.add(captchaTrainStep(model, opt, b.images, b.labels, c.clip));
       step++;
       stopped = hooks.shouldStop();
@@ -208,17 +214,17 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
 
 const options = withDefaults([
   { name: 'full', type: 'boolean', help: "the seed's exact sizes: 60×240 images, convs 16-64-128-256, GRU(1536, 512, 3), GRU(512, 256, 2) (slow on a CPU adapter)" },
-  { name: 'small', type: 'boolean', help: 'the small model (the default): 32×80 images, narrower layers' },
-  { name: 'epochs', type: 'number', integer: true, min: 0, help: 'passes over the training images' },
-  { name: 'steps', type: 'number', integer: true, min: 0, help: 'stop after this many steps (0: all epochs)' },
-  { name: 'trainCount', type: 'number', integer: true, min: 1, help: 'generated training images (one epoch)' },
+  { name: 'small', type: 'boolean', help: 'the small model (the default): 32×80 images, convs 8-16-32-64, GRU(128, 128, 2), GRU(128, 128, 1)' },
+  { name: 'epochs', type: 'number', integer: true, min: 0, help: 'passes over the training images (with --trainCount > 0)' },
+  { name: 'steps', type: 'number', integer: true, min: 0, help: 'training steps (with --trainCount and --epochs: at most this many; 0: all epochs)' },
+  { name: 'trainCount', type: 'number', integer: true, min: 0, help: 'generated training images (one epoch); 0: fresh images every step' },
   { name: 'holdout', type: 'number', integer: true, min: 1, max: 100000, help: 'held-out images, from another seed' },
   { name: 'batch', type: 'number', help: 'images per training step' },
   { name: 'lr', type: 'number', help: 'Adam learning rate (cosine-decayed to lr/20)' },
   { name: 'clip', type: 'number', min: 0, help: 'gradient-norm clip (0: off)' },
   { name: 'seed', type: 'number', help: 'seed of the weights, the images and the shuffling' },
-  { name: 'strength', type: 'number', min: 0, max: 2, help: 'distortion: 1 = shifts, rotation ±17°, scale ±15%, noise lines and dots; 0 = clean' },
-  { name: 'evalEvery', type: 'number', integer: true, min: 0, help: 'steps between held-out evaluations (0: each epoch)' },
+  { name: 'strength', type: 'number', min: 0, max: 2, help: 'distortion: 1 = shifts ±12% of a slot, rotation ±17°, scale ±15%, noise lines and dots; 0 = clean' },
+  { name: 'evalEvery', type: 'number', integer: true, min: 0, help: 'steps between held-out evaluations (0: at the end of each epoch only)' },
   { name: 'evalBatch', type: 'number', integer: true, min: 1, help: 'images per evaluation batch' },
   { name: 'logEvery', type: 'number', integer: true, min: 1, help: 'steps between progress reports' },
   { name: 'examples', type: 'number', integer: true, min: 0, help: 'held-out captchas printed with their predicted text' },
@@ -230,6 +236,6 @@ export const demo: Demo<CaptchaConfig> = {
   description: "Read generated 4-character captchas (0-9, A-Z, distorted, noisy) with the tutorial's CNN + GRU model; per-character and whole-captcha accuracy",
   options,
   defaults,
-  smoke: { epochs: 1, steps: 3, trainCount: 24, holdout: 8, batch: 8, evalBatch: 8, logEvery: 1, examples: 2 },
+  smoke: { steps: 3, holdout: 8, batch: 8, evalBatch: 8, logEvery: 1, examples: 2 },
   run,
 };

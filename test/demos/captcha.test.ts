@@ -90,7 +90,10 @@ describe('captcha images (no GPU)', () => {
     expect(parseArgs(['captcha', '--full', '--epochs', '2'], DEMOS).overrides).toEqual({ full: true, epochs: 2 });
     expect(() => parseArgs(['captcha', '--strength', '3'], DEMOS)).toThrow(/--strength must be ≤ 2/);
     await expect(demo.run({ ...demo.defaults, full: true, small: true }, recorder().hooks)).rejects.toThrow(/captcha: --full and --small exclude each other/);
-    await expect(demo.run({ ...demo.defaults, epochs: 0 }, recorder().hooks)).rejects.toThrow(/captcha: epochs and steps are both 0/);
+    await expect(demo.run({ ...demo.defaults, trainCount: 100, epochs: 0, steps: 0 }, recorder().hooks)).rejects.toThrow(/captcha: epochs and steps are both 0/);
+    // fresh images every step (trainCount 0, the default) have no epochs: the run is counted in steps
+    await expect(demo.run({ ...demo.defaults, steps: 0 }, recorder().hooks)).rejects.toThrow(/captcha: trainCount 0 \(fresh images every step\) needs steps > 0/);
+    await expect(demo.run({ ...demo.defaults, epochs: 2 }, recorder().hooks)).rejects.toThrow(/captcha: epochs = 2 needs a fixed training set/);
   });
 });
 
@@ -175,5 +178,14 @@ describe('captcha model on the GPU', () => {
     expect(ex.predicted).toHaveLength(2);
     expect(ex.images).toHaveLength(2 * 3 * 32 * 80);
     expect(memory().liveTensors).toBe(before);
+    expect(rec.logs.find((l) => l.startsWith('captcha (small)'))).toMatch(/distortion 0\.5, 8 fresh training images a step .* 3 steps$/);
+  });
+
+  test('a fixed training set (--trainCount) runs in epochs', async () => {
+    const { rec, hooks } = recorder();
+    const result = await demo.run({ ...demo.defaults, ...demo.smoke, trainCount: 24, epochs: 1, steps: 0, examples: 0 }, hooks);
+    expect(result.summary.steps).toBe(3);
+    expect(result.summary.epochs).toBe(1);
+    expect(rec.logs.find((l) => l.startsWith('captcha (small)'))).toMatch(/24 training images a epoch .* 3 steps \(3 a epoch\)$/);
   });
 });

@@ -4,7 +4,7 @@
 // kernels, then the weight, bias and input gradients as a few large matmuls over all steps.
 // No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
-import { CELLS, encodeSequence, type CellKind, type CellSpec, type SequenceDims } from '../kernels/cells/index.js';
+import { CELLS, encodeSequence, fusedInputPossible, type CellKind, type CellSpec, type SequenceDims, type StepTensors } from '../kernels/cells/index.js';
 import { launchBinary as binary } from '../kernels/elementwise.js';
 import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
@@ -63,6 +63,18 @@ function copyInto(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number
   recorder(dst.storage.g).copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
 }
 
+/** Rows of the input projection up to which the folded bias b_ih + b_hh is not added by a kernel:
+ *  b_hh is copied into every row and the matmul (with b_ih as its bias) accumulates onto it, as a
+ *  buffer copy costs far less than a dispatch (a step with T = 1 and a small batch: generation). */
+const COPY_BIAS_ROWS = 16;
+
+/** [rows, D·n]: each row holds the directions' vectors side by side (buffer copies only). */
+function presetRows(vs: Tensor[], rows: number, n: number): Tensor {
+  const out = Tensor.empty([rows, vs.length * n]);
+  for (let r = 0; r < rows; r++) vs.forEach((v, d) => copyInto(out, (r * vs.length + d) * n, v, 0, n));
+  return out;
+}
+
 /** Both directions' tensors stacked along a new first axis (a view when there is one). */
 function stack(ts: Tensor[]): Tensor {
   if (ts.length === 1) return ts[0]!.view([1, ...ts[0]!.shape]);
@@ -89,6 +101,36 @@ function columnSums(ones: Tensor, x: Tensor, D: number, GH: number): Tensor[] {
   return parts;
 }
 
+/** xproj [T, B, D·G·H] = x·W_ihᵀ + b_ih (+ b_hh where the cell folds it), both directions. */
+function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims): Tensor {
+  const x2 = inp.x!.view([T * B, inp.x!.shape[2]!]);
+  const GH = cell.gates * H;
+  const dirs = (n: DirName) => Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]!);
+  let bias: Tensor | undefined;
+  let seeded: Tensor | undefined; // xproj's rows preset to b_hh, for the matmul to accumulate onto
+  if (inp.b_ih) {
+    const [bIh, bHh] = [dirs('b_ih'), dirs('b_hh')];
+    const fold = cell.hhBias === 'fold';
+    if (fold && T * B <= COPY_BIAS_ROWS) seeded = presetRows(bHh, T * B, GH);
+    const perDir = fold && !seeded ? bIh.map((b, d) => binary('add', b, bHh[d]!)) : bIh.map((b) => b.view(b.shape));
+    bias = D === 1 ? perDir[0] : concat(perDir, 0);
+    if (D > 1) for (const t of perDir) t.dispose();
+  }
+  const xproj = mm(x2, wIh, { transB: true, bias, accumulate: seeded });
+  for (const t of [x2, bias]) t?.dispose();
+  const out = xproj.view([T, B, D * GH]);
+  xproj.dispose();
+  return out;
+}
+
+/** What a fused-input step binds in place of xproj (one direction, T = 1): x [B, I], W_ih and both
+ *  biases (zeros for a layer without them; the kernel adds b_hh only where the cell folds it). */
+function fusedInputs(inp: Partial<Record<InputName, Tensor>>, GH: number): StepTensors {
+  const x = inp.x!;
+  const bias = (b: Tensor | undefined) => (b ? b.view(b.shape) : zeros([GH]));
+  return { in_x: x.view([x.shape[1]!, x.shape[2]!]), in_w: inp.w_ih!.view(inp.w_ih!.shape), in_b_ih: bias(inp.b_ih), in_b_hh: bias(inp.b_hh) };
+}
+
 const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   name: 'rnn_sequence',
   inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
@@ -96,27 +138,16 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
 
   forward(inp, { cell, hidden: H, dirs: D, inference }, save) {
     const x = inp.x!;
-    const [T, B, I] = x.shape as [number, number, number];
+    const [T, B] = x.shape as [number, number, number];
     const G = cell.gates;
     const w = (n: DirName) => Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]);
     const hasBias = !!inp.b_ih;
     const wIh = D === 1 ? inp.w_ih!.view(inp.w_ih!.shape) : concat(w('w_ih') as Tensor[], 0);
     const wHh = stack(w('w_hh') as Tensor[]);
-    let bias: Tensor | undefined;
-    let bHh: Tensor | undefined;
-    if (hasBias) {
-      const [bIh, bHhs] = [w('b_ih') as Tensor[], w('b_hh') as Tensor[]];
-      const perDir = cell.hhBias === 'fold' ? bIh.map((b, d) => binary('add', b, bHhs[d]!)) : bIh.map((b) => b.view(b.shape));
-      bias = D === 1 ? perDir[0] : concat(perDir, 0);
-      if (D > 1) for (const t of perDir) t.dispose();
-      if (cell.hhBias === 'bind') bHh = stack(bHhs);
-    } else if (cell.hhBias === 'bind') {
-      bHh = zeros([D, G * H]);
-    }
-    const x2 = x.view([T * B, I]);
-    const xprojFlat = mm(x2, wIh, { transB: true, bias });
-    const xproj = xprojFlat.view([T, B, D * G * H]);
-    for (const t of [x2, xprojFlat, bias]) t?.dispose();
+    const bHh = cell.hhBias !== 'bind' ? undefined : hasBias ? stack(w('b_hh') as Tensor[]) : zeros([D, G * H]);
+    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
+    // What the steps read the input projections from: xproj, or (one inference step) what it is made of.
+    const input = inference && fusedInputPossible(x.storage.g, cell, seq) ? fusedInputs(inp, G * H) : { xproj: projectInputs(inp, wIh, cell, seq) };
 
     const slots = inference ? 2 : T + 1; // state slots a direction: one a step, or a ring of 2
     const hState = Tensor.empty([D, slots, B, H]);
@@ -127,10 +158,9 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     }
     const gates = cell.saved ? Tensor.empty([D, inference ? 2 : T, B, cell.saved * H]) : undefined;
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
-    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
     const lengths = inp.lengths!;
-    encodeSequence(cell, 'forward', { xproj, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
-    xproj.dispose();
+    encodeSequence(cell, 'forward', { ...input, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
+    for (const t of Object.values(input)) t.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
     const cN = cState ? Tensor.empty([D, B, H]) : undefined;

@@ -5,6 +5,7 @@ import type { Gpu } from '../../gpu/device.js';
 import { recorder } from '../../gpu/encoder.js';
 import { ceilDiv, type Kernel, type Overrides } from '../../gpu/kernel.js';
 import { shapeStr, type DType, type Tensor } from '../../tensor/tensor.js';
+import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './fused_input.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
 export type StepVariant = 'simple' | 'blocked';
@@ -17,6 +18,8 @@ declare module '../../gpu/device.js' {
     blockRows?: 8 | 16 | 32;
     /** One blocked launch for all T steps (true), or one a step (false). */
     wholeSequence?: boolean;
+    /** false: a single inference step reads xproj from a matmul even where it could fuse it. */
+    fusedInput?: boolean;
   }
 }
 
@@ -38,6 +41,17 @@ export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
 export function stepVariant(g: Gpu, pass: StepPass, { hidden, batch }: { hidden: number; batch: number }): StepVariant {
   if (!pass.blocked || !blockedStepsPossible(g, hidden)) return 'simple';
   return g.tuning.stepVariant ?? (batch >= 4 ? 'blocked' : 'simple');
+}
+
+/** Whether a forward of these sizes can bind W_ih, x and the biases in place of xproj
+ *  (fused_input.ts): one inference step of one direction on the simple kernels (the blocked ones
+ *  share each weight load across batch rows, as the matmul does for the projections), within the
+ *  adapter's storage binding limit. */
+export function fusedInputPossible(g: Gpu, cell: CellSpec, dims: SequenceDims): boolean {
+  if (g.tuning.fusedInput === false || dims.steps !== 1 || dims.dirs !== 1) return false;
+  if (stepVariant(g, cell.forward, dims) !== 'simple') return false;
+  const most = Math.max(...cell.forward.phases.map((k) => k.bindingNames.length)) + FUSED_EXTRA_BINDINGS;
+  return most <= g.limits.maxStorageBuffersPerShaderStage;
 }
 
 /** The overrides of a blocked launch over `n` invocations a row block (H units or H/4 quads).
@@ -86,6 +100,16 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
   const extra = inference ? inferenceOverrides(cell) : {};
   const p = cell[pass];
   const g = t.w_hh!.storage.g;
+  if (t.in_w) {
+    // The projection's inputs in place of xproj: fused_input.ts.
+    if (pass !== 'forward' || !inference || !fusedInputPossible(g, cell, dims)) {
+      throw new Error(`webrnn: ${cell.kind} steps: W_ih in place of xproj needs one inference forward step of one direction on the simple kernels`);
+    }
+    const I = t.in_w.shape[1]!;
+    const o = { ...extra, ...fusedInputOverrides(cell, I) };
+    for (const k of p.phases) launchStep(cell, fusedInputKernel(k), t, { ...dims, step: 0, input: I }, o);
+    return;
+  }
   const T = dims.steps;
   const steps = Array.from({ length: T }, (_, i) => (pass === 'forward' ? i : T - 1 - i));
   if (p.blocked && stepVariant(g, p, dims) === 'blocked') {
@@ -108,7 +132,7 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
 
 /** Expected shape (and its symbolic form) of each binding of `cell`'s kernels; `ring`: the states
  *  and gates of an inference forward, 2 step slots. */
-function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: StepDims, ring: boolean): Record<StepTensorName, [number[], string]> {
+function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D, input: I = 0 }: StepDims, ring: boolean): Record<StepTensorName, [number[], string]> {
   const G = cell.gates;
   const gh = G === 1 ? 'H' : `${G}H`;
   const state: [number[], string] = ring ? [[D, 2, B, H], '[D, 2, B, H]'] : [[D, T + 1, B, H], '[D, T+1, B, H]'];
@@ -121,6 +145,7 @@ function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: Step
     xproj: proj, dxproj: proj, w_hh: [[D, G * H, H], `[D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
     h_state: state, c_state: state, gates, y: seq, dy: seq,
     dh_carry: carry, dc_carry: carry, dgates_hh: [[D, T, B, G * H], `[D, T, B, ${gh}]`],
+    in_x: [[B, I], '[B, I]'], in_w: [[G * H, I], `[${gh}, I]`], in_b_ih: [[G * H], `[${gh}]`], in_b_hh: [[G * H], `[${gh}]`],
   };
 }
 

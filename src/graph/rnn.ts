@@ -5,7 +5,6 @@
 // No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
 import { CELLS, encodeSequence, fusedInputPossible, type CellKind, type CellSpec, type SequenceDims, type StepTensors } from '../kernels/cells/index.js';
-import { launchBinary as binary } from '../kernels/elementwise.js';
 import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -63,18 +62,6 @@ function copyInto(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number
   recorder(dst.storage.g).copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
 }
 
-/** Rows of the input projection up to which the folded bias b_ih + b_hh is not added by a kernel:
- *  b_hh is copied into every row and the matmul (with b_ih as its bias) accumulates onto it, as a
- *  buffer copy costs far less than a dispatch (a step with T = 1 and a small batch: generation). */
-const COPY_BIAS_ROWS = 16;
-
-/** [rows, D·n]: each row holds the directions' vectors side by side (buffer copies only). */
-function presetRows(vs: Tensor[], rows: number, n: number): Tensor {
-  const out = Tensor.empty([rows, vs.length * n]);
-  for (let r = 0; r < rows; r++) vs.forEach((v, d) => copyInto(out, (r * vs.length + d) * n, v, 0, n));
-  return out;
-}
-
 /** Both directions' tensors stacked along a new first axis (a view when there is one). */
 function stack(ts: Tensor[]): Tensor {
   if (ts.length === 1) return ts[0]!.view([1, ...ts[0]!.shape]);
@@ -101,24 +88,19 @@ function columnSums(ones: Tensor, x: Tensor, D: number, GH: number): Tensor[] {
   return parts;
 }
 
-/** xproj [T, B, D·G·H] = x·W_ihᵀ + b_ih (+ b_hh where the cell folds it), both directions. */
+/** xproj [T, B, D·G·H] = x·W_ihᵀ + b_ih (+ b_hh where the cell folds it: the matmul's second
+ *  bias, not a launch to add them), both directions. */
 function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims): Tensor {
   const x2 = inp.x!.view([T * B, inp.x!.shape[2]!]);
-  const GH = cell.gates * H;
-  const dirs = (n: DirName) => Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]!);
-  let bias: Tensor | undefined;
-  let seeded: Tensor | undefined; // xproj's rows preset to b_hh, for the matmul to accumulate onto
-  if (inp.b_ih) {
-    const [bIh, bHh] = [dirs('b_ih'), dirs('b_hh')];
-    const fold = cell.hhBias === 'fold';
-    if (fold && T * B <= COPY_BIAS_ROWS) seeded = presetRows(bHh, T * B, GH);
-    const perDir = fold && !seeded ? bIh.map((b, d) => binary('add', b, bHh[d]!)) : bIh.map((b) => b.view(b.shape));
-    bias = D === 1 ? perDir[0] : concat(perDir, 0);
-    if (D > 1) for (const t of perDir) t.dispose();
-  }
-  const xproj = mm(x2, wIh, { transB: true, bias, accumulate: seeded });
-  for (const t of [x2, bias]) t?.dispose();
-  const out = xproj.view([T, B, D * GH]);
+  const joined = (n: DirName) => {
+    const ts = Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]!);
+    return D === 1 ? ts[0]!.view(ts[0]!.shape) : concat(ts, 0);
+  };
+  const bias = inp.b_ih ? joined('b_ih') : undefined;
+  const bias2 = inp.b_ih && cell.hhBias === 'fold' ? joined('b_hh') : undefined;
+  const xproj = mm(x2, wIh, { transB: true, bias, bias2 });
+  for (const t of [x2, bias, bias2]) t?.dispose();
+  const out = xproj.view([T, B, D * cell.gates * H]);
   xproj.dispose();
   return out;
 }

@@ -99,7 +99,7 @@ describe('mseLoss', () => {
     expect(Object.fromEntries(counters().byKernel)).toEqual({ binary: 1, reduce: 2 }); // 5,000 elements: two passes
     const xs = await x.data();
     const ys = await y.data();
-    expect(await l.item()).toBeCloseTo(xs.reduce((a, v, i) => a + (v - ys[i]!) ** 2, 0) / 5000, 5);
+    expect(await l.item()).toBeCloseTo(Array.from(xs).reduce((a, v, i) => a + (v - ys[i]!) ** 2, 0) / 5000, 5);
     expect(await mseLoss(zeros([0, 3]), zeros([0, 3]), { reduction: 'sum' }).item()).toBe(0);
     for (const t of [x, y, l]) t.dispose();
   });

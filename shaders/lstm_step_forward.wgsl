@@ -1,8 +1,8 @@
 // lstm_step_forward.wgsl: LSTM step s (processing order) for all B sequences and both directions,
 // fused: pre = xproj[tpos] + W_hh·h_prev; i, f, o = σ, g = tanh (PyTorch order i, f, g, o);
 // c = f⊙c_prev + i⊙g; h = o⊙tanh(c). One invocation: unit j (x) of batch row b (y), direction d
-// (z). Prelude: step.wgsl.
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
+// (z). Preludes: step.wgsl, step_input.wgsl.
+// xproj (step_input.wgsl, binding 0): [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 4H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
@@ -32,7 +32,7 @@ fn cell_step(p: Place) {
   // coalesced); h_prev[i] is the same address for the whole workgroup, so it is a broadcast from cache.
   let w0 = (p.d * 4u * H + j) * H;
   let gs = H * H; // distance between the gate blocks of W_hh
-  var pre = vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
+  var pre = vec4f(x_in(p, x_at), x_in(p, x_at + H), x_in(p, x_at + 2u * H), x_in(p, x_at + 3u * H));
   for (var i = 0u; i < H; i++) {
     let w = w0 + i;
     pre += h_state[prev + i] * vec4f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs], w_hh[w + 3u * gs]);

@@ -7,7 +7,7 @@ import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } fro
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',

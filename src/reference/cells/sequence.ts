@@ -1,7 +1,7 @@
 // Whole-sequence driver of any cell's step twins: T forward steps, T backward steps (s = T−1 … 0),
 // each step's phases in order, then the between-loop products with plain loops. Layout (float64):
 // xproj [T, B, D·G·H], w_hh [D, G·H, H], b_hh [D, G·H], state [D, T+1, B, H], y [T, B, D·H].
-import type { CellSpec, SequenceDims, StepDims as KernelStepDims, StepTensorName } from '../../kernels/cells/spec.js';
+import type { CellSpec, SequenceDims, FusedInputName, StepDims as KernelStepDims, StepTensorName } from '../../kernels/cells/spec.js';
 
 export type { SequenceDims };
 /** A step's sizes; `ring`: the layout of an inference forward (the kernels' RING override):
@@ -10,7 +10,8 @@ export type StepDims = KernelStepDims & { ring?: boolean };
 export type Arr = ArrayLike<number>;
 
 /** Every buffer of a sequence, as the step twins read and write them. */
-export type StepBuffers = Record<StepTensorName, Float64Array>;
+/** The twins read xproj: a fused-input step (kernels/cells/fused_input.ts) computes the same values. */
+export type StepBuffers = Record<Exclude<StepTensorName, FusedInputName>, Float64Array>;
 /** One step of one phase, over both directions, in place. */
 export type StepTwin = (b: StepBuffers, dims: StepDims) => void;
 

@@ -26,7 +26,7 @@ export interface CaptchaSizes {
 /** `full`: the seed's exact sizes (60×240 images → 28 steps of 256·6 = 1536 features, GRU(1536, 512, 3),
  *  GRU(512, 256, 2)); `small` (the demo's default): narrower layers on 32×80 images (8 steps of 64·2
  *  = 128 features) and one GRU layer fewer on each side (GRU(128, 128, 2), GRU(128, 128, 1)), sized
- *  to train to the target on a 2-CPU software adapter in about 15 minutes. */
+ *  to train on a 2-CPU software adapter in about 20 minutes (the README has its measured accuracy). */
 export const CAPTCHA_CONFIGS: Readonly<Record<'small' | 'full', CaptchaSizes>> = {
   small: { height: 32, width: 80, channels: [8, 16, 32, 64], gru1: { hidden: 128, layers: 2 }, gru2: { hidden: 128, layers: 1 }, length: 4 },
   full: { height: 60, width: 240, channels: [16, 64, 128, 256], gru1: { hidden: 512, layers: 3 }, gru2: { hidden: 256, layers: 2 }, length: 4 },

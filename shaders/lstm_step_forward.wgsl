@@ -1,9 +1,8 @@
 // lstm_step_forward.wgsl: LSTM step s (processing order) for all B sequences and both directions,
 // fused: pre = xproj[tpos] + W_hh·h_prev; i, f, o = σ, g = tanh (PyTorch order i, f, g, o);
 // c = f⊙c_prev + i⊙g; h = o⊙tanh(c). One invocation: unit j (x) of batch row b (y), direction d
-// (z). Prelude: step.wgsl.
+// (z). Preludes: step.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at binding 1, read by w_at.
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
-@group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 4H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
 @group(0) @binding(4) var<storage, read_write> c_state: array<f32>; // [D, T+1, B, H]
@@ -35,7 +34,7 @@ fn cell_step(p: Place) {
   var pre = vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
   for (var i = 0u; i < H; i++) {
     let w = w0 + i;
-    pre += h_state[prev + i] * vec4f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs], w_hh[w + 3u * gs]);
+    pre += h_state[prev + i] * vec4f(w_at(w), w_at(w + gs), w_at(w + 2u * gs), w_at(w + 3u * gs));
   }
   let ig = gate_act(pre.x);
   let fg = gate_act(pre.y);

@@ -6,8 +6,10 @@
 import { recorder } from '../gpu/encoder.js';
 import { CELLS, encodeSequence, type CellKind, type CellSpec, type SequenceDims } from '../kernels/cells/index.js';
 import { launchBinary as binary } from '../kernels/elementwise.js';
+import { launchToHalf } from '../kernels/half.js';
 import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
+import { keep } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from './create.js';
 import { applyNamed, willRecord, type NamedOp } from './tape.js';
@@ -34,6 +36,15 @@ export interface SequenceParams {
   /** Nothing will be recorded (noGrad, or no input needs a gradient): the steps save nothing for a
    *  backward pass (states and gates in rings of 2 step slots, no gate stores; encodeSequence). */
   inference: boolean;
+  /** f16 weights (inference only): the layer's weights as binary16, read instead of w_ih / w_hh. */
+  half?: HalfLayerWeights;
+}
+
+/** A layer's weights as binary16 (launchToHalf), stacked as the forward stacks them: W_ih of both
+ *  directions [D·G·H, I] and W_hh [D, G·H, H]. */
+export interface HalfLayerWeights {
+  w_ih: Tensor;
+  w_hh: Tensor;
 }
 
 interface Saved {
@@ -94,7 +105,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
   outputs: ['y', 'hN', 'cN'],
 
-  forward(inp, { cell, hidden: H, dirs: D, inference }, save) {
+  forward(inp, params, save) {
+    const { cell, hidden: H, dirs: D, inference } = params;
     const x = inp.x!;
     const [T, B, I] = x.shape as [number, number, number];
     const G = cell.gates;
@@ -114,7 +126,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
       bHh = zeros([D, G * H]);
     }
     const x2 = x.view([T * B, I]);
-    const xprojFlat = mm(x2, wIh, { transB: true, bias });
+    const half = params.half;
+    const xprojFlat = mm(x2, wIh, { transB: true, bias, halfB: half?.w_ih });
     const xproj = xprojFlat.view([T, B, D * G * H]);
     for (const t of [x2, xprojFlat, bias]) t?.dispose();
 
@@ -129,7 +142,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
     const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
     const lengths = inp.lengths!;
-    encodeSequence(cell, 'forward', { xproj, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
+    const weights = half ? { w_hh_half: half.w_hh } : { w_hh: wHh };
+    encodeSequence(cell, 'forward', { xproj, ...weights, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
     xproj.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
@@ -244,12 +258,25 @@ export interface SequenceResult {
   cN: Tensor | null;
 }
 
+/** The binary16 copies of one layer's weights (one DirectionWeights a direction), for rnnSequence's
+ *  `half`: made once (f16 weights are a snapshot), kept until the caller disposes them. */
+export function halfLayerWeights(weights: readonly DirectionWeights[]): HalfLayerWeights {
+  const wIh = weights.length === 1 ? weights[0]!.w_ih : concat(weights.map((w) => w.w_ih), 0);
+  const wHh = stack(weights.map((w) => w.w_hh));
+  const out = { w_ih: keep(launchToHalf(wIh)), w_hh: keep(launchToHalf(wHh)) };
+  if (wIh !== weights[0]!.w_ih) wIh.dispose();
+  wHh.dispose();
+  return out;
+}
+
 /** Runs one recurrent layer of `kind` over a time-major sequence (shapes are checked by the
- *  caller): weights has one entry a direction; c0 is needed by cells with a cell state. */
+ *  caller): weights has one entry a direction; c0 is needed by cells with a cell state. `half`
+ *  (halfLayerWeights of the same weights): read them as f16, for inference only. */
 export function rnnSequence(
   kind: CellKind,
   inputs: { x: Tensor; lengths: Tensor; h0: Tensor; c0?: Tensor | null; weights: readonly DirectionWeights[] },
   hidden: number,
+  half?: HalfLayerWeights,
 ): SequenceResult {
   const cell = CELLS[kind];
   const named: Partial<Record<InputName, Tensor>> = { x: inputs.x, lengths: inputs.lengths, h0: inputs.h0 };
@@ -258,6 +285,10 @@ export function rnnSequence(
     for (const n of DIR_NAMES) if (w[n]) named[suffixed(n, d)] = w[n];
   });
   const inference = !willRecord(Object.values(named));
-  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2, inference });
+  if (half && !inference) {
+    throw new Error('webrnn: rnn_sequence: f16 weights are for inference (no gradient flows through them): run the forward under noGrad(), or turn them off to train');
+  }
+  if (half && !cell.forward.half) throw new Error(`webrnn: rnn_sequence: ${kind} has no kernels for f16 weights`);
+  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2, inference, half });
   return { y: out.y!, hN: out.hN!, cN: out.cN ?? null };
 }

@@ -5,13 +5,14 @@ import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { checkHalfStorage, halfView, type HalfView } from './half.js';
 import * as wgsl from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
  *  on lavapipe a variant staging 32×32 tiles in K chunks of 16 (two barriers a chunk) ran ~2× slower. */
 export const matmul = /* @__PURE__ */ defineKernel({
   name: 'matmul',
-  wgsl: [wgsl.matmul],
+  wgsl: [wgsl.matmul_b_f32, wgsl.matmul],
   bindings: { a: 'read', b: 'read', bias: 'read', c: 'read_write' },
   dims: {
     m: 'u32', n: 'u32', k: 'u32', n_tiles: 'u32', m_tiles: 'u32', tiles: 'u32',
@@ -21,6 +22,13 @@ export const matmul = /* @__PURE__ */ defineKernel({
   overrides: { TRANS_A: false, TRANS_B: false, HAS_BIAS: false, ACCUMULATE: false, VEC_A: false, VEC_B: false, WG_X: 8, WG_Y: 8 },
   dispatch: ({ tiles }) => grid1d(tiles, 1),
 });
+
+/** matmul with B stored as binary16 (f16 weights), widened to f32 as it is read; sums stay f32.
+ *  Twin: matmulRef on the f16-rounded B. One kernel per way of reading it (see half.ts). */
+export const matmulHalfB: Readonly<Record<HalfView, typeof matmul>> = {
+  native: /* @__PURE__ */ defineKernel({ ...matmul, name: 'matmul_half_b', wgsl: [wgsl.half_enable, wgsl.matmul_b_f16, wgsl.matmul] }),
+  packed: /* @__PURE__ */ defineKernel({ ...matmul, name: 'matmul_packed_b', wgsl: [wgsl.matmul_b_packed, wgsl.matmul] }),
+};
 
 /** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
  *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
@@ -57,6 +65,8 @@ export interface MatmulOptions {
   bias?: Tensor;
   accumulate?: Tensor;
   alpha?: number;
+  /** B's values as binary16 (launchToHalf(b)), read instead of b's: f16 weights, f32 sums. */
+  halfB?: Tensor;
 }
 
 /** Sizes of one matmul call after shape checks. */
@@ -112,6 +122,7 @@ export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Matm
       }
     }
   }
+  if (opts.halfB) checkHalfStorage('matmul', 'halfB', opts.halfB, b.size);
   const alpha = opts.alpha ?? 1;
   if (!Number.isFinite(alpha)) throw new Error(`webrnn: matmul: alpha must be a finite number, got ${alpha}`);
   return {
@@ -138,7 +149,8 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const g = out.storage.g;
   // Fewer than 8 rows for the blocked kernel (a GEMV) would leave most of its 16-row blocks idle.
   const forced = g.tuning.matmulVariant;
-  const useBlocked = forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8;
+  // f16 B: only the simple kernel has the binary16 readers.
+  const useBlocked = !opts.halfB && (forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8);
   if (useBlocked) {
     launchBlocked(a, b, out, p, opts);
     return out;
@@ -147,8 +159,8 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const nTiles = ceilDiv(p.n, BLOCK * wgX);
   const mTiles = ceilDiv(p.m, BLOCK * wgY);
   recorder(g).dispatch(
-    matmul,
-    { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: out.buffer },
+    opts.halfB ? matmulHalfB[halfView(g)] : matmul,
+    { a: a.buffer, b: (opts.halfB ?? b).buffer, bias: (bias ?? a).buffer, c: out.buffer },
     {
       m: p.m, n: p.n, k: p.k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: p.strideA, stride_b: p.strideB, alpha: opts.alpha ?? 1,

@@ -4,7 +4,8 @@
 import { tensor, zeros } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
-import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
+import { halfLayerWeights, rnnSequence, type DirectionWeights, type HalfLayerWeights } from '../graph/rnn.js';
+import { willRecord } from '../graph/tape.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
 import { disposeOnThrow } from '../tensor/scope.js';
 import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
@@ -74,6 +75,8 @@ export abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly numDirections: 1 | 2;
   private readonly weights: DirectionWeights[][] = [];
+  /** Each layer's binary16 weights while halfWeights() is on. */
+  private half: HalfLayerWeights[] | null = null;
   private dropoutCalls = 0;
   private readonly dropoutSeedBase: number;
 
@@ -119,6 +122,20 @@ export abstract class RNNBase extends Module {
     }
   }
 
+  protected override halfWeightsKind(): 'half' | 'none' {
+    return CELLS[this.kind].forward.half ? 'half' : 'none';
+  }
+
+  protected override makeHalfWeights(enabled: boolean): void {
+    for (const l of this.half ?? []) for (const t of [l.w_ih, l.w_hh]) t.dispose();
+    this.half = enabled ? this.weights.map((dirs) => halfLayerWeights(dirs)) : null;
+  }
+
+  /** Layer l's binary16 weights while halfWeights() is on, else undefined (for step()). */
+  halfLayer(l: number): HalfLayerWeights | undefined {
+    return this.half?.[l];
+  }
+
   /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). What a failed call had
    *  made is freed (outside tidy() nothing else would). */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
@@ -137,6 +154,9 @@ export abstract class RNNBase extends Module {
     const LD = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
     for (const [what, s] of [['h0', h0], ['c0', c0]] as const) if (s) checkState(`nn.${name}`, what, s, [LD, B, H], '[numLayers·D, B, H]');
+    if (this.half && willRecord([x, ...this.parameters(), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])])) {
+      throw new Error(`webrnn: nn.${name}: f16 weights (halfWeights()) are for inference: run the forward under noGrad(), or call halfWeights(false) to train`);
+    }
     const lengths = this.lengthsTensor(opts.lengths, T, B);
     const cellState = CELLS[this.kind].cellState;
     let input = this.batchFirst ? ops.transpose(x, 0, 1) : x;
@@ -147,7 +167,7 @@ export abstract class RNNBase extends Module {
       const layerState = (s: Tensor | null) => (s ? (this.numLayers === 1 ? s : ops.slice(s, 0, l * D, (l + 1) * D)) : zeros([D, B, H]));
       const hl = layerState(h0);
       const cl = cellState ? layerState(c0) : null;
-      const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H);
+      const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H, this.half?.[l]);
       for (const s of [hl, cl]) if (s && s !== h0 && s !== c0) s.dispose(); // zeros or a slice made here
       if (input !== x) input.dispose();
       input = out.y;

@@ -5,6 +5,7 @@ import type { Gpu } from '../../gpu/device.js';
 import { recorder } from '../../gpu/encoder.js';
 import { ceilDiv, type Kernel, type Overrides } from '../../gpu/kernel.js';
 import { shapeStr, type DType, type Tensor } from '../../tensor/tensor.js';
+import { halfView, halfWords } from '../half.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
 export type StepVariant = 'simple' | 'blocked';
@@ -84,8 +85,8 @@ export function inferenceOverrides(cell: CellSpec): Overrides {
 export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: StepTensors, dims: SequenceDims, inference = false): void {
   if (inference && pass !== 'forward') throw new Error(`webrnn: ${cell.kind} steps: inference is a forward pass`);
   const extra = inference ? inferenceOverrides(cell) : {};
-  const p = cell[pass];
-  const g = t.w_hh!.storage.g;
+  const g = (t.w_hh ?? t.w_hh_half)!.storage.g;
+  const p = t.w_hh_half ? halfPass(cell, pass, g) : cell[pass];
   const T = dims.steps;
   const steps = Array.from({ length: T }, (_, i) => (pass === 'forward' ? i : T - 1 - i));
   if (p.blocked && stepVariant(g, p, dims) === 'blocked') {
@@ -106,6 +107,15 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
   for (const step of steps) for (const k of p.phases) launchStep(cell, k, t, { ...dims, step }, extra);
 }
 
+/** The pass's kernels that read W_hh as binary16 (t.w_hh_half: f16 weights), in the device's view. */
+function halfPass(cell: CellSpec, pass: 'forward' | 'backward', g: Gpu): StepPass {
+  const half = cell[pass].half;
+  if (!half) throw new Error(`webrnn: ${cell.kind} steps: the ${pass} pass has no kernels for f16 weights (w_hh_half)`);
+  const view = halfView(g);
+  const blocked = cell[pass].blocked;
+  return { phases: half.phases[view], blocked: blocked && half.blocked ? { kernel: half.blocked[view], units: blocked.units } : undefined };
+}
+
 /** Expected shape (and its symbolic form) of each binding of `cell`'s kernels; `ring`: the states
  *  and gates of an inference forward, 2 step slots. */
 function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: StepDims, ring: boolean): Record<StepTensorName, [number[], string]> {
@@ -118,7 +128,8 @@ function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: Step
   const seq: [number[], string] = [[T, B, D * H], '[T, B, D·H]'];
   const proj: [number[], string] = [[T, B, D * G * H], `[T, B, D·${gh}]`];
   return {
-    xproj: proj, dxproj: proj, w_hh: [[D, G * H, H], `[D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
+    xproj: proj, dxproj: proj, w_hh: [[D, G * H, H], `[D, ${gh}, H]`],
+    w_hh_half: [[Math.max(halfWords(D * G * H * H), 4)], `the binary16 storage of [D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
     h_state: state, c_state: state, gates, y: seq, dy: seq,
     dh_carry: carry, dc_carry: carry, dgates_hh: [[D, T, B, G * H], `[D, T, B, ${gh}]`],
   };
@@ -146,7 +157,7 @@ export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTens
     const t = tensors[name];
     if (!t) throw new Error(`${where}: tensor '${name}' is missing`);
     const [shape, symbolic] = want[name];
-    const dtype: DType = name === 'lengths' ? 'int32' : 'float32';
+    const dtype: DType = name === 'lengths' || name === 'w_hh_half' ? 'int32' : 'float32';
     if (t.dtype !== dtype) throw new Error(`${where}: ${name} ${shapeStr(t.shape)} is ${t.dtype}, needs ${dtype}`);
     const size = shape.reduce((a, b) => a * b, 1);
     if (t.size !== size || t.shape[t.shape.length - 1] !== shape[shape.length - 1]) {

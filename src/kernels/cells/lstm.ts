@@ -2,12 +2,12 @@
 // fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
+import { blockedKernelBase, stepKernelBase, withHalfWeights, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_f32, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -31,11 +31,37 @@ const forwardBase = blockedKernelBase(2);
 /** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
   ...forwardBase,
   overrides: { ...forwardBase.overrides, UNITS: 2 },
 });
+
+// f16 weights (W_hh as binary16, f32 arithmetic): the same shaders with another W_hh prelude, read
+// with shader-f16 ('native') or as u32 pairs ('packed'). Twin: the float32 one on the f16-rounded W_hh.
+const halfBindings = withHalfWeights(lstmStepForward.bindings);
+/** lstm_step_forward reading W_hh as binary16, with shader-f16 / as u32 pairs. */
+export const lstmStepForwardHalf = {
+  native: /* @__PURE__ */ defineKernel({
+    ...stepKernelBase, name: 'lstm_step_forward_half', bindings: halfBindings,
+    wgsl: [wgsl.half_enable, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_f16, wgsl.lstm_step_forward],
+  }),
+  packed: /* @__PURE__ */ defineKernel({
+    ...stepKernelBase, name: 'lstm_step_forward_packed', bindings: halfBindings,
+    wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_packed, wgsl.lstm_step_forward],
+  }),
+};
+/** lstm_step_forward_blocked reading W_hh as binary16 (8 weights a 16-byte load), with shader-f16 / as u32 pairs. */
+export const lstmStepForwardBlockedHalf = {
+  native: /* @__PURE__ */ defineKernel({
+    ...forwardBase, overrides: lstmStepForwardBlocked.overrides, name: 'lstm_step_forward_blocked_half', bindings: halfBindings,
+    wgsl: [wgsl.half_enable, wgsl.broadcast, wgsl.step_w8_f16, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  }),
+  packed: /* @__PURE__ */ defineKernel({
+    ...forwardBase, overrides: lstmStepForwardBlocked.overrides, name: 'lstm_step_forward_blocked_packed', bindings: halfBindings,
+    wgsl: [wgsl.broadcast, wgsl.step_w8_packed, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  }),
+};
 
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
@@ -52,7 +78,14 @@ export const lstm: CellSpec = {
   cellState: true,
   hhBias: 'fold',
   carryAddsToDh0: false,
-  forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 2 } },
+  forward: {
+    phases: [lstmStepForward],
+    blocked: { kernel: lstmStepForwardBlocked, units: 2 },
+    half: {
+      phases: { native: [lstmStepForwardHalf.native], packed: [lstmStepForwardHalf.packed] },
+      blocked: lstmStepForwardBlockedHalf,
+    },
+  },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
 };
 

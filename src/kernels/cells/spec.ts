@@ -4,6 +4,7 @@
 // branches on the kind. Layout shared by every cell: xproj [T, B, D·G·H] (time order),
 // w_hh [D, G·H, H], state [D, T+1, B, H] (step order, slot 0 = the initial state), y [T, B, D·H].
 import { ceilDiv, type Access, type Kernel, type Overrides } from '../../gpu/kernel.js';
+import type { HalfView } from '../half.js';
 
 /** The cell kinds, named as PyTorch's RNN modes, plus the reset-before GRU of Keras and ONNX, and the
  *  gated cells with the hard-sigmoid gates of TF.js and Keras 2 (`_hard_sigmoid`, see withHardSigmoid). */
@@ -11,9 +12,10 @@ export type CellKind =
   | 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
   | 'lstm_hard_sigmoid' | 'gru_hard_sigmoid' | 'gru_reset_before_hard_sigmoid';
 
-/** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps. */
+/** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps;
+ *  `w_hh_half`: W_hh as binary16 (launchToHalf), bound by the f16-weight kernels instead of w_hh. */
 export type StepTensorName =
-  | 'xproj' | 'w_hh' | 'b_hh' | 'lengths' | 'h_state' | 'c_state' | 'gates' | 'y'
+  | 'xproj' | 'w_hh' | 'w_hh_half' | 'b_hh' | 'lengths' | 'h_state' | 'c_state' | 'gates' | 'y'
   | 'dy' | 'dh_carry' | 'dc_carry' | 'dgates_hh' | 'dxproj';
 
 /** Sizes of a launch: `step` is the processing order s (0 … steps−1), the same for both
@@ -47,6 +49,9 @@ export interface StepPass {
   /** The register-blocked variant, if any: one kernel holding every phase (override PHASE picks
    *  one, 0 runs all with barriers between them), `units` units an invocation (1, or a quad of 4). */
   blocked?: { kernel: StepKernel; units: 1 | 2 | 4 };
+  /** The same kernels reading W_hh as binary16 (f16 weights, f32 arithmetic), one per way of
+   *  reading it; where absent, the pass refuses f16 weights. */
+  half?: { phases: Readonly<Record<HalfView, readonly StepKernel[]>>; blocked?: Readonly<Record<HalfView, StepKernel>> };
 }
 
 export interface CellSpec {
@@ -97,6 +102,11 @@ export function blockedKernelBase(units: 1 | 2 | 4) {
       ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, +o.ROWS!), dirs,
     ],
   };
+}
+
+/** A kernel's bindings with w_hh bound as w_hh_half, in the same place (binding numbers follow the order). */
+export function withHalfWeights<B extends StepTensorName>(bindings: Readonly<Record<B, Access>>): Record<Exclude<B, 'w_hh'> | 'w_hh_half', Access> {
+  return Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k === 'w_hh' ? 'w_hh_half' : k, v])) as Record<Exclude<B, 'w_hh'> | 'w_hh_half', Access>;
 }
 
 /** The same cell with the hard-sigmoid gates of TF.js and Keras 2, clamp(0.2·x + 0.5, 0, 1): the

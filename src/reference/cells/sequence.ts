@@ -9,8 +9,9 @@ export type { SequenceDims };
 export type StepDims = KernelStepDims & { ring?: boolean };
 export type Arr = ArrayLike<number>;
 
-/** Every buffer of a sequence, as the step twins read and write them. */
-export type StepBuffers = Record<StepTensorName, Float64Array>;
+/** Every buffer of a sequence, as the step twins read and write them; the f16-weight kernels' twin
+ *  is the float32 one on the decoded W_hh (halfValuesRef), so there is no w_hh_half. */
+export type StepBuffers = Record<Exclude<StepTensorName, 'w_hh_half'>, Float64Array>;
 /** One step of one phase, over both directions, in place. */
 export type StepTwin = (b: StepBuffers, dims: StepDims) => void;
 

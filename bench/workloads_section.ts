@@ -7,7 +7,7 @@ import { PYTORCH_THREADS, pytorchAvailable, pytorchColumns, runPytorch, type Pyt
 import { LOGIT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
 import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
-import { ratio, type StepTiming } from './timing.js';
+import { measureInterleaved, ratio, type StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
@@ -50,6 +50,41 @@ function pytorchWorkload(ctx: RunContext, wl: Workload, data: WorkloadData, w: S
   return undefined;
 }
 
+interface HalfResult {
+  f32: StepTiming;
+  f16: StepTiming;
+  /** Largest |logit| difference, f16 weights − float32 weights. */
+  maxDiff: number;
+}
+
+/** Inference with f16 weights (Module.halfWeights) against float32, interleaved A/B: a second
+ *  model with the same initial weights (same seed) switched to f16, called in turn with `ours`
+ *  (after its training steps, so `ours` gets the same weights first). */
+async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, ours: WebrnnModel): Promise<HalfResult> {
+  const half = new WebrnnModel(wl, data);
+  try {
+    half.rnn.loadStateDict(ours.rnn.stateDict());
+    half.head.loadStateDict(ours.head.stateDict());
+    const want = await ours.infer();
+    half.halfWeights();
+    const got = await half.infer();
+    const maxDiff = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+    ctx.progress(`${wl.id} webrnn f16 weights: max |Δ logit| ${maxDiff.toExponential(2)}; timing against f32, interleaved`);
+    const [f32, f16] = await measureInterleaved(() => ours.infer(), () => half.infer(), { quick: ctx.quick });
+    ctx.progress(`${wl.id} webrnn infer: f32 ${f32.medianMs.toFixed(1)} ms, f16 weights ${f16.medianMs.toFixed(1)} ms`);
+    return { f32, f16, maxDiff };
+  } finally {
+    half.dispose();
+  }
+}
+
+/** The f16-weights columns of an infer row. */
+const halfColumns = (h: HalfResult): Record<string, number | string> => ({
+  'f16w ms': h.f16.medianMs,
+  'f16w vs f32 (A/B)': ratio(h.f32.medianMs, h.f16.medianMs),
+  'f16w max |Δ|': h.maxDiff,
+});
+
 /** Measures one workload on both sides; returns its timing rows and its loss row. */
 async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow; agreement?: BenchRow }> {
   const data = makeData(wl);
@@ -67,6 +102,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
   resetCounters();
   await ours.infer();
   const inferCounts = { ...counters() };
+  const half = await halfInference(ctx, wl, data, ours);
   ours.dispose();
 
   const tf: Partial<Record<TfBackend, TfResult>> = {};
@@ -93,6 +129,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
       'vs tfjs-webgpu': ratio(gpu?.medianMs, t.medianMs),
       'tfjs-wasm ms': wasm?.medianMs ?? '—',
       'vs tfjs-wasm': ratio(wasm?.medianMs, t.medianMs),
+      ...(mode === 'infer' ? halfColumns(half) : {}),
       ...ortColumns(ort, mode, t.medianMs),
       ...pytorchColumns(torch, mode, t.medianMs),
       'tfjs kernels': mode === 'train' ? (tf.webgpu ?? tf.wasm)?.kernels ?? '—' : '',
@@ -144,6 +181,11 @@ export const workloadsSection: RunSection = {
           'GRU with the mapped weights: the same FLOPs, a slightly different function. Its loss is not compared (n/a).',
       );
     }
+    ctx.note(
+      'f16w: inference with f16 weights (Module.halfWeights(): LSTM and Linear weights stored as binary16, read with shader-f16 where the adapter ' +
+        'has it, else as u32 pairs; f32 sums), median ms; "f16w vs f32 (A/B)" = f32 median / f16w median, both timed interleaved call by call on ' +
+        'models with the same weights; f16w max |Δ|: largest logit difference from the f32 model.',
+    );
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');
     const torch = pytorchAvailable();

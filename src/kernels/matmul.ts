@@ -34,7 +34,7 @@ export const matmulHalfB: Readonly<Record<HalfView, typeof matmul>> = {
  *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
 export const matmulBlocked = /* @__PURE__ */ defineKernel({
   name: 'matmul_blocked',
-  wgsl: [wgsl.broadcast, wgsl.matmul_blocked],
+  wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_f32, wgsl.matmul_blocked],
   // a4 / b4: the buffers of a / b again, read as vec4.
   bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', c: 'read_write' },
   dims: { ...matmul.dims, flags: 'u32' },
@@ -47,6 +47,12 @@ export const matmulBlocked = /* @__PURE__ */ defineKernel({
 const BLOCK = 4;
 /** Rows of C one invocation of the blocked variant computes (RB in its shader). */
 const BLOCKED_ROWS = 16;
+
+/** matmul_blocked with B stored as binary16 (f16 weights), per view; twin: matmulRef on the rounded B. */
+export const matmulBlockedHalfB: Readonly<Record<HalfView, typeof matmulBlocked>> = {
+  native: /* @__PURE__ */ defineKernel({ ...matmulBlocked, name: 'matmul_blocked_half_b', wgsl: [wgsl.half_enable, wgsl.broadcast, wgsl.matmul_blocked_b_f16, wgsl.matmul_blocked] }),
+  packed: /* @__PURE__ */ defineKernel({ ...matmulBlocked, name: 'matmul_blocked_packed_b', wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_packed, wgsl.matmul_blocked] }),
+};
 
 export type MatmulVariant = 'simple' | 'blocked';
 
@@ -149,8 +155,7 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const g = out.storage.g;
   // Fewer than 8 rows for the blocked kernel (a GEMV) would leave most of its 16-row blocks idle.
   const forced = g.tuning.matmulVariant;
-  // f16 B: only the simple kernel has the binary16 readers.
-  const useBlocked = !opts.halfB && (forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8);
+  const useBlocked = forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p, !!opts.halfB) ? p.n : p.m) >= 8;
   if (useBlocked) {
     launchBlocked(a, b, out, p, opts);
     return out;
@@ -174,14 +179,15 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   return out;
 }
 
-/** The blocked kernel gives each lane 4 columns: a narrow N is better computed transposed. */
-const swapForBlocked = (p: MatmulPlan): boolean => p.n < 32 && p.m > p.n;
+/** The blocked kernel gives each lane 4 columns: a narrow N is better computed transposed; not
+ *  with a binary16 B, as only B has the binary16 readers. */
+const swapForBlocked = (p: MatmulPlan, halfB: boolean): boolean => !halfB && p.n < 32 && p.m > p.n;
 
 /** Records the blocked variant. A narrow N would leave most lanes idle (4 columns a lane), so then
  *  it computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with A and B swapped, and stores it transposed. */
 function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
   const { transA = false, transB = false, bias, accumulate } = opts;
-  const swap = swapForBlocked(p);
+  const swap = swapForBlocked(p, !!opts.halfB);
   // The product the kernel sees: C' [m, n] = op'(A')·op'(B').
   const [A, B, tA, tB, m, n, strideA, strideB] = swap
     ? [b, a, !transB, !transA, p.n, p.m, p.strideB, p.strideA] as const
@@ -194,9 +200,11 @@ function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
   const nTiles = ceilDiv(quads, wgX);
   const mTiles = ceilDiv(m, BLOCKED_ROWS);
   const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0); // HAS_BIAS, ACCUMULATE, STORE_T
-  recorder(out.storage.g).dispatch(
-    matmulBlocked,
-    { a: A.buffer, a4: A.buffer, b: B.buffer, b4: B.buffer, bias: (bias ?? a).buffer, c: out.buffer },
+  const g = out.storage.g;
+  const Bbuf = (opts.halfB ?? B).buffer;
+  recorder(g).dispatch(
+    opts.halfB ? matmulBlockedHalfB[halfView(g)] : matmulBlocked,
+    { a: A.buffer, a4: A.buffer, b: Bbuf, b4: Bbuf, bias: (bias ?? a).buffer, c: out.buffer },
     {
       m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: strideA, stride_b: strideB, alpha: opts.alpha ?? 1, flags,

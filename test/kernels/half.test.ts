@@ -9,7 +9,7 @@ import { gpu } from '../../src/gpu/device.js';
 import { CELLS } from '../../src/kernels/cells/index.js';
 import { blockedStepsPossible, encodeSequence, wholeSequenceLaunch } from '../../src/kernels/cells/launch.js';
 import { halfView, launchToHalf, type HalfView } from '../../src/kernels/half.js';
-import { launchMatmul } from '../../src/kernels/matmul.js';
+import { blockedMatmulPossible, launchMatmul, type MatmulVariant } from '../../src/kernels/matmul.js';
 import { roundHalf, toHalfRef } from '../../src/reference/half.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
@@ -21,7 +21,10 @@ const g = gpu();
 const VIEWS: HalfView[] = g.features.shaderF16 ? ['native', 'packed'] : ['packed'];
 afterAll(() => {
   delete g.tuning.halfView;
+  delete g.tuning.matmulVariant;
 });
+const MATMULS: [HalfView, MatmulVariant][] = VIEWS.flatMap((v) => (blockedMatmulPossible(g) ? ['simple', 'blocked'] as const : ['simple'] as const).map((m): [HalfView, MatmulVariant] => [v, m]));
+const matmulKernel = (view: HalfView, variant: MatmulVariant) => `matmul${variant === 'blocked' ? '_blocked' : ''}_${view === 'native' ? 'half' : 'packed'}_b`;
 
 describe('to_half', () => {
   // Sizes: 1, odd, one word short of / past a block of 8 halves, past one workgroup (256 words).
@@ -45,12 +48,14 @@ describe('to_half', () => {
   });
 });
 
-describe.each(VIEWS)('matmul with a binary16 B (%s)', (view) => {
-  // [M, K, N, transB]: nothing a multiple of the 4×4 tile, batch-1 rows, past one 8×8 workgroup
-  // (32 rows / columns), K odd (scalar loads and the K % 4 tail), K % 4 == 0 (vec4 loads).
-  const CASES: [number, number, number, boolean][] = [[1, 5, 3, true], [3, 7, 10, true], [37, 28, 130, true], [33, 16, 5, false], [5, 9, 66, false]];
+describe.each(MATMULS)('matmul with a binary16 B (%s, %s kernel)', (view, variant) => {
+  // [M, K, N, transB]: nothing a multiple of the 4×4 tile (or the blocked kernel's 16 rows and
+  // K blocks of 8), batch-1 rows, past one workgroup (32 rows / 64 quads of columns), K odd (scalar
+  // loads and the tails), K % 4 == 0 (vec4 loads), N < 32 < M (the blocked kernel's swap case).
+  const CASES: [number, number, number, boolean][] = [[1, 5, 3, true], [3, 7, 10, true], [37, 28, 130, true], [33, 16, 5, false], [5, 9, 66, false], [40, 12, 7, true], [17, 32, 260, true]];
   test.each(CASES)('M=%i K=%i N=%i transB=%s matches matmulRef on the rounded B', async (m, k, n, transB) => {
     g.tuning.halfView = view;
+    g.tuning.matmulVariant = variant;
     const a = roundF32(uniform(m * k, m + k));
     const b = roundF32(uniform(k * n, n + 1));
     const bias = roundF32(uniform(n, 3));
@@ -60,7 +65,7 @@ describe.each(VIEWS)('matmul with a binary16 B (%s)', (view) => {
     const half = launchToHalf(tb);
     resetCounters();
     const out = launchMatmul(ta, tb, { transB, bias: tbias, halfB: half });
-    expect(counters().byKernel.get(view === 'native' ? 'matmul_half_b' : 'matmul_packed_b')).toBe(1);
+    expect(counters().byKernel.get(matmulKernel(view, variant))).toBe(1);
     const want = matmulRef(a, roundHalf(b), { batch: 1, m, n, k, transB }, { bias });
     expectAllClose(await out.data(), want, reductionTol(k));
     for (const t of [ta, tb, tbias, half, out]) t.dispose();

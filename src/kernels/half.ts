@@ -11,14 +11,16 @@ import * as wgsl from './wgsl.gen.js';
 /** How a kernel reads binary16 weights: with shader-f16, or as u32 pairs. */
 export type HalfView = 'native' | 'packed';
 
-// Tests force a view (unset: 'native' where the device has shader-f16, else 'packed').
+// Tests force a view (unset: see halfView).
 declare module '../gpu/device.js' { interface Tuning { halfView?: HalfView } }
 
-/** The view kernels use on `g`. */
+/** The view kernels use on `g`: 'native' where the device has shader-f16, except on software
+ *  adapters, where 'packed' measured as fast or faster (lavapipe widens f16 loads slowly;
+ *  bench/RESULTS.md); 'packed' without shader-f16. */
 export function halfView(g: Gpu): HalfView {
   const forced = g.tuning.halfView;
   if (forced === 'native' && !g.features.shaderF16) throw new Error(`webrnn: f16 weights: the view 'native' needs the shader-f16 feature, which ${g.label} lacks`);
-  return forced ?? (g.features.shaderF16 ? 'native' : 'packed');
+  return forced ?? (g.features.shaderF16 && !g.info.isSoftware ? 'native' : 'packed');
 }
 
 /** Words (u32) of the binary16 storage of `n` values: two a word, padded to 8 values. */

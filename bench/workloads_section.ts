@@ -2,6 +2,8 @@
 // webrnn, and the same models on TensorFlow.js (webgpu on the same adapter, wasm on the CPU) with
 // webrnn's initial weights. Before timing, both sides' initial losses are compared.
 import { counters, resetCounters } from '../src/index.js';
+import { gpu } from '../src/gpu/device.js';
+import { halfView } from '../src/kernels/half.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
 import { PYTORCH_THREADS, pytorchAvailable, pytorchColumns, runPytorch, type PytorchResult } from './pytorch.js';
 import { LOGIT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
@@ -80,7 +82,8 @@ async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, 
 
 /** The f16-weights columns of an infer row. */
 const halfColumns = (h: HalfResult): Record<string, number | string> => ({
-  'f16w ms': h.f16.medianMs,
+  'A/B f32 ms': h.f32.medianMs,
+  'A/B f16w ms': h.f16.medianMs,
   'f16w vs f32 (A/B)': ratio(h.f32.medianMs, h.f16.medianMs),
   'f16w max |Δ|': h.maxDiff,
 });
@@ -182,9 +185,9 @@ export const workloadsSection: RunSection = {
       );
     }
     ctx.note(
-      'f16w: inference with f16 weights (Module.halfWeights(): LSTM and Linear weights stored as binary16, read with shader-f16 where the adapter ' +
-        'has it, else as u32 pairs; f32 sums), median ms; "f16w vs f32 (A/B)" = f32 median / f16w median, both timed interleaved call by call on ' +
-        'models with the same weights; f16w max |Δ|: largest logit difference from the f32 model.',
+      `f16w: inference with f16 weights (Module.halfWeights(): LSTM and Linear weights stored as binary16, here read ${halfView(gpu()) === 'native' ? 'with shader-f16' : 'as u32 pairs'}; ` +
+        'f32 sums). A/B f32 ms / A/B f16w ms: medians of the two models (same weights) timed interleaved call by call, apart from the "ms" column\'s ' +
+        'own run; "f16w vs f32 (A/B)" = their ratio (> 1: f16 weights are faster); f16w max |Δ|: largest logit difference from the f32 model.',
     );
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');

@@ -10,6 +10,9 @@
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
 
+// Read W_hh two weights at a time where H is even (the f16-weight kernels: a load gives two).
+override PAIRS: bool = false;
+
 fn cell_step(p: Place) {
   let H = dims.hidden;
   let j = p.j;
@@ -32,7 +35,20 @@ fn cell_step(p: Place) {
   let w0 = (p.d * 4u * H + j) * H;
   let gs = H * H; // distance between the gate blocks of W_hh
   var pre = vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
-  for (var i = 0u; i < H; i++) {
+  var i = 0u;
+  if (PAIRS && (H & 1u) == 0u) {
+    // H even: every row starts at an even element, so inputs can go two at a time (w_pair: one
+    // load for two f16 weights, the dear part of this loop on CPU adapters).
+    for (; i < H; i += 2u) {
+      let w = w0 + i;
+      let wi = w_pair(w);
+      let wf = w_pair(w + gs);
+      let wg = w_pair(w + 2u * gs);
+      let wo = w_pair(w + 3u * gs);
+      pre += h_state[prev + i] * vec4f(wi.x, wf.x, wg.x, wo.x) + h_state[prev + i + 1u] * vec4f(wi.y, wf.y, wg.y, wo.y);
+    }
+  }
+  for (; i < H; i++) {
     let w = w0 + i;
     pre += h_state[prev + i] * vec4f(w_at(w), w_at(w + gs), w_at(w + 2u * gs), w_at(w + 3u * gs));
   }

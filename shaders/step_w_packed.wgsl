@@ -6,3 +6,6 @@ fn w_at(e: u32) -> f32 {
   let p = unpack2x16float(w_hh[e >> 1u]);
   return select(p.x, p.y, (e & 1u) == 1u);
 }
+
+// Elements e, e+1 (e even): one load.
+fn w_pair(e: u32) -> vec2f { return unpack2x16float(w_hh[e >> 1u]); }

@@ -83,8 +83,9 @@ describe.each(MATMULS)('matmul with a binary16 B (%s, %s kernel)', (view, varian
 
 const lstm = CELLS.lstm;
 const blockedOk = blockedStepsPossible(g, 8);
-// B, H, D, T: batch 1 and length 1, H odd and past one workgroup of 64 units.
-const SIMPLE: [number, number, number, number][] = [[1, 5, 1, 1], [3, 7, 2, 4], [1, 65, 2, 3], [3, 130, 1, 5]];
+// B, H, D, T: batch 1 and length 1, H past one workgroup of 64 units; H odd (one weight a load)
+// and even (pairs: w_pair).
+const SIMPLE: [number, number, number, number][] = [[1, 5, 1, 1], [3, 7, 2, 4], [1, 65, 2, 3], [3, 130, 1, 5], [2, 8, 2, 3]];
 // Blocked: rows 8 or 32 an invocation, H in blocks of 8 and past one workgroup, B past one block.
 const BLOCKED: [8 | 32, number, number, number, number][] = [[8, 9, 72, 2, 3], [32, 33, 24, 1, 4], [8, 4, 8, 1, 1]];
 

@@ -43,11 +43,11 @@ const halfBindings = withHalfWeights(lstmStepForward.bindings);
 /** lstm_step_forward reading W_hh as binary16, with shader-f16 / as u32 pairs. */
 export const lstmStepForwardHalf = {
   native: /* @__PURE__ */ defineKernel({
-    ...stepKernelBase, name: 'lstm_step_forward_half', bindings: halfBindings,
+    ...stepKernelBase, name: 'lstm_step_forward_half', bindings: halfBindings, overrides: { PAIRS: true },
     wgsl: [wgsl.half_enable, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_f16, wgsl.lstm_step_forward],
   }),
   packed: /* @__PURE__ */ defineKernel({
-    ...stepKernelBase, name: 'lstm_step_forward_packed', bindings: halfBindings,
+    ...stepKernelBase, name: 'lstm_step_forward_packed', bindings: halfBindings, overrides: { PAIRS: true },
     wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_packed, wgsl.lstm_step_forward],
   }),
 };

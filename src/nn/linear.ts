@@ -1,5 +1,5 @@
 // nn.Linear: y = x·Wᵀ + b, W [out, in], b [out], initialised U(−1/√in, 1/√in) like PyTorch.
-import { linear } from '../graph/ops/linalg.js';
+import { linear, linearHalf } from '../graph/ops/linalg.js';
 import { launchToHalf } from '../kernels/half.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -26,7 +26,7 @@ export class Linear extends Module {
 
   /** x [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias, this.weightHalf ?? undefined);
+    return this.weightHalf ? linearHalf(x, this.weight, this.bias, this.weightHalf) : linear(x, this.weight, this.bias);
   }
 
   protected override halfWeightsKind(): 'half' {

@@ -68,9 +68,18 @@ const linearOp: Op<{ halfWeight?: Tensor }, { x: Tensor; w: Tensor }> = {
   },
 };
 
-/** y = x·Wᵀ + b with W [out, in] and b [out] (PyTorch's nn.Linear layout). `halfWeight`: W as
- *  binary16 (launchToHalf(weight)), read instead of W with f32 sums; inference only. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, halfWeight?: Tensor): Tensor {
+/** y = x·Wᵀ + b with W [out, in] and b [out] (PyTorch's nn.Linear layout). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearWith(x, weight, bias);
+}
+
+/** linear reading W as binary16 (`halfWeight`, launchToHalf(weight)), with f32 sums: nn.Linear's
+ *  f16 weights; inference only (a forward that would be recorded throws). */
+export function linearHalf(x: Tensor, weight: Tensor, bias: Tensor | null, halfWeight: Tensor): Tensor {
+  return linearWith(x, weight, bias, halfWeight);
+}
+
+function linearWith(x: Tensor, weight: Tensor, bias?: Tensor | null, halfWeight?: Tensor): Tensor {
   const inF = weight.shape[1];
   if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
     throw new Error(`webrnn: linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)} (last dim must be ${inF})`);

@@ -2,7 +2,7 @@
 // gru_reset_before_step_gates.wgsl saved r, z and u = r⊙h_prev: n = tanh(x_n + W_hn·u),
 // h = (1 − z)⊙n + z⊙h_prev into state slot s+1 and y[tpos]. One invocation: unit j (x), row b (y),
 // direction d (z); after step.wgsl.
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
+// xproj (step_input.wgsl, binding 0): [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 3H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
@@ -24,7 +24,7 @@ fn cell_step(p: Place) {
   }
   // Row 2H + j of W_hh times u (phase 1's output for every unit of this row).
   let w0 = (p.d * 3u * H + 2u * H + p.j) * H;
-  var a = xproj[seq_row(p, 3u * H) + 2u * H + p.j];
+  var a = x_in(p, seq_row(p, 3u * H) + 2u * H + p.j);
   for (var i = 0u; i < H; i++) { a += w_hh[w0 + i] * gates[g_at + 3u * H + i]; }
   let n = tanh_safe(a);
   let z = gates[g_at + H + p.j];

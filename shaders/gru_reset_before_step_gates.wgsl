@@ -2,7 +2,7 @@
 // GRU (Keras/ONNX default, gate order r, z, n): r = σ(x_r + W_hr·h_prev), z = σ(x_z + W_hz·h_prev),
 // u = r⊙h_prev. Phase 2 (gru_reset_before_step_forward.wgsl) needs u of every unit, hence two
 // dispatches a step. One invocation: unit j (x), row b (y), direction d (z); after step.wgsl.
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;       // [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
+// xproj (step_input.wgsl, binding 0): [T, B, D·3H] time order, W_ih·x + b_ih + b_hh
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;        // [D, 3H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;     // [B], each in 1..T
 @group(0) @binding(3) var<storage, read> h_state: array<f32>;     // [D, T+1, B, H] step order, slot 0 = h0
@@ -27,8 +27,8 @@ fn cell_step(p: Place) {
     hh += h_state[prev + i] * vec2f(w_hh[w0 + i], w_hh[w0 + H * H + i]);
   }
   let x_at = seq_row(p, 3u * H) + p.j;
-  let r = gate_act(xproj[x_at] + hh.x);
+  let r = gate_act(x_in(p, x_at) + hh.x);
   gates[g_at] = r;
-  gates[g_at + H] = gate_act(xproj[x_at + H] + hh.y);
+  gates[g_at + H] = gate_act(x_in(p, x_at + H) + hh.y);
   gates[g_at + 3u * H] = r * h_state[prev + p.j]; // u: what W_hn multiplies, and dW_hn's input
 }

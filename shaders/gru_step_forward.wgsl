@@ -1,8 +1,8 @@
 // gru_step_forward.wgsl: GRU step s (processing order) for all B sequences and both directions,
 // fused (PyTorch order r, z, n): hh = W_hh·h_prev + b_hh; r = σ(x_r + hh_r); z = σ(x_z + hh_z);
 // n = tanh(x_n + r⊙hh_n); h = (1 − z)⊙n + z⊙h_prev. One invocation: unit j (x), row b (y),
-// direction d (z). Prelude: step.wgsl.
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
+// direction d (z). Preludes: step.wgsl, step_input.wgsl.
+// xproj (step_input.wgsl, binding 0): [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 3H, H]
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
 @group(0) @binding(3) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
@@ -37,9 +37,9 @@ fn cell_step(p: Place) {
     let w = w0 + i;
     hh += h_state[prev + i] * vec3f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs]);
   }
-  let r = gate_act(xproj[x_at] + hh.x);
-  let z = gate_act(xproj[x_at + H] + hh.y);
-  let n = tanh_safe(xproj[x_at + 2u * H] + r * hh.z);
+  let r = gate_act(x_in(p, x_at) + hh.x);
+  let z = gate_act(x_in(p, x_at + H) + hh.y);
+  let n = tanh_safe(x_in(p, x_at + 2u * H) + r * hh.z);
   let h = (1.0 - z) * n + z * h_state[prev + j];
   h_state[next + j] = h;
   if (SAVE) {

@@ -1,8 +1,9 @@
 // lstm_step_forward.wgsl: LSTM step s (processing order) for all B sequences and both directions,
 // fused: pre = xproj[tpos] + W_hh·h_prev; i, f, o = σ, g = tanh (PyTorch order i, f, g, o);
 // c = f⊙c_prev + i⊙g; h = o⊙tanh(c). One invocation: unit j (x) of batch row b (y), direction d
-// (z). Preludes: step.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at binding 1, read by w_at.
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
+// (z). Preludes: step.wgsl, step_input.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at
+// binding 1 ([D, 4H, H]), read by w_at / w_pair.
+// xproj (step_input.wgsl, binding 0): [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
 @group(0) @binding(4) var<storage, read_write> c_state: array<f32>; // [D, T+1, B, H]
@@ -34,7 +35,7 @@ fn cell_step(p: Place) {
   // coalesced); h_prev[i] is the same address for the whole workgroup, so it is a broadcast from cache.
   let w0 = (p.d * 4u * H + j) * H;
   let gs = H * H; // distance between the gate blocks of W_hh
-  var pre = vec4f(xproj[x_at], xproj[x_at + H], xproj[x_at + 2u * H], xproj[x_at + 3u * H]);
+  var pre = vec4f(x_in(p, x_at), x_in(p, x_at + H), x_in(p, x_at + 2u * H), x_in(p, x_at + 3u * H));
   var i = 0u;
   if (PAIRS && (H & 1u) == 0u) {
     // H even: every row starts at an even element, so inputs can go two at a time (w_pair: one

@@ -1,9 +1,10 @@
-// matmul.wgsl: C[b] = alpha·op(A[b])·op(B[b]) (+ bias[n]) (+ old C[b]), all row-major; op(X) = Xᵀ
+// matmul.wgsl: C[b] = alpha·op(A[b])·op(B[b]) (+ bias[n]) (+ bias2[n]) (+ old C[b]), all row-major; op(X) = Xᵀ
 // when TRANS_A / TRANS_B. A is [M, K] ([K, M] transposed), B is [K, N] ([N, K]), C is [batch, M, N].
 // One invocation computes a 4×4 block of C in registers; a workgroup covers (4·WG_Y) × (4·WG_X).
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+override HAS_BIAS2: bool = false; // a second bias (an RNN's b_ih and b_hh, without a launch to add them)
 override ACCUMULATE: bool = false;
 // The stored row length of A (K, or M transposed) / of B (N, or K transposed) is a multiple of 4,
 // so rows and batch slices start on a vec4: load whole vec4s. Otherwise load 4 scalars.
@@ -19,8 +20,9 @@ struct Dims { m: u32, n: u32, k: u32, n_tiles: u32, m_tiles: u32, tiles: u32, st
 // B (binding 1) and its readers b_vec4 / b_at come from the prelude matmul_b_f32.wgsl (or matmul_b_f16 /
 // matmul_b_packed.wgsl: f16 weights, widened to f32 as they are read).
 @group(0) @binding(2) var<storage, read>       bias: array<f32>;        // [N]; A's buffer when !HAS_BIAS
-@group(0) @binding(3) var<storage, read_write> c:    array<f32>;        // [batch, M, N]
-@group(0) @binding(4) var<uniform> dims: Dims;
+@group(0) @binding(3) var<storage, read>       bias2: array<f32>;       // [N]; A's buffer when !HAS_BIAS2
+@group(0) @binding(4) var<storage, read_write> c:    array<f32>;        // [batch, M, N]
+@group(0) @binding(5) var<uniform> dims: Dims;
 
 fn a_at(e: u32) -> f32 { return a[e >> 2u][e & 3u]; }
 
@@ -121,6 +123,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
       if (n >= dims.n) { break; }
       var v = row[j];
       if (HAS_BIAS) { v += bias[n]; }
+      if (HAS_BIAS2) { v += bias2[n]; }
       let e = base_c + m * dims.n + n;
       if (ACCUMULATE) { v += c[e]; }
       c[e] = v;

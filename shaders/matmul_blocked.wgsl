@@ -1,4 +1,4 @@
-// matmul_blocked.wgsl: C[b] = alpha·op(A[b])·op(B[b]) (+ bias) (+ old C[b]) like matmul.wgsl (twin
+// matmul_blocked.wgsl: C[b] = alpha·op(A[b])·op(B[b]) (+ bias) (+ bias2) (+ old C[b]) like matmul.wgsl (twin
 // matmulRef), register-blocked: one invocation computes columns n0 .. n0+3 of RB = 16 rows; the
 // workgroup's WG_X invocations share those rows. Needs subgroups of ≥ 8 lanes.
 // Why: on CPU adapters (lavapipe) a load whose address differs between lanes costs ~10 instructions
@@ -17,6 +17,7 @@ const RB = 16u; // rows per invocation, in groups of 4
 const HAS_BIAS = 1u;
 const ACCUMULATE = 2u;
 const STORE_T = 4u; // A and B were swapped for a narrow N: C is stored transposed, bias per row
+const HAS_BIAS2 = 8u;
 
 struct Dims {
   m: u32, n: u32, k: u32, n_tiles: u32, m_tiles: u32, tiles: u32, stride_a: u32, stride_b: u32, alpha: f32, flags: u32,
@@ -26,8 +27,9 @@ struct Dims {
 // B (bindings 2 and 3: b, and b4 for VEC_B, one buffer) and its readers b_el / b_quad come from the
 // prelude matmul_blocked_b_f32.wgsl, or a binary16 twin of it (f16 weights, widened to f32).
 @group(0) @binding(4) var<storage, read>       bias: array<f32>;   // [N] ([M] with STORE_T); A's buffer without HAS_BIAS
-@group(0) @binding(5) var<storage, read_write> c:    array<f32>;   // [batch, M, N] ([batch, N, M] with STORE_T)
-@group(0) @binding(6) var<uniform> dims: Dims;
+@group(0) @binding(5) var<storage, read>       bias2: array<f32>;  // the same for HAS_BIAS2
+@group(0) @binding(6) var<storage, read_write> c:    array<f32>;   // [batch, M, N] ([batch, N, M] with STORE_T)
+@group(0) @binding(7) var<uniform> dims: Dims;
 
 // opA[m, k], or 0 past K (the masked tail of the last k-block).
 fn a_el(base: u32, m: u32, k: u32) -> f32 {
@@ -127,17 +129,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
   let base_c = batch * dims.m * dims.n;
   let store_t = (dims.flags & STORE_T) != 0u;
   let has_bias = (dims.flags & HAS_BIAS) != 0u;
-  // The bias of the lane's columns, loaded once (with STORE_T it follows the rows instead).
+  let has_bias2 = (dims.flags & HAS_BIAS2) != 0u;
+  // The biases of the lane's columns, loaded once (with STORE_T they follow the rows instead).
   var bias_n = vec4f();
-  if (has_bias && !store_t) {
-    let last = dims.n - 1u;
-    bias_n = vec4f(bias[n_raw], bias[min(n_raw + 1u, last)], bias[min(n_raw + 2u, last)], bias[min(n_raw + 3u, last)]);
-  }
+  let last = dims.n - 1u;
+  let cols = vec4u(n_raw, min(n_raw + 1u, last), min(n_raw + 2u, last), min(n_raw + 3u, last));
+  if (has_bias && !store_t) { bias_n = vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
+  if (has_bias2 && !store_t) { bias_n += vec4f(bias2[cols.x], bias2[cols.y], bias2[cols.z], bias2[cols.w]); }
   for (var r = 0u; r < RB; r++) {
     let m = m0 + r;
     if (m >= dims.m) { break; }
     var row = acc[r / 4u][r % 4u] * dims.alpha;
-    if (has_bias && store_t) { row += vec4f(bias[m]); } else { row += bias_n; } // bias_n is 0 without bias
+    if (store_t) {
+      if (has_bias) { row += vec4f(bias[m]); }
+      if (has_bias2) { row += vec4f(bias2[m]); }
+    } else {
+      row += bias_n; // 0 without biases
+    }
     for (var j = 0u; j < 4u; j++) {
       let n = n_raw + j;
       if (n >= dims.n) { break; }

@@ -1,8 +1,8 @@
 // rnn_step_forward.wgsl: Elman RNN step s (processing order) for all B sequences and both
 // directions, fused: h = act(xproj[tpos] + W_hh·h_prev), act = tanh, or relu when RELU is set.
-// One invocation: unit j (x) of batch row b (y), direction d (z). Prelude: step.wgsl.
+// One invocation: unit j (x) of batch row b (y), direction d (z). Preludes: step.wgsl, step_input.wgsl.
 override RELU: bool = false;
-@group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·H] time order, b_ih + b_hh included
+// xproj (step_input.wgsl, binding 0): [T, B, D·H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
@@ -24,7 +24,7 @@ fn cell_step(p: Place) {
   // Row j of W_hh: neighbouring invocations read rows H floats apart (not coalesced); h_prev[i]
   // is one address for the whole workgroup (a cache broadcast).
   let w0 = (p.d * H + p.j) * H;
-  var pre = xproj[at];
+  var pre = x_in(p, at);
   for (var i = 0u; i < H; i++) { pre += h_state[prev + i] * w_hh[w0 + i]; }
   // relu as select(x, 0, x <= 0) keeps NaN (max(x, 0) need not).
   let h = select(tanh_safe(pre), select(pre, 0.0, pre <= 0.0), RELU);

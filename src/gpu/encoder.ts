@@ -1,7 +1,9 @@
 // Records dispatches into one command encoder until something needs the results on the CPU.
 // Each dispatch's dims go into a uniform arena (one slot per dispatch, bound at a dynamic offset)
 // that is written with one writeBuffer just before the submit, so a whole training step is one
-// submit with no CPU wait inside.
+// submit with no CPU wait inside. Small uploads recorded between dispatches take the same path:
+// their bytes go into an upload arena, written before the submit, and a recorded copy moves them
+// into place (a staging buffer per upload cost a buffer creation each).
 import { perDevice, throwPendingErrors, type Gpu } from './device.js';
 import { compile, compiledCount, packDims, type CompiledKernel, type Kernel, type Overrides } from './kernel.js';
 import { GpuWaiter } from './wait.js';
@@ -11,6 +13,8 @@ export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: num
 
 const SLOT = 256; // minUniformBufferOffsetAlignment on every adapter we know of
 const SLOTS = 4096;
+/** Bytes of the upload arena: uploads recorded while work is pending that fit go through it. */
+const ARENA = 1 << 16;
 const NO_OVERRIDES: Overrides = Object.freeze({});
 const LEAF = Symbol('bind group');
 type TrieNode = Map<GPUBuffer | string | symbol, TrieNode | GPUBindGroup>;
@@ -38,6 +42,9 @@ class Recorder {
   private uniformData = new ArrayBuffer(SLOT * SLOTS);
   private uniformView = new DataView(this.uniformData);
   private slot = 0;
+  private arenaBuffer: GPUBuffer | null = null;
+  private arenaData = new Uint8Array(ARENA);
+  private arenaUsed = 0;
   private pipelines = new Map<Kernel, Map<string, CompiledKernel>>();
   private bindGroups = new Map<CompiledKernel, TrieNode>();
   private bindGroupCount = 0;
@@ -165,10 +172,10 @@ class Recorder {
       this.bindGroupCount++;
       const entries: GPUBindGroupEntry[] = names.map((name, i) => {
         const b = buffers[name]!;
-        return { binding: i, resource: 'offset' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } };
+        return { binding: kernel.bindingSlots[i]!, resource: 'offset' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } };
       });
       if (kernel.dimNames.length) {
-        entries.push({ binding: names.length, resource: { buffer: this.uniformBuffer, size: SLOT } });
+        entries.push({ binding: kernel.dimsSlot, resource: { buffer: this.uniformBuffer, size: SLOT } });
       }
       bg = this.g.device.createBindGroup({ label: kernel.name, layout: compiled.layout, entries });
       node.set(LEAF, bg);
@@ -222,6 +229,19 @@ class Recorder {
       return;
     }
     const padded = Math.ceil(bytes / 4) * 4;
+    if (padded <= ARENA) {
+      if (this.arenaUsed + padded > ARENA) this.flush(); // then the queue's own write is in order
+      if (!this.encoder) {
+        this.g.device.queue.writeBuffer(dst, dstOffset, src as Uint8Array<ArrayBuffer>);
+        return;
+      }
+      this.arenaBuffer ??= this.g.device.createBuffer({ label: 'upload-arena', size: ARENA, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      this.arenaData.set(src, this.arenaUsed);
+      this.arenaData.fill(0, this.arenaUsed + bytes, this.arenaUsed + padded); // as a new staging buffer's
+      this.copy(this.arenaBuffer, this.arenaUsed, dst, dstOffset, padded);
+      this.arenaUsed += padded;
+      return;
+    }
     const staging = this.g.device.createBuffer({ size: padded, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
     new Uint8Array(staging.getMappedRange()).set(src);
     staging.unmap();
@@ -234,6 +254,9 @@ class Recorder {
     if (!this.encoder) return;
     this.endPass();
     if (this.slot) this.g.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformData, 0, this.slot * SLOT);
+    // Queue order: the previous submit has read the arena before this write lands.
+    if (this.arenaUsed) this.g.device.queue.writeBuffer(this.arenaBuffer!, 0, this.arenaData, 0, this.arenaUsed);
+    this.arenaUsed = 0;
     this.g.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.slot = 0;

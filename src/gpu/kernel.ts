@@ -22,11 +22,17 @@ export interface KernelSpec<B extends string, D extends string> {
   dispatch: (dims: Readonly<Record<NoInfer<D>, number>>, overrides: Overrides) => [number, number, number];
   /** Default values of the shader's `override` constants. */
   overrides?: Overrides;
+  /** Binding numbers where they are not the order above (a variant that binds other buffers
+   *  in place of one: step_input_fused.wgsl): by binding name, and `dims` for the uniform. */
+  slots?: { readonly [K in NoInfer<B> | 'dims']?: number };
 }
 
 export interface Kernel<B extends string = string, D extends string = string> extends KernelSpec<B, D> {
   readonly bindingNames: readonly B[];
   readonly dimNames: readonly D[];
+  /** @binding number of each storage binding (in bindingNames order) and of the uniform. */
+  readonly bindingSlots: readonly number[];
+  readonly dimsSlot: number;
   readonly id: number;
 }
 
@@ -34,10 +40,14 @@ let nextKernelId = 0;
 
 /** Declares a kernel. The descriptor is frozen: variants are override constants, not copies. */
 export function defineKernel<B extends string, D extends string>(spec: KernelSpec<B, D>): Kernel<B, D> {
+  const bindingNames = Object.keys(spec.bindings) as B[];
+  const slots: { readonly [k: string]: number | undefined } = spec.slots ?? {};
   return Object.freeze({
     ...spec,
-    bindingNames: Object.keys(spec.bindings) as B[],
+    bindingNames,
     dimNames: Object.keys(spec.dims) as D[],
+    bindingSlots: bindingNames.map((name, i) => slots[name] ?? i),
+    dimsSlot: slots.dims ?? bindingNames.length,
     id: nextKernelId++,
   });
 }
@@ -82,13 +92,13 @@ export function compile(g: Gpu, kernel: Kernel, overrides: Overrides = {}): Comp
 
   const device = g.device;
   const entries: GPUBindGroupLayoutEntry[] = kernel.bindingNames.map((name, i) => ({
-    binding: i,
+    binding: kernel.bindingSlots[i]!,
     visibility: GPUShaderStage.COMPUTE,
     buffer: { type: kernel.bindings[name] === 'read' ? 'read-only-storage' : 'storage' },
   }));
   if (kernel.dimNames.length) {
     entries.push({
-      binding: kernel.bindingNames.length,
+      binding: kernel.dimsSlot,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: 'uniform', hasDynamicOffset: true },
     });

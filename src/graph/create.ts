@@ -74,11 +74,14 @@ function flatten(data: Nested): number[] {
 }
 
 /** A tensor with every element equal to `value`, filled on the GPU: zeros (not −0) by a buffer
- *  clear, which saves a kernel launch (the dearest part of a small op on a software adapter),
- *  other values by the fill kernel. */
+ *  clear and small tensors by an upload, which save a kernel launch (the dearest part of a small
+ *  op on a software adapter), other values by the fill kernel. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   return filled('full', shape, value, opts);
 }
+
+/** Elements up to which full() uploads the values rather than launching the fill kernel. */
+const UPLOAD_FILL = 4096;
 
 function filled(where: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkOptions(where, opts, TENSOR_OPTIONS);
@@ -88,6 +91,8 @@ function filled(where: string, shape: Shape, value: number, opts: TensorOptions)
     if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new Error(`webrnn: ${where}(): value ${value} is not an int32`);
     return tensor(new Int32Array(sizeOf(shape)).fill(value), shape, opts);
   }
+  const n = sizeOf(shape);
+  if (!Object.is(value, 0) && n <= UPLOAD_FILL) return tensor(new Float32Array(n).fill(value), shape, opts);
   const t = Tensor.empty(shape, 'float32');
   t.requiresGrad = opts.requiresGrad ?? false;
   if (Object.is(value, 0)) recorder(t.storage.g).clear(t.buffer, 0, t.size * 4);

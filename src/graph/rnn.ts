@@ -4,8 +4,7 @@
 // kernels, then the weight, bias and input gradients as a few large matmuls over all steps.
 // No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
-import { CELLS, encodeSequence, type CellKind, type CellSpec, type SequenceDims } from '../kernels/cells/index.js';
-import { launchBinary as binary } from '../kernels/elementwise.js';
+import { CELLS, encodeSequence, fusedInputPossible, type CellKind, type CellSpec, type SequenceDims, type StepTensors } from '../kernels/cells/index.js';
 import { launchToHalf } from '../kernels/half.js';
 import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
@@ -100,6 +99,31 @@ function columnSums(ones: Tensor, x: Tensor, D: number, GH: number): Tensor[] {
   return parts;
 }
 
+/** xproj [T, B, D·G·H] = x·W_ihᵀ + b_ih (+ b_hh where the cell folds it: the matmul's second
+ *  bias, not a launch to add them), both directions; `halfWIh`: W_ih read as binary16. */
+function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims, halfWIh?: Tensor): Tensor {
+  const x2 = inp.x!.view([T * B, inp.x!.shape[2]!]);
+  const joined = (n: DirName) => {
+    const ts = Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]!);
+    return D === 1 ? ts[0]!.view(ts[0]!.shape) : concat(ts, 0);
+  };
+  const bias = inp.b_ih ? joined('b_ih') : undefined;
+  const bias2 = inp.b_ih && cell.hhBias === 'fold' ? joined('b_hh') : undefined;
+  const xproj = mm(x2, wIh, { transB: true, bias, bias2, halfB: halfWIh });
+  for (const t of [x2, bias, bias2]) t?.dispose();
+  const out = xproj.view([T, B, D * cell.gates * H]);
+  xproj.dispose();
+  return out;
+}
+
+/** What a fused-input step binds in place of xproj (one direction, T = 1): x [B, I], W_ih and both
+ *  biases (zeros for a layer without them; the kernel adds b_hh only where the cell folds it). */
+function fusedInputs(inp: Partial<Record<InputName, Tensor>>, GH: number): StepTensors {
+  const x = inp.x!;
+  const bias = (b: Tensor | undefined) => (b ? b.view(b.shape) : zeros([GH]));
+  return { in_x: x.view([x.shape[1]!, x.shape[2]!]), in_w: inp.w_ih!.view(inp.w_ih!.shape), in_b_ih: bias(inp.b_ih), in_b_hh: bias(inp.b_hh) };
+}
+
 const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   name: 'rnn_sequence',
   inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
@@ -108,28 +132,17 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   forward(inp, params, save) {
     const { cell, hidden: H, dirs: D, inference } = params;
     const x = inp.x!;
-    const [T, B, I] = x.shape as [number, number, number];
+    const [T, B] = x.shape as [number, number, number];
     const G = cell.gates;
     const w = (n: DirName) => Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]);
     const hasBias = !!inp.b_ih;
     const wIh = D === 1 ? inp.w_ih!.view(inp.w_ih!.shape) : concat(w('w_ih') as Tensor[], 0);
     const wHh = stack(w('w_hh') as Tensor[]);
-    let bias: Tensor | undefined;
-    let bHh: Tensor | undefined;
-    if (hasBias) {
-      const [bIh, bHhs] = [w('b_ih') as Tensor[], w('b_hh') as Tensor[]];
-      const perDir = cell.hhBias === 'fold' ? bIh.map((b, d) => binary('add', b, bHhs[d]!)) : bIh.map((b) => b.view(b.shape));
-      bias = D === 1 ? perDir[0] : concat(perDir, 0);
-      if (D > 1) for (const t of perDir) t.dispose();
-      if (cell.hhBias === 'bind') bHh = stack(bHhs);
-    } else if (cell.hhBias === 'bind') {
-      bHh = zeros([D, G * H]);
-    }
-    const x2 = x.view([T * B, I]);
+    const bHh = cell.hhBias !== 'bind' ? undefined : hasBias ? stack(w('b_hh') as Tensor[]) : zeros([D, G * H]);
+    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
+    // What the steps read the input projections from: xproj, or (one inference step) what it is made of.
     const half = params.half;
-    const xprojFlat = mm(x2, wIh, { transB: true, bias, halfB: half?.w_ih });
-    const xproj = xprojFlat.view([T, B, D * G * H]);
-    for (const t of [x2, xprojFlat, bias]) t?.dispose();
+    const input = inference && fusedInputPossible(x.storage.g, cell, seq) ? fusedInputs(inp, G * H) : { xproj: projectInputs(inp, wIh, cell, seq, half?.w_ih) };
 
     const slots = inference ? 2 : T + 1; // state slots a direction: one a step, or a ring of 2
     const hState = Tensor.empty([D, slots, B, H]);
@@ -140,11 +153,10 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     }
     const gates = cell.saved ? Tensor.empty([D, inference ? 2 : T, B, cell.saved * H]) : undefined;
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
-    const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
     const lengths = inp.lengths!;
     const weights = half ? { w_hh_half: half.w_hh } : { w_hh: wHh };
-    encodeSequence(cell, 'forward', { xproj, ...weights, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
-    xproj.dispose();
+    encodeSequence(cell, 'forward', { ...input, ...weights, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
+    for (const t of Object.values(input)) t.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
     const cN = cState ? Tensor.empty([D, B, H]) : undefined;

@@ -1,4 +1,4 @@
-// matmul: C = alpha·op(A)·op(B) (+ bias) (+= C), batched over leading dims; the descriptors of
+// matmul: C = alpha·op(A)·op(B) (+ bias) (+ bias2) (+= C), batched over leading dims; the descriptors of
 // matmul.wgsl and matmul_blocked.wgsl and the tensor-level call that checks shapes and picks the kernel.
 // A [..., M, K] ([..., K, M] with transA), B [..., K, N] ([..., N, K] with transB), C [..., M, N].
 import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
@@ -13,13 +13,13 @@ import * as wgsl from './wgsl.gen.js';
 export const matmul = /* @__PURE__ */ defineKernel({
   name: 'matmul',
   wgsl: [wgsl.matmul_b_f32, wgsl.matmul],
-  bindings: { a: 'read', b: 'read', bias: 'read', c: 'read_write' },
+  bindings: { a: 'read', b: 'read', bias: 'read', bias2: 'read', c: 'read_write' },
   dims: {
     m: 'u32', n: 'u32', k: 'u32', n_tiles: 'u32', m_tiles: 'u32', tiles: 'u32',
     stride_a: 'u32', stride_b: 'u32', alpha: 'f32',
   },
   workgroupSize: [8, 8, 1],
-  overrides: { TRANS_A: false, TRANS_B: false, HAS_BIAS: false, ACCUMULATE: false, VEC_A: false, VEC_B: false, WG_X: 8, WG_Y: 8 },
+  overrides: { TRANS_A: false, TRANS_B: false, HAS_BIAS: false, HAS_BIAS2: false, ACCUMULATE: false, VEC_A: false, VEC_B: false, WG_X: 8, WG_Y: 8 },
   dispatch: ({ tiles }) => grid1d(tiles, 1),
 });
 
@@ -36,7 +36,7 @@ export const matmulBlocked = /* @__PURE__ */ defineKernel({
   name: 'matmul_blocked',
   wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_f32, wgsl.matmul_blocked],
   // a4 / b4: the buffers of a / b again, read as vec4.
-  bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', c: 'read_write' },
+  bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', bias2: 'read', c: 'read_write' },
   dims: { ...matmul.dims, flags: 'u32' },
   workgroupSize: [64, 1, 1], // WG_X
   overrides: { TRANS_A: false, TRANS_B: false, VEC_A: false, VEC_B: false, WG_X: 64 },
@@ -69,6 +69,8 @@ export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
   bias?: Tensor;
+  /** A second bias [N], added after the first (a recurrent layer's b_ih and b_hh, in one launch). */
+  bias2?: Tensor;
   accumulate?: Tensor;
   alpha?: number;
   /** B's values as binary16 (launchToHalf(b)), read instead of b's: f16 weights, f32 sums. */
@@ -91,8 +93,8 @@ export interface MatmulPlan {
 /** Checks shapes and dtypes and returns the sizes; throws naming both shapes on a mismatch. */
 export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): MatmulPlan {
   const { transA = false, transB = false } = opts;
-  for (const t of [a, b, opts.bias, opts.accumulate]) t?.assertAlive();
-  for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias], ['accumulate', opts.accumulate]] as const) {
+  for (const t of [a, b, opts.bias, opts.bias2, opts.accumulate]) t?.assertAlive();
+  for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias], ['bias2', opts.bias2], ['accumulate', opts.accumulate]] as const) {
     if (t && t.dtype !== 'float32') throw new Error(`webrnn: matmul: ${name} ${shapeStr(t.shape)} is ${t.dtype}; matmul needs float32`);
   }
   if (a.rank < 2 || b.rank < 2) {
@@ -113,8 +115,8 @@ export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Matm
   const batchShape = batchA.length ? batchA : batchB;
   const batch = sizeOf(batchShape);
   const out = [...batchShape, m, n];
-  if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== n)) {
-    throw new Error(`webrnn: matmul: bias ${shapeStr(opts.bias.shape)} must be [${n}] (N of the result ${shapeStr(out)})`);
+  for (const [name, t] of [['bias', opts.bias], ['bias2', opts.bias2]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== n)) throw new Error(`webrnn: matmul: ${name} ${shapeStr(t.shape)} must be [${n}] (N of the result ${shapeStr(out)})`);
   }
   const acc = opts.accumulate;
   if (acc) {
@@ -122,7 +124,7 @@ export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Matm
       throw new Error(`webrnn: matmul: accumulate ${shapeStr(acc.shape)} must have the result's shape ${shapeStr(out)} (A ${shapeStr(a.shape)}, B ${shapeStr(b.shape)})`);
     }
     // WebGPU refuses a buffer bound writable and again in the same dispatch.
-    for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias]] as const) {
+    for (const [name, t] of [['A', a], ['B', b], ['bias', opts.bias], ['bias2', opts.bias2]] as const) {
       if (t && t.buffer === acc.buffer) {
         throw new Error(`webrnn: matmul: accumulate ${shapeStr(acc.shape)} shares its buffer with ${name} ${shapeStr(t.shape)}; accumulate into a separate tensor`);
       }
@@ -146,10 +148,10 @@ function workgroupShape(m: number, n: number): [number, number] {
   return [wgX, 64 / wgX];
 }
 
-/** C = alpha·op(A)·op(B) (+ bias broadcast over rows) (+ accumulate's old contents, written in place into `accumulate`). */
+/** C = alpha·op(A)·op(B) (+ bias, + bias2, broadcast over rows) (+ accumulate's old contents, written in place into `accumulate`). */
 export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const p = planMatmul(a, b, opts);
-  const { transA = false, transB = false, bias, accumulate } = opts;
+  const { transA = false, transB = false, bias, bias2, accumulate } = opts;
   const out = accumulate ?? Tensor.empty([...p.batchShape, p.m, p.n]);
   if (out.size === 0) return out;
   const g = out.storage.g;
@@ -165,13 +167,13 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const mTiles = ceilDiv(p.m, BLOCK * wgY);
   recorder(g).dispatch(
     opts.halfB ? matmulHalfB[halfView(g)] : matmul,
-    { a: a.buffer, b: (opts.halfB ?? b).buffer, bias: (bias ?? a).buffer, c: out.buffer },
+    { a: a.buffer, b: (opts.halfB ?? b).buffer, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
     {
       m: p.m, n: p.n, k: p.k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: p.strideA, stride_b: p.strideB, alpha: opts.alpha ?? 1,
     },
     {
-      TRANS_A: transA, TRANS_B: transB, HAS_BIAS: !!bias, ACCUMULATE: !!accumulate,
+      TRANS_A: transA, TRANS_B: transB, HAS_BIAS: !!bias, HAS_BIAS2: !!bias2, ACCUMULATE: !!accumulate,
       VEC_A: (transA ? p.m : p.k) % 4 === 0, VEC_B: (transB ? p.k : p.n) % 4 === 0,
       WG_X: wgX, WG_Y: wgY,
     },
@@ -186,7 +188,7 @@ const swapForBlocked = (p: MatmulPlan, halfB: boolean): boolean => !halfB && p.n
 /** Records the blocked variant. A narrow N would leave most lanes idle (4 columns a lane), so then
  *  it computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with A and B swapped, and stores it transposed. */
 function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
-  const { transA = false, transB = false, bias, accumulate } = opts;
+  const { transA = false, transB = false, bias, bias2, accumulate } = opts;
   const swap = swapForBlocked(p, !!opts.halfB);
   // The product the kernel sees: C' [m, n] = op'(A')·op'(B').
   const [A, B, tA, tB, m, n, strideA, strideB] = swap
@@ -199,12 +201,12 @@ function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
   const wgX = Math.min(64, Math.ceil(quads / 8) * 8);
   const nTiles = ceilDiv(quads, wgX);
   const mTiles = ceilDiv(m, BLOCKED_ROWS);
-  const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0); // HAS_BIAS, ACCUMULATE, STORE_T
+  const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0) | (bias2 ? 8 : 0); // HAS_BIAS, ACCUMULATE, STORE_T, HAS_BIAS2
   const g = out.storage.g;
   const Bbuf = (opts.halfB ?? B).buffer;
   recorder(g).dispatch(
     opts.halfB ? matmulBlockedHalfB[halfView(g)] : matmulBlocked,
-    { a: A.buffer, a4: A.buffer, b: Bbuf, b4: Bbuf, bias: (bias ?? a).buffer, c: out.buffer },
+    { a: A.buffer, a4: A.buffer, b: Bbuf, b4: Bbuf, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
     {
       m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: strideA, stride_b: strideB, alpha: opts.alpha ?? 1, flags,

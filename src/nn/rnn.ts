@@ -83,6 +83,13 @@ export abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly numDirections: 1 | 2;
   private readonly weights: DirectionWeights[][] = [];
+
+  /** Layer `l`'s parameters, one entry a direction: what forward() and step() run it with. */
+  layerWeights(l: number): readonly DirectionWeights[] {
+    const w = this.weights[l];
+    if (!w) throw new Error(`webrnn: nn.${this.constructor.name}.layerWeights: layer ${l} is outside 0..${this.numLayers - 1}`);
+    return w;
+  }
   private dropoutCalls = 0;
   private readonly dropoutSeedBase: number;
 

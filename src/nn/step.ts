@@ -4,7 +4,7 @@
 // forward() takes and returns, so a prompt can run through forward() and generation go on by step().
 import { tensor, zeros } from '../graph/create.js';
 import { ops } from '../graph/ops/index.js';
-import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
+import { rnnSequence } from '../graph/rnn.js';
 import { CELLS } from '../kernels/cells/index.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
 import { checkState, halfLayerOf, lstmPair, type RNNBase } from './rnn.js';
@@ -18,14 +18,6 @@ export function initialRecurrentState(layer: RNNBase, batch: number): RecurrentS
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`webrnn: ${name}.initialState: batch = ${batch} must be a positive integer`);
   const shape = [layer.numLayers, batch, layer.hiddenSize];
   return CELLS[layer.kind].cellState ? [zeros(shape), zeros(shape)] : zeros(shape);
-}
-
-/** One direction's weights of layer l, by their PyTorch names. */
-function layerWeights(layer: RNNBase, l: number): DirectionWeights {
-  const p = Object.fromEntries(layer.namedParameters());
-  const w: DirectionWeights = { w_ih: p[`weight_ih_l${l}`]!, w_hh: p[`weight_hh_l${l}`]! };
-  if (layer.bias) Object.assign(w, { b_ih: p[`bias_ih_l${l}`]!, b_hh: p[`bias_hh_l${l}`]! });
-  return w;
 }
 
 /** One time step: x [B, I] → y [B, H] (the last layer's h) and the new state. The input state is
@@ -55,7 +47,7 @@ export function stepRecurrent(layer: RNNBase, x: Tensor, state: RecurrentState):
   for (let l = 0; l < L; l++) {
     const slot = (s: Tensor) => (L === 1 ? s : ops.slice(s, 0, l, l + 1));
     const [hl, cl] = [slot(h), c && slot(c)];
-    const out = rnnSequence(layer.kind, { x: input, lengths, h0: hl, c0: cl, weights: [layerWeights(layer, l)] }, H, halfLayerOf(layer, l));
+    const out = rnnSequence(layer.kind, { x: input, lengths, h0: hl, c0: cl, weights: layer.layerWeights(l) }, H, halfLayerOf(layer, l));
     for (const t of [input, ...(L > 1 ? [hl, cl] : []), out.y]) t?.dispose();
     hs.push(out.hN);
     if (out.cN) cs.push(out.cN);

@@ -17,6 +17,8 @@ export interface MatmulDims {
 export interface MatmulRefOptions {
   /** [N], added to every row. */
   bias?: ArrayLike<number>;
+  /** [N], a second bias added after the first. */
+  bias2?: ArrayLike<number>;
   /** [batch, M, N] old contents of C, added to the result. */
   accumulate?: ArrayLike<number>;
   alpha?: number;
@@ -41,6 +43,7 @@ export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, dims: Matm
         const e = (p * m + i) * n + j;
         let v = alpha * sum;
         if (opts.bias) v += opts.bias[j]!;
+        if (opts.bias2) v += opts.bias2[j]!;
         if (opts.accumulate) v += opts.accumulate[e]!;
         c[e] = v;
       }

@@ -1,8 +1,8 @@
 // fill.wgsl vs its CPU twin: n = 1, odd, ±1 around the 256-wide workgroup, past 65535 workgroups
 // (the grid folds into y); values finite, −0, NaN and ±Inf; only [0, n) is written; the
-// zeros/ones/full API on float32 and int32.
+// zeros/ones/full API on float32 and int32 (small tensors uploaded, not filled by the kernel).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { full, init, ones, zeros } from 'webrnn';
+import { counters, full, init, ones, resetCounters, zeros } from 'webrnn';
 import { recorder } from '../../src/gpu/encoder.js';
 import { MAX_GROUPS } from '../../src/gpu/kernel.js';
 import { fill } from '../../src/kernels/fill.js';
@@ -74,6 +74,18 @@ describe('zeros, ones, full', () => {
     expectAllClose(await o.data(), fillRef(257, 1), EXACT);
     z.dispose();
     o.dispose();
+  });
+
+  test.each(VALUES)('full(value %d): small tensors are uploaded, larger ones filled by the kernel', async (value) => {
+    resetCounters();
+    const small = full([4096], value);
+    expect(counters().byKernel.get('fill') ?? 0).toBe(0);
+    const big = full([4097], value);
+    expect(counters().byKernel.get('fill')).toBe(1);
+    expectAllClose(await small.data(), roundF32(fillRef(4096, value)), EXACT);
+    expectAllClose(await big.data(), roundF32(fillRef(4097, value)), EXACT);
+    small.dispose();
+    big.dispose();
   });
 
   test('an f32 dim may be NaN; only a missing one is refused', () => {

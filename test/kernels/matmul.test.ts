@@ -155,6 +155,7 @@ describe('matmul bad input', () => {
       [() => launchMatmul(a, b, { transA: true }), /A \[3, 4\]ᵀ \(K = 3\) vs B \[5, 6\] \(K = 5\)/],
       [() => launchMatmul(a, ok, { bias: b5 }), /bias \[5\] must be \[6\].*\[3, 6\]/],
       [() => launchMatmul(a, ok, { bias: b16 }), /bias \[1, 6\] must be \[6\]/],
+      [() => launchMatmul(a, ok, { bias2: b5 }), /bias2 \[5\] must be \[6\].*\[3, 6\]/],
       [() => launchMatmul(a, ok, { accumulate: acc63 }), /accumulate \[6, 3\] must have the result's shape \[3, 6\]/],
       [() => launchMatmul(ai, ok), /A \[3, 4\] is int32; matmul needs float32/],
       [() => launchMatmul(a, bi), /B \[4, 6\] is int32/],

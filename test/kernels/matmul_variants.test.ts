@@ -15,7 +15,7 @@ afterAll(() => {
   delete gpu().tuning.matmulVariant;
 });
 
-interface Case { m: number; k: number; n: number; transA: boolean; transB: boolean; batch?: number; bias?: boolean; acc?: boolean; poke?: number }
+interface Case { m: number; k: number; n: number; transA: boolean; transB: boolean; batch?: number; bias?: boolean; bias2?: boolean; acc?: boolean; poke?: number }
 
 async function check(v: MatmulVariant, c: Case, seed: number): Promise<void> {
   gpu().tuning.matmulVariant = v;
@@ -26,19 +26,21 @@ async function check(v: MatmulVariant, c: Case, seed: number): Promise<void> {
   const b = roundF32(uniform(c.k * c.n, seed + 1));
   if (c.poke !== undefined) b[c.poke] = Infinity; // must reach only its own column, as in the twin
   const bias = c.bias ? roundF32(uniform(c.n, seed + 2)) : undefined;
+  const bias2 = c.bias2 ? roundF32(uniform(c.n, seed + 4)) : undefined;
   const init0 = c.acc ? roundF32(uniform(Math.max(bt, 1) * c.m * c.n, seed + 3)) : undefined;
   const ta = tensor(f32(a), shapeA);
   const tb = tensor(f32(b), shapeB);
   const tbias = bias && tensor(f32(bias), [c.n]);
+  const tbias2 = bias2 && tensor(f32(bias2), [c.n]);
   const tacc = init0 && tensor(f32(init0), [...(bt ? [bt] : []), c.m, c.n]);
   resetCounters();
-  const out = launchMatmul(ta, tb, { transA: c.transA, transB: c.transB, bias: tbias, accumulate: tacc, alpha: 0.5 });
+  const out = launchMatmul(ta, tb, { transA: c.transA, transB: c.transB, bias: tbias, bias2: tbias2, accumulate: tacc, alpha: 0.5 });
   expect(counters().byKernel.get(v === 'blocked' ? 'matmul_blocked' : 'matmul')).toBe(1);
   const want = matmulRef(a, b, {
     batch: Math.max(bt, 1), m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB, broadcastA: !bt, broadcastB: true,
-  }, { bias, accumulate: init0, alpha: 0.5 });
+  }, { bias, bias2, accumulate: init0, alpha: 0.5 });
   expectAllClose(await out.data(), want, reductionTol(c.k));
-  for (const t of new Set([out, ta, tb, tbias, tacc])) t?.dispose();
+  for (const t of new Set([out, ta, tb, tbias, tbias2, tacc])) t?.dispose();
 }
 
 // [M, K, N]: K % 8 = 0, 4 and odd (the masked last block), M around RB = 16 and not a multiple of
@@ -55,6 +57,11 @@ describe.each(VARIANTS)('matmul variant %s', (v) => {
     test.each(SHAPES)('M=%i K=%i N=%i matches the twin', async (m, k, n) => {
       await check(v, { m, k, n, transA, transB }, m + k + n);
     });
+  });
+
+  // Stored transposed (N < 32 < M) and not; with and without the first bias and accumulate.
+  test.skipIf(skip).each([[17, 12, 36, true], [40, 3, 8, false], [33, 16, 1, true], [1, 9, 40, false]])('bias2, M=%i K=%i N=%i, bias and accumulate: %s', async (m, k, n, both) => {
+    await check(v, { m, k, n, transA: false, transB: true, bias: both, bias2: true, acc: both }, 11);
   });
 
   test.skipIf(skip).each([[20, 12, 24], [40, 6, 12]])('batch of 3 over a shared B, bias and accumulate, M=%i K=%i N=%i', async (m, k, n) => {

@@ -70,6 +70,38 @@ export interface Schedule {
   wholeSequence?: boolean;
   /** f16 weights (inference only): W_hh stored as binary16, read in this view. */
   half?: HalfView;
+  /** Bind what xproj is made of instead (a fused-input step, T = 1 and D = 1): inp.xproj must be
+   *  its projection (fusedProjection). */
+  fusedInput?: FusedInput;
+}
+
+/** A fused-input step's x [B, I], W_ih [G·H, I] and biases [G·H]. */
+export interface FusedInput {
+  x: Float32Array;
+  w_ih: Float32Array;
+  b_ih: Float32Array;
+  b_hh: Float32Array;
+}
+
+/** Random inputs of a fused-input step (f32 values) and, in float64, the xproj they make:
+ *  W_ih·x + b_ih, plus b_hh where the cell folds it; a cell that binds b_hh gets it as inp.b_hh. */
+export function fusedProjection(kind: CellKind, B: number, H: number, I: number, seed: number): { fused: FusedInput; xproj: Float64Array; b_hh?: Float64Array } {
+  const GH = CELLS[kind].gates * H;
+  const k = 1 / Math.sqrt(H);
+  const fused = {
+    x: Float32Array.from(roundF32(uniform(B * I, seed))), w_ih: Float32Array.from(roundF32(uniform(GH * I, seed + 1, -k, k))),
+    b_ih: Float32Array.from(roundF32(uniform(GH, seed + 2, -k, k))), b_hh: Float32Array.from(roundF32(uniform(GH, seed + 3, -k, k))),
+  };
+  const fold = CELLS[kind].hhBias === 'fold';
+  const xproj = new Float64Array(B * GH);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < GH; r++) {
+      let acc = fused.b_ih[r]! + (fold ? fused.b_hh[r]! : 0);
+      for (let i = 0; i < I; i++) acc += fused.x[b * I + i]! * fused.w_ih[r * I + i]!;
+      xproj[b * GH + r] = acc;
+    }
+  }
+  return { fused, xproj, ...(fold ? {} : { b_hh: Float64Array.from(fused.b_hh) }) };
 }
 
 const f32 = (a: ArrayLike<number>, shape: number[]): Tensor => tensor(Float32Array.from(a), shape);
@@ -184,8 +216,13 @@ export async function runInferenceGpu(
     for (let d = 0; d < D; d++) a.set(Float32Array.from(v ?? new Float32Array(n.carry)).subarray(d * B * H, (d + 1) * B * H), d * 2 * B * H);
     return tensor(a, [D, 2, B, H]);
   };
+  const GH = spec.gates * H;
+  const fi = schedule.fusedInput;
+  const input = fi
+    ? { in_x: f32(fi.x, [B, fi.x.length / B]), in_w: f32(fi.w_ih, [GH, fi.w_ih.length / GH]), in_b_ih: f32(fi.b_ih, [GH]), in_b_hh: f32(fi.b_hh, [GH]) }
+    : { xproj: f32(inp.xproj, [T, B, D * GH]) };
   const t = {
-    xproj: f32(inp.xproj, [T, B, D * spec.gates * H]),
+    ...input,
     ...(schedule.half ? { w_hh_half: halfStorage(inp.w_hh) } : { w_hh: f32(inp.w_hh, [D, spec.gates * H, H]) }),
     b_hh: f32(inp.b_hh ?? new Float32Array(n.b_hh), [D, spec.gates * H]),
     lengths: tensor(Int32Array.from(inp.lengths), [B]),

@@ -8,7 +8,7 @@ import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } fro
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.gru_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
     h_state: 'read_write', gates: 'read_write', y: 'read_write',

@@ -10,7 +10,7 @@ import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } fro
 /** Forward phase 1: r, z = σ(xproj + W_hr|hz·h_prev) and u = r⊙h_prev into gates[step]. */
 export const gruResetBeforeStepGates = /* @__PURE__ */ defineKernel({
   name: 'gru_reset_before_step_gates',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_reset_before_step_gates],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.gru_reset_before_step_gates],
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read', gates: 'read_write' },
   ...stepKernelBase,
 });
@@ -18,7 +18,7 @@ export const gruResetBeforeStepGates = /* @__PURE__ */ defineKernel({
 /** Forward phase 2: n = tanh(x_n + W_hn·u), h into state slot step+1 and y, n into gates[step]. */
 export const gruResetBeforeStepForward = /* @__PURE__ */ defineKernel({
   name: 'gru_reset_before_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.gru_reset_before_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.gru_reset_before_step_forward],
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', gates: 'read_write', y: 'read_write' },
   ...stepKernelBase,
 });

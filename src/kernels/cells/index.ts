@@ -17,4 +17,4 @@ export const CELLS: Readonly<Record<CellKind, CellSpec>> = {
 };
 
 export type { CellKind, CellSpec, SequenceDims, StepDims } from './spec.js';
-export { encodeSequence, type StepTensors } from './launch.js';
+export { encodeSequence, fusedInputPossible, type StepTensors } from './launch.js';

@@ -6,6 +6,7 @@ import { recorder } from '../../gpu/encoder.js';
 import { ceilDiv, type Kernel, type Overrides } from '../../gpu/kernel.js';
 import { shapeStr, type DType, type Tensor } from '../../tensor/tensor.js';
 import { halfView, halfWords } from '../half.js';
+import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './fused_input.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
 export type StepVariant = 'simple' | 'blocked';
@@ -18,6 +19,8 @@ declare module '../../gpu/device.js' {
     blockRows?: 8 | 16 | 32;
     /** One blocked launch for all T steps (true), or one a step (false). */
     wholeSequence?: boolean;
+    /** false: a single inference step reads xproj from a matmul even where it could fuse it. */
+    fusedInput?: boolean;
   }
 }
 
@@ -39,6 +42,17 @@ export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
 export function stepVariant(g: Gpu, pass: StepPass, { hidden, batch }: { hidden: number; batch: number }): StepVariant {
   if (!pass.blocked || !blockedStepsPossible(g, hidden)) return 'simple';
   return g.tuning.stepVariant ?? (batch >= 4 ? 'blocked' : 'simple');
+}
+
+/** Whether a forward of these sizes can bind W_ih, x and the biases in place of xproj
+ *  (fused_input.ts): one inference step of one direction on the simple kernels (the blocked ones
+ *  share each weight load across batch rows, as the matmul does for the projections), within the
+ *  adapter's storage binding limit. */
+export function fusedInputPossible(g: Gpu, cell: CellSpec, dims: SequenceDims): boolean {
+  if (g.tuning.fusedInput === false || dims.steps !== 1 || dims.dirs !== 1) return false;
+  if (stepVariant(g, cell.forward, dims) !== 'simple') return false;
+  const most = Math.max(...cell.forward.phases.map((k) => k.bindingNames.length)) + FUSED_EXTRA_BINDINGS;
+  return most <= g.limits.maxStorageBuffersPerShaderStage;
 }
 
 /** The overrides of a blocked launch over `n` invocations a row block (H units or H/4 quads).
@@ -87,6 +101,17 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
   const extra = inference ? inferenceOverrides(cell) : {};
   const g = (t.w_hh ?? t.w_hh_half)!.storage.g;
   const p = t.w_hh_half ? halfPass(cell, pass, g) : cell[pass];
+  if (t.in_w) {
+    // The projection's inputs in place of xproj: fused_input.ts (with f16 W_hh too: the fused
+    // kernel derives from the f16 one; W_ih stays float32 there).
+    if (pass !== 'forward' || !inference || !fusedInputPossible(g, cell, dims)) {
+      throw new Error(`webrnn: ${cell.kind} steps: W_ih in place of xproj needs one inference forward step of one direction on the simple kernels`);
+    }
+    const I = t.in_w.shape[1]!;
+    const o = { ...extra, ...fusedInputOverrides(cell, I) };
+    for (const k of p.phases) launchStep(cell, fusedInputKernel(k), t, { ...dims, step: 0, input: I }, o);
+    return;
+  }
   const T = dims.steps;
   const steps = Array.from({ length: T }, (_, i) => (pass === 'forward' ? i : T - 1 - i));
   if (p.blocked && stepVariant(g, p, dims) === 'blocked') {
@@ -116,52 +141,75 @@ function halfPass(cell: CellSpec, pass: 'forward' | 'backward', g: Gpu): StepPas
   return { phases: half.phases[view], blocked: blocked && half.blocked ? { kernel: half.blocked[view], units: blocked.units } : undefined };
 }
 
-/** Expected shape (and its symbolic form) of each binding of `cell`'s kernels; `ring`: the states
- *  and gates of an inference forward, 2 step slots. */
-function layout(cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: StepDims, ring: boolean): Record<StepTensorName, [number[], string]> {
-  const G = cell.gates;
-  const gh = G === 1 ? 'H' : `${G}H`;
-  const state: [number[], string] = ring ? [[D, 2, B, H], '[D, 2, B, H]'] : [[D, T + 1, B, H], '[D, T+1, B, H]'];
-  const S = cell.saved;
-  const gates: [number[], string] = ring ? [[D, 2, B, S * H], `[D, 2, B, ${S}H]`] : [[D, T, B, S * H], `[D, T, B, ${S}H]`];
-  const carry: [number[], string] = [[D, B, H], '[D, B, H]'];
-  const seq: [number[], string] = [[T, B, D * H], '[T, B, D·H]'];
-  const proj: [number[], string] = [[T, B, D * G * H], `[T, B, D·${gh}]`];
-  return {
-    xproj: proj, dxproj: proj, w_hh: [[D, G * H, H], `[D, ${gh}, H]`],
-    w_hh_half: [[Math.max(halfWords(D * G * H * H), 4)], `the binary16 storage of [D, ${gh}, H]`], b_hh: [[D, G * H], `[D, ${gh}]`], lengths: [[B], '[B]'],
-    h_state: state, c_state: state, gates, y: seq, dy: seq,
-    dh_carry: carry, dc_carry: carry, dgates_hh: [[D, T, B, G * H], `[D, T, B, ${gh}]`],
-  };
+/** Expected shape of binding `name` of `cell`'s kernels; `ring`: the states and gates of an
+ *  inference forward, 2 step slots. Built per binding as a launch checks it (a launch a token). */
+function expectedShape(name: StepTensorName, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D, input: I = 0 }: StepDims, ring: boolean): number[] {
+  const GH = cell.gates * H;
+  switch (name) {
+    case 'xproj': case 'dxproj': return [T, B, D * GH];
+    case 'w_hh': return [D, GH, H];
+    case 'w_hh_half': return [Math.max(halfWords(D * GH * H), 4)];
+    case 'b_hh': return [D, GH];
+    case 'lengths': return [B];
+    case 'h_state': case 'c_state': return [D, ring ? 2 : T + 1, B, H];
+    case 'gates': return [D, ring ? 2 : T, B, cell.saved * H];
+    case 'y': case 'dy': return [T, B, D * H];
+    case 'dh_carry': case 'dc_carry': return [D, B, H];
+    case 'dgates_hh': return [D, T, B, GH];
+    case 'in_x': return [B, I];
+    case 'in_w': return [GH, I];
+    case 'in_b_ih': case 'in_b_hh': return [GH];
+  }
+}
+
+/** expectedShape's symbolic form, for messages. */
+function symbolicShape(name: StepTensorName, cell: CellSpec, ring: boolean): string {
+  const gh = cell.gates === 1 ? 'H' : `${cell.gates}H`;
+  switch (name) {
+    case 'xproj': case 'dxproj': return `[T, B, D·${gh}]`;
+    case 'w_hh': return `[D, ${gh}, H]`;
+    case 'w_hh_half': return `the binary16 storage of [D, ${gh}, H]`;
+    case 'b_hh': return `[D, ${gh}]`;
+    case 'lengths': return '[B]';
+    case 'h_state': case 'c_state': return ring ? '[D, 2, B, H]' : '[D, T+1, B, H]';
+    case 'gates': return ring ? `[D, 2, B, ${cell.saved}H]` : `[D, T, B, ${cell.saved}H]`;
+    case 'y': case 'dy': return '[T, B, D·H]';
+    case 'dh_carry': case 'dc_carry': return '[D, B, H]';
+    case 'dgates_hh': return `[D, T, B, ${gh}]`;
+    case 'in_x': return '[B, I]';
+    case 'in_w': return `[${gh}, I]`;
+    case 'in_b_ih': case 'in_b_hh': return `[${gh}]`;
+  }
 }
 
 /** Checks dims, shapes (leading dimensions may be merged), dtypes, aliasing and the binding limit,
  *  then records the dispatch. Throws before anything is recorded. */
 export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTensors, dims: StepDims, overrides: Overrides = {}): void {
-  const where = `webrnn: ${kernel.name}`;
+  const fail = (msg: string) => new Error(`webrnn: ${kernel.name}: ${msg}`);
   const { batch, hidden, steps, step, dirs, count = 1 } = dims;
-  for (const [k, v] of Object.entries({ batch, hidden, steps }) as [string, number][]) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${k} = ${v} must be a positive integer`);
+  for (const k of ['batch', 'hidden', 'steps'] as const) {
+    if (!Number.isInteger(dims[k]) || dims[k] < 1) throw fail(`${k} = ${dims[k]} must be a positive integer`);
   }
-  if (dirs !== 1 && dirs !== 2) throw new Error(`${where}: dirs = ${dirs} must be 1 or 2`);
-  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`${where}: step = ${step} is outside 0..${steps - 1}`);
+  if (dirs !== 1 && dirs !== 2) throw fail(`dirs = ${dirs} must be 1 or 2`);
+  if (!Number.isInteger(step) || step < 0 || step >= steps) throw fail(`step = ${step} is outside 0..${steps - 1}`);
   const multi = (kernel.dimNames as readonly string[]).includes('count');
   if (!Number.isInteger(count) || count < 1 || count > steps || (count > 1 && !multi)) {
-    throw new Error(`${where}: count = ${count} must be ${multi ? `in 1..${steps}` : '1 (one step a launch)'}`);
+    throw fail(`count = ${count} must be ${multi ? `in 1..${steps}` : '1 (one step a launch)'}`);
   }
-  if (batch > 65535) throw new Error(`${where}: batch = ${batch} exceeds 65535 (one workgroup row per batch row)`);
-  const all = { ...cell.overrides, ...overrides };
-  const want = layout(cell, dims, all.RING === true);
+  if (batch > 65535) throw fail(`batch = ${batch} exceeds 65535 (one workgroup row per batch row)`);
+  const all = cell.overrides ? { ...cell.overrides, ...overrides } : overrides;
+  const ring = all.RING === true;
   const names = kernel.bindingNames;
   const bound: Tensor[] = names.map((name) => {
     const t = tensors[name];
-    if (!t) throw new Error(`${where}: tensor '${name}' is missing`);
-    const [shape, symbolic] = want[name];
+    if (!t) throw fail(`tensor '${name}' is missing`);
+    const shape = expectedShape(name, cell, dims, ring);
     const dtype: DType = name === 'lengths' || name === 'w_hh_half' ? 'int32' : 'float32';
-    if (t.dtype !== dtype) throw new Error(`${where}: ${name} ${shapeStr(t.shape)} is ${t.dtype}, needs ${dtype}`);
-    const size = shape.reduce((a, b) => a * b, 1);
+    if (t.dtype !== dtype) throw fail(`${name} ${shapeStr(t.shape)} is ${t.dtype}, needs ${dtype}`);
+    let size = 1;
+    for (const n of shape) size *= n;
     if (t.size !== size || t.shape[t.shape.length - 1] !== shape[shape.length - 1]) {
-      throw new Error(`${where}: ${name} has shape ${shapeStr(t.shape)}, needs ${symbolic} = ${shapeStr(shape)}`);
+      throw fail(`${name} has shape ${shapeStr(t.shape)}, needs ${symbolicShape(name, cell, ring)} = ${shapeStr(shape)}`);
     }
     return t;
   });
@@ -169,15 +217,16 @@ export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTens
   for (let a = 0; a < names.length; a++) {
     for (let b = a + 1; b < names.length; b++) {
       const writable = kernel.bindings[names[a]!] === 'read_write' || kernel.bindings[names[b]!] === 'read_write';
-      if (writable && bound[a]!.storage === bound[b]!.storage) throw new Error(`${where}: ${names[a]} and ${names[b]} share one buffer`);
+      if (writable && bound[a]!.storage === bound[b]!.storage) throw fail(`${names[a]} and ${names[b]} share one buffer`);
     }
   }
   const g = bound[0]!.storage.g;
   const limit = g.limits.maxStorageBuffersPerShaderStage;
   if (names.length > limit) {
-    throw new Error(`${where}: needs ${names.length} storage buffers, this device allows ${limit} (maxStorageBuffersPerShaderStage)`);
+    throw fail(`needs ${names.length} storage buffers, this device allows ${limit} (maxStorageBuffersPerShaderStage)`);
   }
-  const buffers = Object.fromEntries(names.map((n, i) => [n, bound[i]!.buffer])) as Record<StepTensorName, GPUBuffer>;
+  const buffers: Partial<Record<StepTensorName, GPUBuffer>> = {};
+  names.forEach((n, i) => (buffers[n] = bound[i]!.buffer));
   // Extra fields are ignored: packDims writes only the kernel's own.
-  recorder(g).dispatch(kernel as unknown as Kernel<StepTensorName, StepDimName | 'count'>, buffers, { batch, hidden, steps, step, dirs, count }, all);
+  recorder(g).dispatch(kernel as unknown as Kernel<StepTensorName, StepDimName | 'count'>, buffers as Record<StepTensorName, GPUBuffer>, { batch, hidden, steps, step, dirs, count }, all);
 }

@@ -7,7 +7,7 @@ import { blockedKernelBase, stepKernelBase, withHalfWeights, withHardSigmoid, ty
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_f32, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -44,11 +44,11 @@ const halfBindings = withHalfWeights(lstmStepForward.bindings);
 export const lstmStepForwardHalf = {
   native: /* @__PURE__ */ defineKernel({
     ...stepKernelBase, name: 'lstm_step_forward_half', bindings: halfBindings, overrides: { PAIRS: true },
-    wgsl: [wgsl.half_enable, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_f16, wgsl.lstm_step_forward],
+    wgsl: [wgsl.half_enable, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f16, wgsl.lstm_step_forward],
   }),
   packed: /* @__PURE__ */ defineKernel({
     ...stepKernelBase, name: 'lstm_step_forward_packed', bindings: halfBindings, overrides: { PAIRS: true },
-    wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_w_packed, wgsl.lstm_step_forward],
+    wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_packed, wgsl.lstm_step_forward],
   }),
 };
 /** lstm_step_forward_blocked reading W_hh as binary16 (8 weights a 16-byte load), with shader-f16 / as u32 pairs. */

@@ -7,7 +7,7 @@ import { stepKernelBase, type CellSpec } from './spec.js';
 /** One fused RNN step: h = act(xproj[tpos] + W_hh·h_prev) into state slot step+1 and y. */
 export const rnnStepForward = /* @__PURE__ */ defineKernel({
   name: 'rnn_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.rnn_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.rnn_step_forward],
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', y: 'read_write' },
   overrides: { RELU: false },
   ...stepKernelBase,

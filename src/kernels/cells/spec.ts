@@ -13,10 +13,13 @@ export type CellKind =
   | 'lstm_hard_sigmoid' | 'gru_hard_sigmoid' | 'gru_reset_before_hard_sigmoid';
 
 /** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps;
- *  `w_hh_half`: W_hh as binary16 (launchToHalf), bound by the f16-weight kernels instead of w_hh. */
+ *  a fused-input step (fused_input.ts) binds what it is computed from instead: x [B, I], W_ih and
+ *  the biases; `w_hh_half`: W_hh as binary16 (launchToHalf), bound by the f16-weight kernels
+ *  instead of w_hh. */
 export type StepTensorName =
   | 'xproj' | 'w_hh' | 'w_hh_half' | 'b_hh' | 'lengths' | 'h_state' | 'c_state' | 'gates' | 'y'
-  | 'dy' | 'dh_carry' | 'dc_carry' | 'dgates_hh' | 'dxproj';
+  | 'dy' | 'dh_carry' | 'dc_carry' | 'dgates_hh' | 'dxproj' | FusedInputName;
+export type FusedInputName = 'in_x' | 'in_w' | 'in_b_ih' | 'in_b_hh';
 
 /** Sizes of a launch: `step` is the processing order s (0 … steps−1), the same for both
  *  directions; `count` (blocked kernels only): steps in this launch, from `step` up (forward) or
@@ -28,6 +31,8 @@ export interface StepDims {
   step: number;
   dirs: number;
   count?: number;
+  /** I, the input width (fused-input steps only, which bind x and W_ih). */
+  input?: number;
 }
 export type SequenceDims = Omit<StepDims, 'step' | 'count'>;
 

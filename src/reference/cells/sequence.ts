@@ -1,7 +1,7 @@
 // Whole-sequence driver of any cell's step twins: T forward steps, T backward steps (s = T−1 … 0),
 // each step's phases in order, then the between-loop products with plain loops. Layout (float64):
 // xproj [T, B, D·G·H], w_hh [D, G·H, H], b_hh [D, G·H], state [D, T+1, B, H], y [T, B, D·H].
-import type { CellSpec, SequenceDims, StepDims as KernelStepDims, StepTensorName } from '../../kernels/cells/spec.js';
+import type { CellSpec, SequenceDims, FusedInputName, StepDims as KernelStepDims, StepTensorName } from '../../kernels/cells/spec.js';
 
 export type { SequenceDims };
 /** A step's sizes; `ring`: the layout of an inference forward (the kernels' RING override):
@@ -9,9 +9,10 @@ export type { SequenceDims };
 export type StepDims = KernelStepDims & { ring?: boolean };
 export type Arr = ArrayLike<number>;
 
-/** Every buffer of a sequence, as the step twins read and write them; the f16-weight kernels' twin
- *  is the float32 one on the decoded W_hh (halfValuesRef), so there is no w_hh_half. */
-export type StepBuffers = Record<Exclude<StepTensorName, 'w_hh_half'>, Float64Array>;
+/** Every buffer of a sequence, as the step twins read and write them. The twins read xproj: a
+ *  fused-input step (kernels/cells/fused_input.ts) computes the same values; and W_hh: the
+ *  f16-weight kernels' twin is the float32 one on the decoded W_hh (halfValuesRef). */
+export type StepBuffers = Record<Exclude<StepTensorName, FusedInputName | 'w_hh_half'>, Float64Array>;
 /** One step of one phase, over both directions, in place. */
 export type StepTwin = (b: StepBuffers, dims: StepDims) => void;
 

@@ -130,7 +130,7 @@ export abstract class Module {
    * nn.Linear's weight are stored as binary16 (made now from the float32 parameters, which stay)
    * and read by kernels that widen them to f32 and sum in f32: with the shader-f16 feature on a
    * GPU that has it, as u32 pairs on software adapters and GPUs without it. Forward, step() and
-   * nn.generate use them. Results move by f16 rounding of the weights (a
+   * nn.generate use them (a token step that fuses its input projection reads W_ih as float32). Results move by f16 rounding of the weights (a
    * relative 2⁻¹¹ each). Forwards must then run under noGrad() (no gradient flows through f16
    * weights: a recorded forward throws; call halfWeights(false) to train). The copies are a
    * snapshot, like PyTorch's module.half(): loadStateDict() refreshes them; after changing the

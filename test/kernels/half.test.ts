@@ -13,7 +13,7 @@ import { blockedMatmulPossible, launchMatmul, type MatmulVariant } from '../../s
 import { roundHalf, toHalfRef } from '../../src/reference/half.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { expectAllClose, reductionTol } from '../util/allclose.js';
-import { expectInferenceMatchesTwin, halfStorage, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
+import { expectInferenceMatchesTwin, fusedProjection, halfStorage, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
 import { f32, roundF32, uniform } from '../util/rng.js';
 
 await init();
@@ -95,6 +95,16 @@ describe.each(VIEWS)('LSTM inference steps with binary16 W_hh (%s)', (view) => {
     const { inp } = randomCase('lstm', dims, mixedLengths(B, T), 900 + H);
     const { launches } = await expectInferenceMatchesTwin('lstm', dims, inp, { variant: 'simple', half: view });
     expect(launches.get(view === 'native' ? 'lstm_step_forward_half' : 'lstm_step_forward_packed')).toBe(T);
+  });
+
+  // A token step (T = 1, one direction) computes its input projection inside the step from the
+  // float32 W_ih (fused_input.ts); W_hh is still read as binary16.
+  test.each([[1, 6, 3], [3, 65, 4]])('fused-input token step B=%i H=%i I=%i matches the twin on the rounded W_hh', async (B, H, I) => {
+    const dims = { batch: B, hidden: H, steps: 1, dirs: 1 };
+    const { inp } = randomCase('lstm', dims, new Array(B).fill(1), 400 + H);
+    const { fused, xproj } = fusedProjection('lstm', B, H, I, 450 + H);
+    const { launches } = await expectInferenceMatchesTwin('lstm', dims, { ...inp, xproj }, { variant: 'simple', fusedInput: fused, half: view });
+    expect(launches.get(`${view === 'native' ? 'lstm_step_forward_half' : 'lstm_step_forward_packed'}_fused_input`)).toBe(1);
   });
 
   test('saturated pre-activations match the twin', async () => {

@@ -64,7 +64,7 @@ describe.each(VIEWS)('halfWeights (%s)', (view) => {
     resetCounters();
     const got = await values(m.run());
     const ran = [...counters().byKernel.keys()];
-    expect(ran.some((k) => /^lstm_step_forward(_blocked)?_(half|packed)$/.test(k)), ran.join()).toBe(true);
+    expect(ran.some((k) => /^lstm_step_forward(_blocked)?_(half|packed)(_fused_input)?$/.test(k)), ran.join()).toBe(true);
     expect(ran.filter((k) => /^matmul(_blocked)?_(half|packed)_b$/.test(k)).length, ran.join()).toBeGreaterThan(0);
     expect(ran.filter((k) => /^matmul(_blocked)?$/.test(k)), ran.join()).toEqual([]);
     expect(ran).not.toContain('lstm_step_forward');
@@ -136,19 +136,25 @@ describe('halfWeights: snapshot rules and refusals', () => {
     for (const m of [seq, conv, emb]) m.dispose();
   });
 
-  test('step() reads the f16 copies and agrees with forward() on them', async () => {
+  test('step() (batch 2: the simple kernels, a fused token step) reads the f16 copies and agrees with forward()', async () => {
     const lstm = new nn.LSTM({ inputSize: 3, hiddenSize: 8, numLayers: 2, seed: 3 });
-    const x = tensor(Float32Array.from(roundF32(uniform(4 * 3, 4))), [1, 4, 3]);
+    const x = tensor(Float32Array.from(roundF32(uniform(2 * 3, 4))), [1, 2, 3]);
     lstm.halfWeights();
+    g.tuning.fusedInput = false; // the reference: xproj from the binary16 W_ih matmul, then the steps
     const want = await values(noGrad(() => tidy(() => lstm.forward(x)[0])));
+    delete g.tuning.fusedInput;
     resetCounters();
     const got = await values(noGrad(() => tidy(() => {
-      const s = lstm.initialState(4);
-      const [y] = lstm.step(x.view([4, 3]), s);
+      const s = lstm.initialState(2);
+      const [y] = lstm.step(x.view([2, 3]), s);
       return y;
     })));
-    expect([...counters().byKernel.keys()].some((k) => /^lstm_step_forward(_blocked)?_(half|packed)$/.test(k))).toBe(true);
-    const m1 = firstMismatch(got, want, reductionTol(8));
+    // A token step fuses its input projection (float32 W_ih) into the f16-W_hh kernel.
+    const ran = [...counters().byKernel.keys()];
+    expect(ran.filter((k) => /^lstm_step_forward_(half|packed)_fused_input$/.test(k)).length, ran.join()).toBe(1);
+    expect(ran.filter((k) => /^lstm_step_forward(_fused_input)?$/.test(k)), ran.join()).toEqual([]);
+    // The token step reads W_ih as float32 (fused), the forward's matmul as f16: F16_TOL apart.
+    const m1 = firstMismatch(got, want, F16_TOL);
     expect(m1, m1 ?? '').toBeNull();
     for (const t of [lstm, x]) t.dispose();
   });

@@ -62,8 +62,7 @@ interface HalfResult {
 /** Inference with f16 weights (Module.halfWeights) against float32, interleaved A/B: a second
  *  model with the same initial weights (same seed) switched to f16, called in turn with `ours`
  *  (after its training steps, so `ours` gets the same weights first). */
-async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, ours: WebrnnModel): Promise<HalfResult | null> {
-  if (wl.cell !== 'lstm') return null; // halfWeights() refuses the GRU: no f16 step kernels yet
+async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, ours: WebrnnModel): Promise<HalfResult> {
   const half = new WebrnnModel(wl, data);
   try {
     half.rnn.loadStateDict(ours.rnn.stateDict());
@@ -82,11 +81,11 @@ async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, 
 }
 
 /** The f16-weights columns of an infer row. */
-const halfColumns = (h: HalfResult | null): Record<string, number | string> => ({
-  'A/B f32 ms': h?.f32.medianMs ?? '—',
-  'A/B f16w ms': h?.f16.medianMs ?? '—',
-  'f16w vs f32 (A/B)': h ? ratio(h.f32.medianMs, h.f16.medianMs) : '—',
-  'f16w max |Δ|': h?.maxDiff ?? '—',
+const halfColumns = (h: HalfResult): Record<string, number | string> => ({
+  'A/B f32 ms': h.f32.medianMs,
+  'A/B f16w ms': h.f16.medianMs,
+  'f16w vs f32 (A/B)': ratio(h.f32.medianMs, h.f16.medianMs),
+  'f16w max |Δ|': h.maxDiff,
 });
 
 /** Measures one workload on both sides; returns its timing rows and its loss row. */
@@ -186,8 +185,8 @@ export const workloadsSection: RunSection = {
       );
     }
     ctx.note(
-      `f16w: inference with f16 weights (Module.halfWeights(): LSTM and Linear weights stored as binary16, here read ${halfView(gpu()) === 'native' ? 'with shader-f16' : 'as u32 pairs'}; ` +
-        'f32 sums; GRU workloads: —, halfWeights() refuses the GRU, which has no f16 step kernels yet). A/B f32 ms / A/B f16w ms: medians of the two models (same weights) timed interleaved call by call, apart from the "ms" column\'s ' +
+      `f16w: inference with f16 weights (Module.halfWeights(): LSTM, GRU and Linear weights stored as binary16, here read ${halfView(gpu()) === 'native' ? 'with shader-f16' : 'as u32 pairs'}; ` +
+        'f32 sums). A/B f32 ms / A/B f16w ms: medians of the two models (same weights) timed interleaved call by call, apart from the "ms" column\'s ' +
         'own run; "f16w vs f32 (A/B)" = their ratio (> 1: f16 weights are faster); f16w max |Δ|: largest logit difference from the f32 model.',
     );
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);

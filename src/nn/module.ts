@@ -126,17 +126,18 @@ export abstract class Module {
   }
 
   /**
-   * f16 weights for inference, on this module and every sub-module: nn.LSTM's weight matrices and
-   * nn.Linear's weight are stored as binary16 (made now from the float32 parameters, which stay)
-   * and read by kernels that widen them to f32 and sum in f32: with the shader-f16 feature on a
-   * GPU that has it, as u32 pairs on software adapters and GPUs without it. Forward, step() and
-   * nn.generate use them (a token step that fuses its input projection reads W_ih as float32). Results move by f16 rounding of the weights (a
-   * relative 2⁻¹¹ each). Forwards must then run under noGrad() (no gradient flows through f16
-   * weights: a recorded forward throws; call halfWeights(false) to train). The copies are a
-   * snapshot, like PyTorch's module.half(): loadStateDict() refreshes them; after changing the
-   * parameters any other way, call halfWeights() again. Biases, nn.Embedding tables and norm
-   * scales stay float32; a module with other weight matrices (GRU, RNN, cells, convolutions, your
-   * own) is refused by name, before anything changes. halfWeights(false) frees the copies.
+   * f16 weights for inference, on this module and every sub-module: the weight matrices of nn.LSTM
+   * and nn.GRU (PyTorch's reset-after GRU) and nn.Linear's weight are stored as binary16 (made now
+   * from the float32 parameters, which stay) and read by kernels that widen them to f32 and sum in
+   * f32: with the shader-f16 feature on a GPU that has it, as u32 pairs on software adapters and
+   * GPUs without it. forward(), step() and nn.generate use them (a token step that fuses its input
+   * projection reads W_ih as float32). Results move by the f16 rounding of the weights (a relative
+   * 2⁻¹¹ each). Forwards must then run under noGrad() (no gradient flows through f16 weights: a
+   * recorded forward throws; call halfWeights(false) to train). The copies are a snapshot, like
+   * PyTorch's module.half(): loadStateDict() refreshes them; after changing the parameters any
+   * other way, call halfWeights() again. Biases, nn.Embedding tables and norm scales stay float32;
+   * a module with other weight matrices (the reset-before GRU, RNN, cells, convolutions, your own)
+   * is refused by name, before anything changes. halfWeights(false) frees the copies.
    */
   halfWeights(enabled = true): this {
     const modules = [...this.namedModules()];
@@ -146,7 +147,7 @@ export abstract class Module {
         const matrix = [...m.own().params].find(([, t]) => t.rank >= 2);
         if (matrix) {
           throw new Error(`webrnn: halfWeights: ${name || 'the module'} (${m.constructor.name}) has no kernels for f16 weights (its parameter ` +
-            `'${matrix[0]}' ${shapeStr(matrix[1].shape)}); f16 weights cover nn.LSTM and nn.Linear`);
+            `'${matrix[0]}' ${shapeStr(matrix[1].shape)}); f16 weights cover nn.LSTM, nn.GRU (resetAfter, the default) and nn.Linear`);
         }
       }
     }

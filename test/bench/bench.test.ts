@@ -109,14 +109,10 @@ describe('quick bench', () => {
     expect(matmul.find((r) => r.case === 'empty dispatch')?.['µs/dispatch']).toBeGreaterThan(0);
   });
 
-  test('f16 weights: LSTM infer rows time both models A/B, their logits within 1e-3; GRU rows say —', () => {
+  test('f16 weights: every infer row times both models A/B, their logits within 1e-3', () => {
     const rows = report.sections['workloads']!;
     for (const wl of QUICK_WORKLOADS) {
       const r = rows.find((x) => x.case === `${wl.id} infer`)!;
-      if (wl.cell !== 'lstm') {
-        expect(r['f16w vs f32 (A/B)']).toBe('—');
-        continue;
-      }
       expect(r['A/B f32 ms']).toBeGreaterThan(0);
       expect(r['A/B f16w ms']).toBeGreaterThan(0);
       expect(r['f16w vs f32 (A/B)']).toMatch(/^\d+\.\d\d×$/);

@@ -1,8 +1,8 @@
 // f16 weights, f32 arithmetic: to_half.wgsl against its twin bit for bit, and every kernel that
-// reads binary16 weights (matmul with a binary16 B, the LSTM forward steps simple, blocked and
-// whole-sequence), in both views (shader-f16 where the adapter has it, u32 pairs always), against
-// the float64 twins run on the f16-rounded weights: only the summation order differs, so the
-// tolerances are the float32 kernels'. Every output starts as NaN (poisoned pool).
+// reads binary16 weights (matmul with a binary16 B, the LSTM and GRU forward steps simple, fused
+// token steps, blocked and whole-sequence), in both views (shader-f16 where the adapter has it,
+// u32 pairs always), against the float64 twins run on the f16-rounded weights: only the summation
+// order differs, so the tolerances are the float32 kernels'. Every output starts as NaN (poisoned pool).
 import { afterAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
@@ -88,45 +88,50 @@ const blockedOk = blockedStepsPossible(g, 8);
 const SIMPLE: [number, number, number, number][] = [[1, 5, 1, 1], [3, 7, 2, 4], [1, 65, 2, 3], [3, 130, 1, 5], [2, 8, 2, 3]];
 // Blocked: rows 8 or 32 an invocation, H in blocks of 8 and past one workgroup, B past one block.
 const BLOCKED: [8 | 32, number, number, number, number][] = [[8, 9, 72, 2, 3], [32, 33, 24, 1, 4], [8, 4, 8, 1, 1]];
+// The cells with f16-weight kernels (each kind's hard-sigmoid twin shares them).
+const HALF_KINDS = ['lstm', 'gru'] as const;
+const CASES_HALF = HALF_KINDS.flatMap((kind) => VIEWS.map((view): [typeof kind, HalfView] => [kind, view]));
 
-describe.each(VIEWS)('LSTM inference steps with binary16 W_hh (%s)', (view) => {
+describe.each(CASES_HALF)('%s inference steps with binary16 W_hh (%s)', (kind, view) => {
+  const name = (base: string) => `${base}_${view === 'native' ? 'half' : 'packed'}`;
   test.each(SIMPLE)('simple B=%i H=%i D=%i T=%i matches the twin on the rounded W_hh', async (B, H, D, T) => {
     const dims = { batch: B, hidden: H, steps: T, dirs: D };
-    const { inp } = randomCase('lstm', dims, mixedLengths(B, T), 900 + H);
-    const { launches } = await expectInferenceMatchesTwin('lstm', dims, inp, { variant: 'simple', half: view });
-    expect(launches.get(view === 'native' ? 'lstm_step_forward_half' : 'lstm_step_forward_packed')).toBe(T);
+    const { inp } = randomCase(kind, dims, mixedLengths(B, T), 900 + H);
+    const { launches } = await expectInferenceMatchesTwin(kind, dims, inp, { variant: 'simple', half: view });
+    expect(launches.get(name(`${kind}_step_forward`))).toBe(T);
   });
 
   // A token step (T = 1, one direction) computes its input projection inside the step from the
   // float32 W_ih (fused_input.ts); W_hh is still read as binary16.
   test.each([[1, 6, 3], [3, 65, 4]])('fused-input token step B=%i H=%i I=%i matches the twin on the rounded W_hh', async (B, H, I) => {
     const dims = { batch: B, hidden: H, steps: 1, dirs: 1 };
-    const { inp } = randomCase('lstm', dims, new Array(B).fill(1), 400 + H);
-    const { fused, xproj } = fusedProjection('lstm', B, H, I, 450 + H);
-    const { launches } = await expectInferenceMatchesTwin('lstm', dims, { ...inp, xproj }, { variant: 'simple', fusedInput: fused, half: view });
-    expect(launches.get(`${view === 'native' ? 'lstm_step_forward_half' : 'lstm_step_forward_packed'}_fused_input`)).toBe(1);
+    const { inp } = randomCase(kind, dims, new Array(B).fill(1), 400 + H);
+    const { fused, xproj, b_hh } = fusedProjection(kind, B, H, I, 450 + H);
+    const { launches } = await expectInferenceMatchesTwin(kind, dims, { ...inp, xproj, ...(b_hh ? { b_hh } : {}) }, { variant: 'simple', fusedInput: fused, half: view });
+    expect(launches.get(`${name(`${kind}_step_forward`)}_fused_input`)).toBe(1);
   });
 
   test('saturated pre-activations match the twin', async () => {
     const dims = { batch: 3, hidden: 5, steps: 4, dirs: 2 };
-    const { inp } = randomCase('lstm', dims, [2, 4, 1], 8);
-    await expectInferenceMatchesTwin('lstm', dims, saturate(inp, 1e4), { variant: 'simple', half: view });
+    const { inp } = randomCase(kind, dims, [2, 4, 1], 8);
+    await expectInferenceMatchesTwin(kind, dims, saturate(inp, 1e4), { variant: 'simple', half: view });
   });
 
   describe.skipIf(!blockedOk).each(BLOCKED)('blocked, %i rows, B=%i H=%i D=%i T=%i', (rows, B, H, D, T) => {
     test('a launch a step matches the twin on the rounded W_hh', async () => {
       const dims = { batch: B, hidden: H, steps: T, dirs: D };
-      const { inp } = randomCase('lstm', dims, mixedLengths(B, T), 950 + H);
-      const { launches } = await expectInferenceMatchesTwin('lstm', dims, inp, { variant: 'blocked', rows, wholeSequence: false, half: view });
-      expect(launches.get(view === 'native' ? 'lstm_step_forward_blocked_half' : 'lstm_step_forward_blocked_packed')).toBe(T);
+      const { inp } = randomCase(kind, dims, mixedLengths(B, T), 950 + H);
+      const { launches } = await expectInferenceMatchesTwin(kind, dims, inp, { variant: 'blocked', rows, wholeSequence: false, half: view });
+      expect(launches.get(name(`${kind}_step_forward_blocked`))).toBe(T);
     });
   });
 
-  test.skipIf(!blockedOk || !wholeSequenceLaunch(g, 8, { batch: 9, hidden: 16, dirs: 2 }, 4))('whole sequence in one launch matches the twin', async () => {
+  const n = 16 / CELLS[kind].forward.blocked!.units; // invocations a row block of the blocked kernel at H = 16
+  test.skipIf(!blockedOk || !wholeSequenceLaunch(g, n, { batch: 9, hidden: 16, dirs: 2 }, CELLS[kind].gates))('whole sequence in one launch matches the twin', async () => {
     const dims = { batch: 9, hidden: 16, steps: 5, dirs: 2 };
-    const { inp } = randomCase('lstm', dims, mixedLengths(9, 5), 990);
-    const { launches } = await expectInferenceMatchesTwin('lstm', dims, inp, { variant: 'blocked', wholeSequence: true, half: view });
-    expect(launches.get(view === 'native' ? 'lstm_step_forward_blocked_half' : 'lstm_step_forward_blocked_packed')).toBe(1);
+    const { inp } = randomCase(kind, dims, mixedLengths(9, 5), 990);
+    const { launches } = await expectInferenceMatchesTwin(kind, dims, inp, { variant: 'blocked', wholeSequence: true, half: view });
+    expect(launches.get(name(`${kind}_step_forward_blocked`))).toBe(1);
   });
 });
 
@@ -151,7 +156,7 @@ describe('f16 weights in the step launcher: bad input', () => {
   test('cells and passes without f16 kernels refuse them by name', () => {
     const t = make();
     const w = halfStorage(new Float64Array(3 * 16));
-    expect(() => encodeSequence(CELLS.gru, 'forward', { ...t, w_hh_half: w }, dims, true)).toThrow(/webrnn: gru steps: the forward pass has no kernels for f16 weights/);
+    expect(() => encodeSequence(CELLS.gru_reset_before, 'forward', { ...t, w_hh_half: w }, dims, true)).toThrow(/webrnn: gru_reset_before steps: the forward pass has no kernels for f16 weights/);
     expect(() => encodeSequence(lstm, 'backward', { ...t, w_hh_half: w }, dims)).toThrow(/webrnn: lstm steps: the backward pass has no kernels for f16 weights/);
     for (const x of [...Object.values(t), w]) x.dispose();
   });

@@ -1,4 +1,4 @@
-// Module.halfWeights(): nn.LSTM and nn.Linear read their weights as binary16 (f32 sums) under
+// Module.halfWeights(): nn.LSTM, nn.GRU and nn.Linear read their weights as binary16 (f32 sums) under
 // noGrad. Two checks of the results: on weights already f16-representable, the f16 path must
 // agree with the float32 path as closely as two float32 summation orders (only the order
 // differs); on arbitrary weights, with the f32 path within the stated f16 tolerance F16_TOL. Both
@@ -25,15 +25,18 @@ afterAll(() => {
  *  views); the bound leaves ~8× room. */
 const F16_TOL: Tolerance = { rtol: 1e-3, atol: 2e-4 };
 
-interface Case { layers: number; D: 1 | 2; T: number; B: number; I: number; H: number; out: number }
+interface Case { cell: 'lstm' | 'gru'; layers: number; D: 1 | 2; T: number; B: number; I: number; H: number; out: number }
 const CASES: Case[] = [
-  { layers: 2, D: 2, T: 4, B: 8, I: 5, H: 16, out: 3 }, // blocked steps where the adapter allows
-  { layers: 1, D: 1, T: 1, B: 1, I: 3, H: 5, out: 7 }, // simple steps, batch 1, length 1
-  { layers: 1, D: 1, T: 3, B: 5, I: 9, H: 72, out: 33 }, // past one workgroup of units
+  { cell: 'lstm', layers: 2, D: 2, T: 4, B: 8, I: 5, H: 16, out: 3 }, // blocked steps where the adapter allows
+  { cell: 'lstm', layers: 1, D: 1, T: 1, B: 1, I: 3, H: 5, out: 7 }, // simple steps, batch 1, length 1
+  { cell: 'lstm', layers: 1, D: 1, T: 3, B: 5, I: 9, H: 72, out: 33 }, // past one workgroup of units
+  { cell: 'gru', layers: 2, D: 2, T: 3, B: 6, I: 4, H: 24, out: 5 },
+  { cell: 'gru', layers: 1, D: 1, T: 2, B: 2, I: 3, H: 7, out: 4 },
 ];
 
-function model(c: Case, seed: number, xSeed = seed + 2): { lstm: nn.LSTM; head: nn.Linear; x: Tensor; run: () => Tensor } {
-  const lstm = new nn.LSTM({ inputSize: c.I, hiddenSize: c.H, numLayers: c.layers, bidirectional: c.D === 2, seed });
+function model(c: Case, seed: number, xSeed = seed + 2): { lstm: nn.LSTM | nn.GRU; head: nn.Linear; x: Tensor; run: () => Tensor } {
+  const opts = { inputSize: c.I, hiddenSize: c.H, numLayers: c.layers, bidirectional: c.D === 2, seed };
+  const lstm = c.cell === 'lstm' ? new nn.LSTM(opts) : new nn.GRU(opts);
   const head = new nn.Linear(c.D * c.H, c.out, { seed: seed + 1 });
   const x = tensor(Float32Array.from(uniform(c.T * c.B * c.I, xSeed)), [c.T, c.B, c.I]).keep();
   const run = () => noGrad(() => tidy(() => head.forward(lstm.forward(x)[0])));
@@ -47,7 +50,7 @@ async function values(t: Tensor): Promise<Float32Array> {
 }
 
 /** Replaces every weight matrix with its f16-rounded values, so f16 storage changes nothing. */
-function roundWeights(m: nn.LSTM | nn.Linear): Promise<void> {
+function roundWeights(m: nn.LSTM | nn.GRU | nn.Linear): Promise<void> {
   return Promise.all(Object.entries(m.stateDict()).map(async ([n, p]) => [n, p.rank >= 2 ? Float32Array.from(roundHalf(await p.data())) : await p.data()] as const))
     .then((entries) => m.loadStateDict(Object.fromEntries(entries) as Record<string, Float32Array>));
 }
@@ -64,11 +67,11 @@ describe.each(VIEWS)('halfWeights (%s)', (view) => {
     resetCounters();
     const got = await values(m.run());
     const ran = [...counters().byKernel.keys()];
-    expect(ran.some((k) => /^lstm_step_forward(_blocked)?_(half|packed)(_fused_input)?$/.test(k)), ran.join()).toBe(true);
+    const base = `${c.cell}_step_forward`;
+    expect(ran.some((k) => new RegExp(`^${base}(_blocked)?_(half|packed)(_fused_input)?$`).test(k)), ran.join()).toBe(true);
     expect(ran.filter((k) => /^matmul(_blocked)?_(half|packed)_b$/.test(k)).length, ran.join()).toBeGreaterThan(0);
     expect(ran.filter((k) => /^matmul(_blocked)?$/.test(k)), ran.join()).toEqual([]);
-    expect(ran).not.toContain('lstm_step_forward');
-    expect(ran).not.toContain('lstm_step_forward_blocked');
+    expect(ran.filter((k) => new RegExp(`^${base}(_blocked)?(_fused_input)?$`).test(k)), ran.join()).toEqual([]);
     const m1 = firstMismatch(got, want, reductionTol(c.D * c.H, 4));
     expect(m1, m1 ?? '').toBeNull();
     for (const t of [m.lstm, m.head, m.x]) t.dispose();
@@ -125,8 +128,11 @@ describe('halfWeights: snapshot rules and refusals', () => {
   });
 
   test('modules without f16 kernels are refused by name, before anything changes', () => {
-    const seq = new nn.Sequential(new nn.Linear(4, 4), new nn.GRU({ inputSize: 4, hiddenSize: 4 }));
-    expect(() => seq.halfWeights()).toThrow(/webrnn: halfWeights: 1 \(GRU\) has no kernels for f16 weights \(its parameter 'weight_ih_l0' \[12, 4\]\); f16 weights cover nn\.LSTM and nn\.Linear/);
+    const seq = new nn.Sequential(new nn.Linear(4, 4), new nn.GRU({ inputSize: 4, hiddenSize: 4, resetAfter: false }));
+    expect(() => seq.halfWeights()).toThrow(/webrnn: halfWeights: 1 \(GRU\) has no kernels for f16 weights \(its parameter 'weight_ih_l0' \[12, 4\]\); f16 weights cover nn\.LSTM, nn\.GRU \(resetAfter, the default\) and nn\.Linear/);
+    const rnn = new nn.RNN({ inputSize: 2, hiddenSize: 3 });
+    expect(() => rnn.halfWeights()).toThrow(/webrnn: halfWeights: the module \(RNN\) has no kernels for f16 weights/);
+    rnn.dispose();
     expect([...seq.namedModules()].every(([, m]) => !m.halfWeightsEnabled)).toBe(true);
     const conv = new nn.Conv1d(2, 3, 3);
     expect(() => conv.halfWeights()).toThrow(/webrnn: halfWeights: the module \(Conv1d\) has no kernels for f16 weights/);

@@ -2,7 +2,8 @@
 // fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { blockedKernelBase, stepKernelBase, withHalfWeights, withHardSigmoid, type CellSpec } from './spec.js';
+import { halfWeightKernels } from './half_weights.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
@@ -37,32 +38,6 @@ export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   overrides: { ...forwardBase.overrides, UNITS: 2 },
 });
 
-// f16 weights (W_hh as binary16, f32 arithmetic): the same shaders with another W_hh prelude, read
-// with shader-f16 ('native') or as u32 pairs ('packed'). Twin: the float32 one on the f16-rounded W_hh.
-const halfBindings = withHalfWeights(lstmStepForward.bindings);
-/** lstm_step_forward reading W_hh as binary16, with shader-f16 / as u32 pairs. */
-export const lstmStepForwardHalf = {
-  native: /* @__PURE__ */ defineKernel({
-    ...stepKernelBase, name: 'lstm_step_forward_half', bindings: halfBindings, overrides: { PAIRS: true },
-    wgsl: [wgsl.half_enable, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f16, wgsl.lstm_step_forward],
-  }),
-  packed: /* @__PURE__ */ defineKernel({
-    ...stepKernelBase, name: 'lstm_step_forward_packed', bindings: halfBindings, overrides: { PAIRS: true },
-    wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_packed, wgsl.lstm_step_forward],
-  }),
-};
-/** lstm_step_forward_blocked reading W_hh as binary16 (8 weights a 16-byte load), with shader-f16 / as u32 pairs. */
-export const lstmStepForwardBlockedHalf = {
-  native: /* @__PURE__ */ defineKernel({
-    ...forwardBase, overrides: lstmStepForwardBlocked.overrides, name: 'lstm_step_forward_blocked_half', bindings: halfBindings,
-    wgsl: [wgsl.half_enable, wgsl.broadcast, wgsl.step_w8_f16, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
-  }),
-  packed: /* @__PURE__ */ defineKernel({
-    ...forwardBase, overrides: lstmStepForwardBlocked.overrides, name: 'lstm_step_forward_blocked_packed', bindings: halfBindings,
-    wgsl: [wgsl.broadcast, wgsl.step_w8_packed, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
-  }),
-};
-
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_backward_blocked',
@@ -70,6 +45,13 @@ export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   bindings: lstmStepBackward.bindings,
   ...blockedKernelBase(4),
 });
+
+const simpleHalf = /* @__PURE__ */ halfWeightKernels(lstmStepForward);
+/** The forward kernels reading W_hh as binary16 (f16 weights), per view. */
+const halfForward = {
+  phases: { native: [simpleHalf.native], packed: [simpleHalf.packed] },
+  blocked: /* @__PURE__ */ halfWeightKernels(lstmStepForwardBlocked),
+};
 
 export const lstm: CellSpec = {
   kind: 'lstm',
@@ -81,10 +63,7 @@ export const lstm: CellSpec = {
   forward: {
     phases: [lstmStepForward],
     blocked: { kernel: lstmStepForwardBlocked, units: 2 },
-    half: {
-      phases: { native: [lstmStepForwardHalf.native], packed: [lstmStepForwardHalf.packed] },
-      blocked: lstmStepForwardBlockedHalf,
-    },
+    half: halfForward,
   },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
 };

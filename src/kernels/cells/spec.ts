@@ -109,11 +109,6 @@ export function blockedKernelBase(units: 1 | 2 | 4) {
   };
 }
 
-/** A kernel's bindings with w_hh bound as w_hh_half, in the same place (binding numbers follow the order). */
-export function withHalfWeights<B extends StepTensorName>(bindings: Readonly<Record<B, Access>>): Record<Exclude<B, 'w_hh'> | 'w_hh_half', Access> {
-  return Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k === 'w_hh' ? 'w_hh_half' : k, v])) as Record<Exclude<B, 'w_hh'> | 'w_hh_half', Access>;
-}
-
 /** The same cell with the hard-sigmoid gates of TF.js and Keras 2, clamp(0.2·x + 0.5, 0, 1): the
  *  same kernels with the override HARD_SIGMOID (activations.wgsl's gate_act and gate_grad). */
 export function withHardSigmoid(spec: CellSpec, kind: CellKind): CellSpec {

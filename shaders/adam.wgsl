@@ -21,32 +21,21 @@ struct Dims {
 @group(0) @binding(4) var<storage, read_write> max_exp_avg_sq: array<f32>;  // [n] max of v so far (unread without AMSGRAD)
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-override DECOUPLED: bool = false;
 override AMSGRAD: bool = false;
 
-// Entry point: per_element.wgsl.
+// Entry point: per_element.wgsl; the update: adam_update.wgsl.
 fn element(i: u32) {
-  var p = param[i];
-  var g = grad[i];
-  if (DECOUPLED) {
-    p *= dims.decay_scale;
-  } else if (dims.weight_decay != 0.0) {
-    g += dims.weight_decay * p;
-  }
-  let m = dims.beta1 * exp_avg[i] + dims.one_minus_beta1 * g;
-  let v = dims.beta2 * exp_avg_sq[i] + dims.one_minus_beta2 * g * g;
-  exp_avg[i] = m;
-  exp_avg_sq[i] = v;
-  var vd = v;
+  let u = adam_moments(param[i], grad[i], exp_avg[i], exp_avg_sq[i]);
+  exp_avg[i] = u.m;
+  exp_avg_sq[i] = u.v;
+  var vd = u.v;
   if (AMSGRAD) {
     // Not max(): its result for a NaN operand is unspecified, and torch.maximum keeps NaN. NaN is
     // tested by its bits: the compiler may fold `v != v` away when it assumes finite math.
     let prev = max_exp_avg_sq[i];
-    let v_nan = (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-    vd = select(prev, v, v > prev || v_nan);
+    let v_nan = (bitcast<u32>(u.v) & 0x7fffffffu) > 0x7f800000u;
+    vd = select(prev, u.v, u.v > prev || v_nan);
     max_exp_avg_sq[i] = vd;
   }
-  // PyTorch's order: eps is added after sqrt(v) / sqrt(1 − β2^t).
-  let denom = sqrt(vd) / dims.bc2_sqrt + dims.eps;
-  param[i] = p - dims.step_size * (m / denom);
+  param[i] = adam_param(u.p, u.m, vd, dims.step_size, dims.bc2_sqrt);
 }

@@ -188,7 +188,9 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     if (!dy) dyT.dispose();
 
     const dg3 = dgatesHh.view([D, T * B, GH]);
-    const dh0 = initialStateGrad(cell, s, dgatesHh, dhCarry, { T, B, H, D });
+    // An initial state that needs no gradient (the zeros a layer starts from) skips its product.
+    const dh0 = needs.h0 ? initialStateGrad(cell, s, dgatesHh, dhCarry, { T, B, H, D }) : null;
+    if (!dh0) dhCarry.dispose();
     const dWhh = recurrentWeightGrad(cell, s, dg3, { T, B, H, D });
     const dxp2 = dxproj.view([T * B, D * GH]);
     const x2 = s.x.view([T * B, I]);
@@ -207,7 +209,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     const dWhhs = split(dWhh, D, [GH, H]);
     for (const t of [dWih, dWhh, dg3, dxp2, x2, dxproj, dgatesHh]) t.dispose();
 
-    const grads: Partial<Record<InputName, Tensor | null>> = { x: dx, h0: dh0, c0: dcCarry ?? null };
+    if (dcCarry && !needs.c0) dcCarry.dispose();
+    const grads: Partial<Record<InputName, Tensor | null>> = { x: dx, h0: dh0, c0: (needs.c0 && dcCarry) || null };
     for (let d = 0; d < D; d++) {
       Object.assign(grads, { [suffixed('w_ih', d)]: dWihs[d], [suffixed('w_hh', d)]: dWhhs[d] });
       if (s.hasBias) Object.assign(grads, { [suffixed('b_ih', d)]: dbIh[d], [suffixed('b_hh', d)]: dbHh[d] });

@@ -21,7 +21,7 @@ export const sgd = /* @__PURE__ */ defineKernel({
 /** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED, amsgrad with AMSGRAD. */
 export const adam = /* @__PURE__ */ defineKernel({
   name: 'adam',
-  wgsl: [wgsl.per_element, wgsl.adam],
+  wgsl: [wgsl.per_element, wgsl.adam_update, wgsl.adam],
   bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write', max_exp_avg_sq: 'read_write' },
   dims: {
     n: 'u32', weight_decay: 'f32', decay_scale: 'f32', beta1: 'f32', one_minus_beta1: 'f32',
@@ -29,6 +29,22 @@ export const adam = /* @__PURE__ */ defineKernel({
   },
   ...perElement,
   overrides: { DECOUPLED: false, AMSGRAD: false },
+});
+
+/** The same step (without amsgrad) for two parameters in one launch. */
+export const adamPair = /* @__PURE__ */ defineKernel({
+  name: 'adam_pair',
+  wgsl: [wgsl.per_element, wgsl.adam_update, wgsl.adam_pair],
+  bindings: {
+    param0: 'read_write', grad0: 'read', m0: 'read_write', v0: 'read_write',
+    param1: 'read_write', grad1: 'read', m1: 'read_write', v1: 'read_write',
+  },
+  dims: {
+    n: 'u32', n0: 'u32', weight_decay: 'f32', decay_scale: 'f32', beta1: 'f32', one_minus_beta1: 'f32',
+    beta2: 'f32', one_minus_beta2: 'f32', eps: 'f32', step_size0: 'f32', bc2_sqrt0: 'f32', step_size1: 'f32', bc2_sqrt1: 'f32',
+  },
+  ...perElement,
+  overrides: { DECOUPLED: false },
 });
 
 /** In-place Adagrad step (torch.optim.Adagrad). */
@@ -89,27 +105,66 @@ export function sgdStep(p: Tensor, g: Tensor, momentumBuf: Tensor | null, o: Sgd
 /** Adam (or AdamW when `decoupled`) step `o.step` (1-based), updating p, m and v (and with
  *  `amsgrad` the running max of v, `vMax`, which starts at zero) in place. */
 export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamOptions, vMax: Tensor | null = null): void {
-  checkNumbers('adam', { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
-  for (const [k, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
-    if (b < 0 || b >= 1) throw new Error(`webrnn: adam: ${k} must be in [0, 1), got ${b}`);
-  }
+  checkAdam(o);
   checkStep('adam', o.step);
   if (o.amsgrad && !vMax) throw new Error('webrnn: adam: amsgrad needs a vMax buffer');
   const vm = o.amsgrad ? vMax! : null;
   checkStates('adam', p, g, { m, v, vMax: vm });
-  // Float64 here: β^t and 1 − β are where float32 would lose the most.
-  const bc1 = 1 - o.beta1 ** o.step;
-  const bc2 = 1 - o.beta2 ** o.step;
+  const { stepSize, bc2Sqrt } = biasCorrections(o, o.step);
   recorder(p.storage.g).dispatch(
     adam,
     { param: p.buffer, grad: g.buffer, exp_avg: m.buffer, exp_avg_sq: v.buffer, max_exp_avg_sq: vm?.buffer ?? unused(p.storage.g) },
-    {
-      n: p.size, weight_decay: o.decoupled ? 0 : o.weightDecay, decay_scale: 1 - o.lr * o.weightDecay,
-      beta1: o.beta1, one_minus_beta1: 1 - o.beta1, beta2: o.beta2, one_minus_beta2: 1 - o.beta2,
-      eps: o.eps, step_size: o.lr / bc1, bc2_sqrt: Math.sqrt(bc2),
-    },
+    { n: p.size, ...adamHyper(o), step_size: stepSize, bc2_sqrt: bc2Sqrt },
     { DECOUPLED: o.decoupled, AMSGRAD: !!o.amsgrad },
   );
+}
+
+/** One parameter of adamPairStep: its tensors and its own step count (1-based). */
+export interface AdamSlot { p: Tensor; g: Tensor; m: Tensor; v: Tensor; step: number }
+
+/** adamStep for two parameters in one launch (adam_pair.wgsl), without amsgrad. */
+export function adamPairStep(a: AdamSlot, b: AdamSlot, o: Omit<AdamOptions, 'step'>): void {
+  checkAdam(o);
+  if (o.amsgrad) throw new Error('webrnn: adam: a pair launch has no amsgrad; use adamStep');
+  for (const s of [a, b]) {
+    checkStep('adam', s.step);
+    checkStates('adam', s.p, s.g, { m: s.m, v: s.v });
+  }
+  for (const x of [a.p, a.m, a.v]) {
+    for (const y of [b.p, b.g, b.m, b.v]) {
+      if (x.storage === y.storage) throw new Error('webrnn: adam: the two parameters of a pair launch share a buffer');
+    }
+  }
+  const [ca, cb] = [biasCorrections(o, a.step), biasCorrections(o, b.step)];
+  recorder(a.p.storage.g).dispatch(
+    adamPair,
+    { param0: a.p.buffer, grad0: a.g.buffer, m0: a.m.buffer, v0: a.v.buffer, param1: b.p.buffer, grad1: b.g.buffer, m1: b.m.buffer, v1: b.v.buffer },
+    {
+      n: a.p.size + b.p.size, n0: a.p.size, ...adamHyper(o),
+      step_size0: ca.stepSize, bc2_sqrt0: ca.bc2Sqrt, step_size1: cb.stepSize, bc2_sqrt1: cb.bc2Sqrt,
+    },
+    { DECOUPLED: o.decoupled },
+  );
+}
+
+function checkAdam(o: Omit<AdamOptions, 'step'>): void {
+  checkNumbers('adam', { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
+  for (const [k, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) {
+    if (b < 0 || b >= 1) throw new Error(`webrnn: adam: ${k} must be in [0, 1), got ${b}`);
+  }
+}
+
+/** The dims adam_update.wgsl reads. */
+function adamHyper(o: Omit<AdamOptions, 'step'>) {
+  return {
+    weight_decay: o.decoupled ? 0 : o.weightDecay, decay_scale: 1 - o.lr * o.weightDecay,
+    beta1: o.beta1, one_minus_beta1: 1 - o.beta1, beta2: o.beta2, one_minus_beta2: 1 - o.beta2, eps: o.eps,
+  };
+}
+
+/** lr / (1 − β1^t) and sqrt(1 − β2^t) in float64: β^t and 1 − β are where float32 loses the most. */
+function biasCorrections(o: Omit<AdamOptions, 'step'>, step: number): { stepSize: number; bc2Sqrt: number } {
+  return { stepSize: o.lr / (1 - o.beta1 ** step), bc2Sqrt: Math.sqrt(1 - o.beta2 ** step) };
 }
 
 /** Adagrad step `o.step` (1-based); `sum` starts at initial_accumulator_value (the caller fills it). */

@@ -7,7 +7,7 @@ import { type Shape, shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { opCodes, REDUCE_PASS_OPS } from './op_codes.js';
 import * as wgsl from './wgsl.gen.js';
 
-export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares' | 'meanSquares';
 
 const WG = 256;
 /** Elements of a row that one workgroup reduces (16 per invocation); longer rows make partials,
@@ -20,7 +20,8 @@ const SHORT_ROW = 32;
  *  read neighbouring addresses, so any row length walks coalesced; with inner = 1 only up to CHUNK. */
 const MANY_OUTPUTS = 4096;
 
-/** `OP` override values of reduce.wgsl; mean is a sum divided by the length in the last pass. */
+/** `OP` override values of reduce.wgsl; mean (meanSquares) is a sum (of squares) divided by the
+ *  length in the last pass. */
 const OP_CODE = opCodes(REDUCE_PASS_OPS);
 
 /** One pass of a reduction along the middle axis of [outer, len, inner], per chunk of the row. */
@@ -48,7 +49,7 @@ export function axisView(shape: Shape, axis: number, what: string): { axis: numb
 /** Reduces along `axis` (negative allowed) or over all elements when axis is undefined; keepDims like PyTorch. argmax returns int32. */
 export function launchReduce(op: ReduceOp, x: Tensor, axis?: number, keepDims = false): Tensor {
   const what = `reduce(${op})`;
-  if (!Object.hasOwn(OP_CODE, op) && op !== 'mean') throw new Error(`webrnn: reduce: unknown op '${op}'`);
+  if (!Object.hasOwn(OP_CODE, op) && op !== 'mean' && op !== 'meanSquares') throw new Error(`webrnn: reduce: unknown op '${op}'`);
   if (x.dtype !== 'float32') throw new Error(`webrnn: ${what}: x must be float32, got ${x.dtype} ${shapeStr(x.shape)}`);
   x.assertAlive();
   let outer = 1, len = x.size, inner = 1;
@@ -91,11 +92,12 @@ function runPasses(op: ReduceOp, x: Tensor, out: Tensor, outer: number, len: num
     const dst = last && !argmax ? out : temp(n, 'float32');
     const dstIdx = argmax ? (last ? out : temp(n, 'int32')) : dummyIdx!;
     // Later passes combine partials: squares were taken in the first pass, indices travel along.
-    const code = pass > 0 && op === 'sumSquares' ? OP_CODE.sum : OP_CODE[op === 'mean' ? 'sum' : op];
+    const squares = op === 'sumSquares' || op === 'meanSquares';
+    const code = op === 'mean' || (squares && pass > 0) ? OP_CODE.sum : squares ? OP_CODE.sumSquares : OP_CODE[op];
     rec.dispatch(
       reduce,
       { x: src, x_idx: srcIdx, out: dst.buffer, out_idx: dstIdx.buffer },
-      { outer, len: rowLen, inner, chunk: perThread ? rowLen : CHUNK, chunks, divisor: last && op === 'mean' ? len : 1 },
+      { outer, len: rowLen, inner, chunk: perThread ? rowLen : CHUNK, chunks, divisor: last && (op === 'mean' || op === 'meanSquares') ? len : 1 },
       { OP: code, INDEXED: argmax && pass > 0, PER_THREAD: perThread },
     );
     if (last) break;

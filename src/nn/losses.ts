@@ -176,6 +176,26 @@ function checkSame(what: string, a: Tensor, b: Tensor): void {
   if (a.shape.join() !== b.shape.join()) throw new Error(`webrnn: ${what}: input ${shapeStr(a.shape)} and target ${shapeStr(b.shape)} must have the same shape`);
 }
 
+/** mseLoss reduced to a scalar without a mask, in two launches each way instead of four: d = input
+ *  − target, then Σd² (/ n) in the reduction's own squaring pass; backward d input = d·g·2/n, and
+ *  d target its negation. */
+const mseOp: Op<{ mean: boolean }, { d: Tensor }> = {
+  name: 'mseLoss',
+  forward: ([input, target], { mean }) => {
+    const d = ew.launchBinary('sub', input!, target!);
+    return { outputs: [launchReduce(mean ? 'meanSquares' : 'sumSquares', d)], saved: { d }, scratch: [d] };
+  },
+  backward: ([dy], { d }, { mean }, needs) => {
+    const gd = ew.launchBinary('mul', d, dy!);
+    const dx = ew.launchUnary('scale', gd, { scalar: mean ? 2 / d.size : 2 });
+    gd.dispose();
+    const dt = needs[1] ? ew.launchUnary('neg', dx) : null;
+    if (needs[0]) return [dx, dt];
+    dx.dispose();
+    return [null, dt];
+  },
+};
+
 /** Mean squared error (PyTorch's F.mse_loss). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkOptions('mseLoss', opts, LOSS_OPTIONS);
@@ -183,6 +203,8 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
   checkTensor('mseLoss', 'target', target);
   checkSame('mseLoss', input, target);
   checkMask('mseLoss', opts.mask, input.shape);
+  const reduction = opts.reduction ?? 'mean';
+  if (!opts.mask && reduction !== 'none' && input.size > 0) return apply1(mseOp, [input, target], { mean: reduction === 'mean' });
   const diff = ops.sub(input, target);
   const elems = ops.square(diff);
   diff.dispose();

@@ -97,11 +97,19 @@ export abstract class Optimizer<O extends { lr: number }> {
     // Refused before any update is recorded: a tensor of a lost device would void the submit.
     checkOperands(this.params.flatMap((p) => (p.grad ? [p, p.grad] : [p])), `${this.constructor.name}.step`);
     this.stepCount++;
+    const due: number[] = [];
     this.params.forEach((p, i) => {
       if (!p.grad) return;
       this.paramSteps[i]!++;
-      this.update(p, p.grad, i);
+      due.push(i);
     });
+    this.updateAll(due);
+  }
+
+  /** Updates the parameters at `indices` (those with a gradient): one update() each, unless a
+   *  subclass batches them. */
+  protected updateAll(indices: readonly number[]): void {
+    for (const i of indices) this.update(this.params[i]!, this.params[i]!.grad!, i);
   }
 
   protected abstract update(p: Tensor, g: Tensor, index: number): void;

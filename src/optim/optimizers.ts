@@ -52,6 +52,17 @@ export class Adam extends Optimizer<AdamOptions> {
     const o = { ...this.options, step: this.paramSteps[i]!, decoupled: this.decoupled };
     k.adamStep(p, g, this.buffer(i, 'exp_avg'), this.buffer(i, 'exp_avg_sq'), o, o.amsgrad ? this.buffer(i, 'max_exp_avg_sq') : null);
   }
+  /** Two parameters a launch without amsgrad: a small parameter costs its launch, not its arithmetic. */
+  protected override updateAll(indices: readonly number[]): void {
+    if (this.options.amsgrad) return super.updateAll(indices);
+    const slot = (i: number): k.AdamSlot => {
+      const p = this.params[i]!;
+      return { p, g: p.grad!, m: this.buffer(i, 'exp_avg'), v: this.buffer(i, 'exp_avg_sq'), step: this.paramSteps[i]! };
+    };
+    const o = { ...this.options, decoupled: this.decoupled };
+    for (let j = 0; j + 1 < indices.length; j += 2) k.adamPairStep(slot(indices[j]!), slot(indices[j + 1]!), o);
+    if (indices.length % 2) super.updateAll(indices.slice(-1));
+  }
 }
 
 /** AdamW: decoupled weight decay p ← p·(1 − lr·wd), default wd 0.01 (torch.optim.AdamW). */

@@ -2,7 +2,7 @@
 // axis of x viewed as [outer, len, inner] (over all elements: [1, size, 1]), in float64.
 // out[o, i] reduces x[o, 0..len, i].
 
-export type ReduceRefOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares';
+export type ReduceRefOp = 'sum' | 'mean' | 'max' | 'argmax' | 'sumSquares' | 'meanSquares';
 
 export interface ReduceDims {
   outer: number;
@@ -21,14 +21,14 @@ export function reduceRef(op: ReduceRefOp, x: ArrayLike<number>, { outer, len, i
       let bestK = -1;
       for (let k = 0; k < len; k++) {
         const v = x[(o * len + k) * inner + i]!;
-        sum += op === 'sumSquares' ? v * v : v;
+        sum += op === 'sumSquares' || op === 'meanSquares' ? v * v : v;
         if (Number.isNaN(best)) continue; // the first NaN stays the maximum
         if (Number.isNaN(v) || v > best || bestK < 0) {
           best = v;
           bestK = k;
         }
       }
-      const r = { sum, sumSquares: sum, mean: sum / len, max: best, argmax: bestK }[op];
+      const r = { sum, sumSquares: sum, mean: sum / len, meanSquares: sum / len, max: best, argmax: bestK }[op];
       out[o * inner + i] = r;
     }
   }

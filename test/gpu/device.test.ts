@@ -46,16 +46,17 @@ describe('tensors', () => {
     for (const t of [z, o, f]) t.dispose();
   });
 
-  test('zeros are a buffer clear (no kernel launch); −0 keeps its sign through the fill kernel', async () => {
+  test('zeros are a buffer clear and small fills an upload (no kernel launch); −0 keeps its sign either way', async () => {
     randn([64]).dispose(); // leaves a dirty buffer in the pool
     const before = counters().dispatches;
     const z = zeros([64]);
+    const small = full([5], -0);
     expect(counters().dispatches).toBe(before);
     expect((await z.data()).every((v) => Object.is(v, 0))).toBe(true);
-    const n = full([5], -0);
-    expect(counters().dispatches).toBe(before + 1);
-    expect(Array.from(await n.data()).every((v) => Object.is(v, -0))).toBe(true);
-    for (const t of [z, n]) t.dispose();
+    const big = full([5000], -0);
+    expect(counters().dispatches).toBe(before + 1); // the fill kernel
+    for (const n of [small, big]) expect(Array.from(await n.data()).every((v) => Object.is(v, -0))).toBe(true);
+    for (const t of [z, small, big]) t.dispose();
   });
 
   test('seeded random tensors are reproducible', async () => {

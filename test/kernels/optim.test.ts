@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor, zeros, type Tensor } from 'webrnn';
 import {
-  adagradStep, adamStep, rmspropStep, sgdStep,
+  adagradStep, adamPairStep, adamStep, rmspropStep, sgdStep,
   type AdagradOptions, type AdamOptions, type RmspropOptions, type SgdOptions,
 } from '../../src/kernels/optim.js';
 import { adagradRef, adamRef, rmspropRef, sgdRef } from '../../src/reference/optim.js';
@@ -102,6 +102,45 @@ describe.each(SIZES)('optimizer steps, n = %i', (n) => {
     const p0 = roundF32(uniform(n, 11 * n + 1));
     const grads = Array.from({ length: STEPS }, (_, s) => roundF32(uniform(n, 1000 * s + n, -1, 1)));
     await compare(c, p0, grads);
+  });
+});
+
+describe('adam_pair: two parameters a launch', () => {
+  // Sizes around the 256-wide workgroup and the split between the two; the second parameter has
+  // taken 2 steps more (its own bias corrections).
+  test.each([
+    [1, 1000, adamBase], [257, 7, { ...adamBase, weightDecay: 0.1 }], [300, 5000, { ...adamBase, weightDecay: 0.1, decoupled: true }],
+  ] as const)('n0 = %i, n1 = %i match the twin over 4 steps', async (n0, n1, base) => {
+    const sizes = [n0, n1];
+    const ps = sizes.map((n, k) => roundF32(uniform(n, 31 * n + k)));
+    const t = sizes.map((n, k) => ({ p: tensor(Float32Array.from(ps[k]!), [n]), m: zeros([n]), v: zeros([n]) }));
+    const ref = sizes.map((n, k) => ({ p: Float64Array.from(ps[k]!), m: new Float64Array(n), v: new Float64Array(n) }));
+    resetCounters();
+    for (let step = 1; step <= 4; step++) {
+      const gs = sizes.map((n, k) => roundF32(uniform(n, 100 * step + k, -1, 1)));
+      const g = gs.map((v, k) => tensor(Float32Array.from(v), [sizes[k]!]));
+      const steps = [step, step + 2];
+      adamPairStep({ ...t[0]!, g: g[0]!, step: steps[0]! }, { ...t[1]!, g: g[1]!, step: steps[1]! }, base);
+      ref.forEach((r, k) => adamRef(r.p, gs[k]!, r.m, r.v, { ...base, step: steps[k]! }));
+      for (const x of g) x.dispose();
+    }
+    expect(Object.fromEntries(counters().byKernel)).toEqual({ adam_pair: 4 });
+    for (let k = 0; k < 2; k++) {
+      expectAllClose(await t[k]!.p.data(), ref[k]!.p, TOL.elementwise);
+      expectAllClose(await t[k]!.m.data(), ref[k]!.m, TOL.elementwise);
+      expectAllClose(await t[k]!.v.data(), ref[k]!.v, TOL.elementwise);
+    }
+    for (const x of t) for (const y of [x.p, x.m, x.v]) y.dispose();
+  });
+
+  test('refuses amsgrad and two parameters sharing a buffer, before recording anything', () => {
+    const [p, g, m, v, q, m2, v2] = Array.from({ length: 7 }, () => zeros([3]));
+    const a = { p: p!, g: g!, m: m!, v: v!, step: 1 };
+    resetCounters();
+    expect(() => adamPairStep(a, { p: q!, g: g!, m: m2!, v: v2!, step: 1 }, { ...adamBase, amsgrad: true })).toThrow(/pair launch has no amsgrad/);
+    expect(() => adamPairStep(a, { p: q!, g: g!, m: m!, v: v2!, step: 1 }, adamBase)).toThrow(/two parameters of a pair launch share a buffer/);
+    expect(counters().dispatches).toBe(0);
+    for (const x of [p, g, m, v, q, m2, v2]) x!.dispose();
   });
 });
 

@@ -11,7 +11,7 @@ beforeAll(async () => {
   await init();
 });
 
-const OPS: ReduceOp[] = ['sum', 'mean', 'max', 'argmax', 'sumSquares'];
+const OPS: ReduceOp[] = ['sum', 'mean', 'max', 'argmax', 'sumSquares', 'meanSquares'];
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Runs one reduction on the GPU and on the twin and compares values, shape and dtype. */
@@ -37,7 +37,7 @@ async function check(op: ReduceOp, shape: number[], axis?: number, keepDims = fa
     expect(Array.from(data)).toEqual(Array.from(want));
   } else {
     // |x| ≤ 2, so a sum of squares has terms up to 4.
-    expectAllClose(data, want, reductionTol(dims.len, op === 'sumSquares' ? 4 : 2));
+    expectAllClose(data, want, reductionTol(dims.len, op === 'sumSquares' || op === 'meanSquares' ? 4 : 2));
   }
   x.dispose();
   got.dispose();

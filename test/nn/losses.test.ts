@@ -91,6 +91,18 @@ describe('mseLoss', () => {
       shape: reducedShape(reduction, SHAPE),
     });
   });
+
+  test('without a mask, reduced: one subtraction and one reduction forward; an empty input gives 0 as before', async () => {
+    const [x, y] = [tensor(Float32Array.from(uniform(5000, 3)), [50, 100]), tensor(Float32Array.from(uniform(5000, 4)), [50, 100])];
+    resetCounters();
+    const l = mseLoss(x, y);
+    expect(Object.fromEntries(counters().byKernel)).toEqual({ binary: 1, reduce: 2 }); // 5,000 elements: two passes
+    const xs = await x.data();
+    const ys = await y.data();
+    expect(await l.item()).toBeCloseTo(Array.from(xs).reduce((a, v, i) => a + (v - ys[i]!) ** 2, 0) / 5000, 5);
+    expect(await mseLoss(zeros([0, 3]), zeros([0, 3]), { reduction: 'sum' }).item()).toBe(0);
+    for (const t of [x, y, l]) t.dispose();
+  });
 });
 
 describe('binaryCrossEntropyWithLogits', () => {

@@ -3,7 +3,7 @@
 // PyTorch's defaults, parameters without a gradient are skipped (and keep their own step count),
 // lr changes take effect, state dicts restore exactly and bad ones are refused.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, mseLoss, nn, optim, tensor, tidy, type Tensor } from 'webrnn';
+import { counters, init, mseLoss, nn, optim, resetCounters, tensor, tidy, type Tensor } from 'webrnn';
 import type { AdagradOptions, AdamOptions, RmspropOptions, SgdOptions } from '../../src/kernels/optim.js';
 import { adagradRef, adamRef, rmspropRef, sgdRef } from '../../src/reference/optim.js';
 import { expectAllClose, TOL, type Tolerance } from '../util/allclose.js';
@@ -231,6 +231,20 @@ describe('optimizer plumbing', () => {
     expectAllClose(await read(model.bias!), b, STEPS_TOL);
     opt.dispose();
     model.dispose();
+  });
+
+  test.each([[false, { adam_pair: 1, adam: 1 }], [true, { adam: 3 }]] as const)('Adam (amsgrad %s) takes two parameters a launch where it can', (amsgrad, launches) => {
+    const ps = [1, 2, 3].map((k) => tensor(Float32Array.from(uniform(5 * k, k)), [5 * k], { requiresGrad: true }));
+    const opt = new optim.Adam(ps, { lr: 0.05, amsgrad });
+    tidy(() => {
+      const loss = ps.map((p) => p.square().sum()).reduce((a, b) => a.add(b));
+      loss.backward();
+    });
+    resetCounters();
+    opt.step();
+    expect(Object.fromEntries(counters().byKernel)).toEqual(launches);
+    opt.dispose();
+    for (const p of ps) p.dispose();
   });
 
   test('lr changes between steps take effect', async () => {

@@ -56,3 +56,33 @@ export async function measureSteps(step: () => Promise<unknown>, opts: MeasureOp
   const cpu = cpuUsage?.(cpu0);
   return { medianMs: median(times), minMs: Math.min(...times), runs, warmup, cpuMs: cpu ? (cpu.user + cpu.system) / 1e3 / runs : NaN };
 }
+
+/** Times two steps interleaved (A, B, A, B, …) after warming each up, so load drifts hit both
+ *  alike: an A/B comparison. Runs as many pairs as fit the budget, between 3 and 20. */
+export async function measureInterleaved(a: () => Promise<unknown>, b: () => Promise<unknown>, opts: MeasureOptions): Promise<[StepTiming, StepTiming]> {
+  const budgetMs = opts.quick ? 400 : 8_000;
+  const warmup = opts.quick ? 1 : 2;
+  let once = 0;
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    await a();
+    await b();
+    once = performance.now() - t0;
+  }
+  const pairs = Math.max(opts.quick ? 2 : 3, Math.min(20, Math.round(budgetMs / Math.max(once, 1e-3))));
+  const times: [number[], number[]] = [[], []];
+  const cpu: [number, number] = [0, 0];
+  const cpuUsage = typeof process === 'undefined' ? null : (since?: NodeJS.CpuUsage) => process.cpuUsage(since);
+  for (let r = 0; r < pairs; r++) {
+    for (const [i, step] of [a, b].entries()) {
+      const c0 = cpuUsage?.();
+      const t0 = performance.now();
+      await step();
+      times[i]!.push(performance.now() - t0);
+      const c = cpuUsage?.(c0);
+      cpu[i] += c ? (c.user + c.system) / 1e3 : NaN;
+    }
+  }
+  const timing = (i: 0 | 1): StepTiming => ({ medianMs: median(times[i]), minMs: Math.min(...times[i]), runs: pairs, warmup, cpuMs: cpu[i] / pairs });
+  return [timing(0), timing(1)];
+}

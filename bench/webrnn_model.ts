@@ -85,6 +85,13 @@ export class WebrnnModel {
     return data;
   }
 
+  /** Switches the model to f16 weights (Module.halfWeights): inference only from now on. */
+  halfWeights(): this {
+    this.rnn.halfWeights();
+    this.head.halfWeights();
+    return this;
+  }
+
   /** The current weights in PyTorch's layout (for the TensorFlow.js model). */
   async weights(): Promise<SharedWeights> {
     const p = this.rnn.stateDict();

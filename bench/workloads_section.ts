@@ -2,12 +2,14 @@
 // webrnn, and the same models on TensorFlow.js (webgpu on the same adapter, wasm on the CPU) with
 // webrnn's initial weights. Before timing, both sides' initial losses are compared.
 import { counters, resetCounters } from '../src/index.js';
+import { gpu } from '../src/gpu/device.js';
+import { halfView } from '../src/kernels/half.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
 import { PYTORCH_THREADS, pytorchAvailable, pytorchColumns, runPytorch, type PytorchResult } from './pytorch.js';
 import { LOGIT_TOLERANCE, ortAgreement, ortColumns, runOrtWorkload, type OrtResults } from './ort_workloads.js';
 import { TfjsModel } from './tfjs_model.js';
 import type { TfBackend, TfjsHandle } from './tfjs.js';
-import { ratio, type StepTiming } from './timing.js';
+import { measureInterleaved, ratio, type StepTiming } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { forwardFlops, FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf, trainFlops, type SharedWeights, type Workload, type WorkloadData } from './workloads.js';
 
@@ -50,6 +52,42 @@ function pytorchWorkload(ctx: RunContext, wl: Workload, data: WorkloadData, w: S
   return undefined;
 }
 
+interface HalfResult {
+  f32: StepTiming;
+  f16: StepTiming;
+  /** Largest |logit| difference, f16 weights − float32 weights. */
+  maxDiff: number;
+}
+
+/** Inference with f16 weights (Module.halfWeights) against float32, interleaved A/B: a second
+ *  model with the same initial weights (same seed) switched to f16, called in turn with `ours`
+ *  (after its training steps, so `ours` gets the same weights first). */
+async function halfInference(ctx: RunContext, wl: Workload, data: WorkloadData, ours: WebrnnModel): Promise<HalfResult> {
+  const half = new WebrnnModel(wl, data);
+  try {
+    half.rnn.loadStateDict(ours.rnn.stateDict());
+    half.head.loadStateDict(ours.head.stateDict());
+    const want = await ours.infer();
+    half.halfWeights();
+    const got = await half.infer();
+    const maxDiff = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+    ctx.progress(`${wl.id} webrnn f16 weights: max |Δ logit| ${maxDiff.toExponential(2)}; timing against f32, interleaved`);
+    const [f32, f16] = await measureInterleaved(() => ours.infer(), () => half.infer(), { quick: ctx.quick });
+    ctx.progress(`${wl.id} webrnn infer: f32 ${f32.medianMs.toFixed(1)} ms, f16 weights ${f16.medianMs.toFixed(1)} ms`);
+    return { f32, f16, maxDiff };
+  } finally {
+    half.dispose();
+  }
+}
+
+/** The f16-weights columns of an infer row. */
+const halfColumns = (h: HalfResult): Record<string, number | string> => ({
+  'A/B f32 ms': h.f32.medianMs,
+  'A/B f16w ms': h.f16.medianMs,
+  'f16w vs f32 (A/B)': ratio(h.f32.medianMs, h.f16.medianMs),
+  'f16w max |Δ|': h.maxDiff,
+});
+
 /** Measures one workload on both sides; returns its timing rows and its loss row. */
 async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: BenchRow[]; loss: BenchRow; agreement?: BenchRow }> {
   const data = makeData(wl);
@@ -67,6 +105,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
   resetCounters();
   await ours.infer();
   const inferCounts = { ...counters() };
+  const half = await halfInference(ctx, wl, data, ours);
   ours.dispose();
 
   const tf: Partial<Record<TfBackend, TfResult>> = {};
@@ -93,6 +132,7 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
       'vs tfjs-webgpu': ratio(gpu?.medianMs, t.medianMs),
       'tfjs-wasm ms': wasm?.medianMs ?? '—',
       'vs tfjs-wasm': ratio(wasm?.medianMs, t.medianMs),
+      ...(mode === 'infer' ? halfColumns(half) : {}),
       ...ortColumns(ort, mode, t.medianMs),
       ...pytorchColumns(torch, mode, t.medianMs),
       'tfjs kernels': mode === 'train' ? (tf.webgpu ?? tf.wasm)?.kernels ?? '—' : '',
@@ -144,6 +184,11 @@ export const workloadsSection: RunSection = {
           'GRU with the mapped weights: the same FLOPs, a slightly different function. Its loss is not compared (n/a).',
       );
     }
+    ctx.note(
+      `f16w: inference with f16 weights (Module.halfWeights(): LSTM, GRU and Linear weights stored as binary16, here read ${halfView(gpu()) === 'native' ? 'with shader-f16' : 'as u32 pairs'}; ` +
+        'f32 sums). A/B f32 ms / A/B f16w ms: medians of the two models (same weights) timed interleaved call by call, apart from the "ms" column\'s ' +
+        'own run; "f16w vs f32 (A/B)" = their ratio (> 1: f16 weights are faster); f16w max |Δ|: largest logit difference from the f32 model.',
+    );
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');
     const torch = pytorchAvailable();

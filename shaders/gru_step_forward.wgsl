@@ -1,15 +1,18 @@
 // gru_step_forward.wgsl: GRU step s (processing order) for all B sequences and both directions,
 // fused (PyTorch order r, z, n): hh = W_hh·h_prev + b_hh; r = σ(x_r + hh_r); z = σ(x_z + hh_z);
 // n = tanh(x_n + r⊙hh_n); h = (1 − z)⊙n + z⊙h_prev. One invocation: unit j (x), row b (y),
-// direction d (z). Preludes: step.wgsl, step_input.wgsl.
+// direction d (z). Preludes: step.wgsl, step_input.wgsl, and step_w_f32.wgsl (or its f16 twins):
+// W_hh at binding 1 ([D, 3H, H]), read by w_at / w_pair.
 // xproj (step_input.wgsl, binding 0): [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
-@group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 3H, H]
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
 @group(0) @binding(3) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(4) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
 @group(0) @binding(5) var<storage, read_write> gates: array<f32>;   // [D, T, B, 4H] r, z, n, hh_n
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
+
+// Read W_hh two weights at a time where H is even (the f16-weight kernels: a load gives two).
+override PAIRS: bool = false;
 
 fn cell_step(p: Place) {
   let H = dims.hidden;
@@ -33,9 +36,20 @@ fn cell_step(p: Place) {
   let w0 = bias * H;
   let gs = H * H; // distance between the gate blocks of W_hh
   var hh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
-  for (var i = 0u; i < H; i++) {
+  var i = 0u;
+  if (PAIRS && (H & 1u) == 0u) {
+    // H even: rows start at even elements, so two inputs a load of f16 weights (w_pair).
+    for (; i < H; i += 2u) {
+      let w = w0 + i;
+      let wr = w_pair(w);
+      let wz = w_pair(w + gs);
+      let wn = w_pair(w + 2u * gs);
+      hh += h_state[prev + i] * vec3f(wr.x, wz.x, wn.x) + h_state[prev + i + 1u] * vec3f(wr.y, wz.y, wn.y);
+    }
+  }
+  for (; i < H; i++) {
     let w = w0 + i;
-    hh += h_state[prev + i] * vec3f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs]);
+    hh += h_state[prev + i] * vec3f(w_at(w), w_at(w + gs), w_at(w + 2u * gs));
   }
   let r = gate_act(x_in(p, x_at) + hh.x);
   let z = gate_act(x_in(p, x_at + H) + hh.y);

@@ -5,7 +5,7 @@
 // Why and how: see lstm_step_forward_blocked.wgsl.
 const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
-@group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 3H, H] as vec4 along H
+// W_hh (binding 1, [D, 3H, H]) comes from the prelude step_w8_f32.wgsl, or a binary16 twin of it.
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
 @group(0) @binding(3) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(4) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
@@ -20,15 +20,18 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
   let T = dims.steps;
   let j = min(j_raw, H - 1u);
   let slot = state_base(d, s); // first row of state slot s
-  let H4 = H / 4u;
-  let w_at = (d * 3u * H + j) * H4; // row j of gate r; the gate blocks are H·H4 vec4 apart
-  let gs = H * H4;
+  let H8 = H / 8u;
+  let w_at8 = (d * 3u * H + j) * H8; // row j of gate r, in blocks of 8; the gate blocks are H·H8 apart
+  let gs = H * H8;
   var acc: array<vec3f, RB>; // W_hh·h_prev of gates r, z, n, row b0 + r
   for (var k0 = 0u; k0 < H; k0 += 8u) {
-    let q = w_at + k0 / 4u;
+    let q = w_at8 + k0 / 8u;
     // Rows: gates r, z, n; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
-    let w_lo = transpose(mat3x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs]));
-    let w_hi = transpose(mat3x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u]));
+    let wr = w_row8(q);
+    let wz = w_row8(q + gs);
+    let wn = w_row8(q + 2u * gs);
+    let w_lo = transpose(mat3x4f(wr[0], wz[0], wn[0]));
+    let w_hi = transpose(mat3x4f(wr[1], wz[1], wn[1]));
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
         let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]

@@ -1,15 +1,18 @@
 // lstm_step_forward.wgsl: LSTM step s (processing order) for all B sequences and both directions,
 // fused: pre = xproj[tpos] + W_hh·h_prev; i, f, o = σ, g = tanh (PyTorch order i, f, g, o);
 // c = f⊙c_prev + i⊙g; h = o⊙tanh(c). One invocation: unit j (x) of batch row b (y), direction d
-// (z). Preludes: step.wgsl, step_input.wgsl.
+// (z). Preludes: step.wgsl, step_input.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at
+// binding 1 ([D, 4H, H]), read by w_at / w_pair.
 // xproj (step_input.wgsl, binding 0): [T, B, D·4H] time order, b_ih + b_hh included
-@group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, 4H, H]
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
 @group(0) @binding(4) var<storage, read_write> c_state: array<f32>; // [D, T+1, B, H]
 @group(0) @binding(5) var<storage, read_write> gates: array<f32>;   // [D, T, B, 4H] i, f, g, o after activation
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(7) var<uniform> dims: Dims;
+
+// Read W_hh two weights at a time where H is even (the f16-weight kernels: a load gives two).
+override PAIRS: bool = false;
 
 fn cell_step(p: Place) {
   let H = dims.hidden;
@@ -33,9 +36,22 @@ fn cell_step(p: Place) {
   let w0 = (p.d * 4u * H + j) * H;
   let gs = H * H; // distance between the gate blocks of W_hh
   var pre = vec4f(x_in(p, x_at), x_in(p, x_at + H), x_in(p, x_at + 2u * H), x_in(p, x_at + 3u * H));
-  for (var i = 0u; i < H; i++) {
+  var i = 0u;
+  if (PAIRS && (H & 1u) == 0u) {
+    // H even: every row starts at an even element, so inputs can go two at a time (w_pair: one
+    // load for two f16 weights, the dear part of this loop on CPU adapters).
+    for (; i < H; i += 2u) {
+      let w = w0 + i;
+      let wi = w_pair(w);
+      let wf = w_pair(w + gs);
+      let wg = w_pair(w + 2u * gs);
+      let wo = w_pair(w + 3u * gs);
+      pre += h_state[prev + i] * vec4f(wi.x, wf.x, wg.x, wo.x) + h_state[prev + i + 1u] * vec4f(wi.y, wf.y, wg.y, wo.y);
+    }
+  }
+  for (; i < H; i++) {
     let w = w0 + i;
-    pre += h_state[prev + i] * vec4f(w_hh[w], w_hh[w + gs], w_hh[w + 2u * gs], w_hh[w + 3u * gs]);
+    pre += h_state[prev + i] * vec4f(w_at(w), w_at(w + gs), w_at(w + 2u * gs), w_at(w + 3u * gs));
   }
   let ig = gate_act(pre.x);
   let fg = gate_act(pre.y);

@@ -14,9 +14,9 @@
 // and the accumulators stay registers. The per-row load of h_prev is ~8 lanes × ~16 instructions
 // (lavapipe loads lane by lane, each with a bounds check), more than the row's 32 products: with
 // UNITS = 2 one load and its broadcasts feed two units' 64 (bench/RESULTS.md, "Inference").
+// W_hh (binding 1, [D, 4H, H]) comes from the prelude step_w8_f32.wgsl, or a binary16 twin of it.
 const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·4H] time order, b_ih + b_hh included
-@group(0) @binding(1) var<storage, read> w_hh: array<vec4f>;        // [D, 4H, H] as vec4 along H
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0
 @group(0) @binding(4) var<storage, read_write> c_state: array<f32>; // [D, T+1, B, H]
@@ -34,22 +34,30 @@ fn blocked_step(s: u32, x_raw: u32, b0: u32, d: u32, lane: u32) {
   let j_first = x_raw * UNITS;
   let j0 = min(j_first, H - UNITS);
   let slot = state_base(d, s); // first row of state slot s
-  let H4 = H / 4u;
-  let w_at = (d * 4u * H + j0) * H4; // row j0 of gate i; the gate blocks are H·H4 vec4 apart
-  let gs = H * H4;
+  let H8 = H / 8u;
+  let w_at8 = (d * 4u * H + j0) * H8; // row j0 of gate i, in blocks of 8; the gate blocks are H·H8 apart
+  let gs = H * H8;
   var acc: array<vec4f, RB>; // gates i, f, g, o (before xproj) of unit j0, row b0 + r
   var acc1: array<vec4f, RB>; // the same for unit j0 + 1 (UNITS = 2)
   for (var k0 = 0u; k0 < H; k0 += 8u) {
-    let q = w_at + k0 / 4u;
+    let q = w_at8 + k0 / 8u;
     // Rows: gates i, f, g, o; columns: inputs k0 .. k0+3 (lo) and k0+4 .. k0+7 (hi).
-    let w_lo = transpose(mat4x4f(w_hh[q], w_hh[q + gs], w_hh[q + 2u * gs], w_hh[q + 3u * gs]));
-    let w_hi = transpose(mat4x4f(w_hh[q + 1u], w_hh[q + gs + 1u], w_hh[q + 2u * gs + 1u], w_hh[q + 3u * gs + 1u]));
+    let wi = w_row8(q);
+    let wf = w_row8(q + gs);
+    let wg = w_row8(q + 2u * gs);
+    let wo = w_row8(q + 3u * gs);
+    let w_lo = transpose(mat4x4f(wi[0], wf[0], wg[0], wo[0]));
+    let w_hi = transpose(mat4x4f(wi[1], wf[1], wg[1], wo[1]));
     var v_lo: mat4x4f;
     var v_hi: mat4x4f;
     if (UNITS == 2u) {
-      let q1 = q + H4;
-      v_lo = transpose(mat4x4f(w_hh[q1], w_hh[q1 + gs], w_hh[q1 + 2u * gs], w_hh[q1 + 3u * gs]));
-      v_hi = transpose(mat4x4f(w_hh[q1 + 1u], w_hh[q1 + gs + 1u], w_hh[q1 + 2u * gs + 1u], w_hh[q1 + 3u * gs + 1u]));
+      let q1 = q + H8;
+      let vi = w_row8(q1);
+      let vf = w_row8(q1 + gs);
+      let vg = w_row8(q1 + 2u * gs);
+      let vo = w_row8(q1 + 3u * gs);
+      v_lo = transpose(mat4x4f(vi[0], vf[0], vg[0], vo[0]));
+      v_hi = transpose(mat4x4f(vi[1], vf[1], vg[1], vo[1]));
     }
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch

@@ -17,14 +17,14 @@ override WG_Y: u32 = 8;
 // tiles = n_tiles · m_tiles · batch workgroup tiles, numbered n fastest.
 struct Dims { m: u32, n: u32, k: u32, n_tiles: u32, m_tiles: u32, tiles: u32, stride_a: u32, stride_b: u32, alpha: f32 }
 @group(0) @binding(0) var<storage, read>       a:    array<vec4<f32>>;  // [batch?, M, K] or [batch?, K, M]
-@group(0) @binding(1) var<storage, read>       b:    array<vec4<f32>>;  // [batch?, K, N] or [batch?, N, K]
+// B (binding 1) and its readers b_vec4 / b_at come from the prelude matmul_b_f32.wgsl (or matmul_b_f16 /
+// matmul_b_packed.wgsl: f16 weights, widened to f32 as they are read).
 @group(0) @binding(2) var<storage, read>       bias: array<f32>;        // [N]; A's buffer when !HAS_BIAS
 @group(0) @binding(3) var<storage, read>       bias2: array<f32>;       // [N]; A's buffer when !HAS_BIAS2
 @group(0) @binding(4) var<storage, read_write> c:    array<f32>;        // [batch, M, N]
 @group(0) @binding(5) var<uniform> dims: Dims;
 
 fn a_at(e: u32) -> f32 { return a[e >> 2u][e & 3u]; }
-fn b_at(e: u32) -> f32 { return b[e >> 2u][e & 3u]; }
 
 // opA[m0 .. m0+3, k] as a vec4 over m. Rows past M are clamped to M-1: their results are never
 // stored, and clamping (not zeroing) keeps every load in bounds without a branch.
@@ -45,7 +45,7 @@ fn b_row(base: u32, k: u32, n0: u32) -> vec4<f32> {
   let last = dims.n - 1u;
   if (!TRANS_B) {
     let e = base + k * dims.n;
-    if (VEC_B) { return b[(e + n0) >> 2u]; }
+    if (VEC_B) { return b_vec4((e + n0) >> 2u); }
     return vec4(b_at(e + n0), b_at(e + min(n0 + 1u, last)), b_at(e + min(n0 + 2u, last)), b_at(e + min(n0 + 3u, last)));
   }
   let e = base + k;
@@ -61,7 +61,7 @@ fn a_row4(base: u32, r: u32, k0: u32) -> vec4<f32> {
 }
 fn b_row4(base: u32, r: u32, k0: u32) -> vec4<f32> {
   let e = base + r * dims.k + k0;
-  if (VEC_B) { return b[e >> 2u]; }
+  if (VEC_B) { return b_vec4(e >> 2u); }
   return vec4(b_at(e), b_at(e + 1u), b_at(e + 2u), b_at(e + 3u));
 }
 

@@ -24,8 +24,8 @@ struct Dims {
 }
 @group(0) @binding(0) var<storage, read>       a:    array<f32>;   // [batch?, M, K] or [batch?, K, M]
 @group(0) @binding(1) var<storage, read>       a4:   array<vec4f>; // the same, with VEC_A
-@group(0) @binding(2) var<storage, read>       b:    array<f32>;   // [batch?, K, N] or [batch?, N, K]
-@group(0) @binding(3) var<storage, read>       b4:   array<vec4f>; // the same, with VEC_B
+// B (bindings 2 and 3: b, and b4 for VEC_B, one buffer) and its readers b_el / b_quad come from the
+// prelude matmul_blocked_b_f32.wgsl, or a binary16 twin of it (f16 weights, widened to f32).
 @group(0) @binding(4) var<storage, read>       bias: array<f32>;   // [N] ([M] with STORE_T); A's buffer without HAS_BIAS
 @group(0) @binding(5) var<storage, read>       bias2: array<f32>;  // the same for HAS_BIAS2
 @group(0) @binding(6) var<storage, read_write> c:    array<f32>;   // [batch, M, N] ([batch, N, M] with STORE_T)
@@ -72,12 +72,12 @@ fn b_row(base: u32, k: u32, n0: u32) -> vec4f {
   if (TRANS_B) {
     let e = base + kc;
     let k = dims.k;
-    v = vec4f(b[e + n0 * k], b[e + min(n0 + 1u, last) * k], b[e + min(n0 + 2u, last) * k], b[e + min(n0 + 3u, last) * k]);
+    v = vec4f(b_el(e + n0 * k), b_el(e + min(n0 + 1u, last) * k), b_el(e + min(n0 + 2u, last) * k), b_el(e + min(n0 + 3u, last) * k));
   } else if (VEC_B) {
-    v = b4[(base + kc * dims.n + n0) >> 2u]; // N % 4 == 0 and n0 ≤ N − 4: the whole quad exists
+    v = b_quad((base + kc * dims.n + n0) >> 2u); // N % 4 == 0 and n0 ≤ N − 4: the whole quad exists
   } else {
     let e = base + kc * dims.n;
-    v = vec4f(b[e + n0], b[e + min(n0 + 1u, last)], b[e + min(n0 + 2u, last)], b[e + min(n0 + 3u, last)]);
+    v = vec4f(b_el(e + n0), b_el(e + min(n0 + 1u, last)), b_el(e + min(n0 + 2u, last)), b_el(e + min(n0 + 3u, last)));
   }
   return select(v, vec4f(), k >= dims.k);
 }
@@ -88,8 +88,8 @@ fn b_block(base: u32, k0: u32, n0: u32) -> mat4x4f {
     let last = dims.n - 1u;
     let e = (base + min(k0, dims.k - 4u)) >> 2u;
     let k4 = dims.k >> 2u;
-    let m = transpose(mat4x4f(b4[e + n0 * k4], b4[e + min(n0 + 1u, last) * k4],
-                              b4[e + min(n0 + 2u, last) * k4], b4[e + min(n0 + 3u, last) * k4]));
+    let m = transpose(mat4x4f(b_quad(e + n0 * k4), b_quad(e + min(n0 + 1u, last) * k4),
+                              b_quad(e + min(n0 + 2u, last) * k4), b_quad(e + min(n0 + 3u, last) * k4)));
     let z = k0 >= dims.k; // the upper half of the last k-block when K % 8 == 4
     return mat4x4f(select(m[0], vec4f(), z), select(m[1], vec4f(), z), select(m[2], vec4f(), z), select(m[3], vec4f(), z));
   }

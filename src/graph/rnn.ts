@@ -5,8 +5,10 @@
 // No readback anywhere.
 import { recorder } from '../gpu/encoder.js';
 import { CELLS, encodeSequence, fusedInputPossible, type CellKind, type CellSpec, type SequenceDims, type StepTensors } from '../kernels/cells/index.js';
+import { launchToHalf } from '../kernels/half.js';
 import { launchMatmul as mm } from '../kernels/matmul.js';
 import { concat, slice } from '../kernels/shape.js';
+import { keep } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from './create.js';
 import { applyNamed, willRecord, type NamedOp } from './tape.js';
@@ -33,6 +35,15 @@ export interface SequenceParams {
   /** Nothing will be recorded (noGrad, or no input needs a gradient): the steps save nothing for a
    *  backward pass (states and gates in rings of 2 step slots, no gate stores; encodeSequence). */
   inference: boolean;
+  /** f16 weights (inference only): the layer's weights as binary16, read instead of w_ih / w_hh. */
+  half?: HalfLayerWeights;
+}
+
+/** A layer's weights as binary16 (launchToHalf), stacked as the forward stacks them: W_ih of both
+ *  directions [D·G·H, I] and W_hh [D, G·H, H]. */
+export interface HalfLayerWeights {
+  w_ih: Tensor;
+  w_hh: Tensor;
 }
 
 interface Saved {
@@ -89,8 +100,8 @@ function columnSums(ones: Tensor, x: Tensor, D: number, GH: number): Tensor[] {
 }
 
 /** xproj [T, B, D·G·H] = x·W_ihᵀ + b_ih (+ b_hh where the cell folds it: the matmul's second
- *  bias, not a launch to add them), both directions. */
-function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims): Tensor {
+ *  bias, not a launch to add them), both directions; `halfWIh`: W_ih read as binary16. */
+function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D }: SequenceDims, halfWIh?: Tensor): Tensor {
   const x2 = inp.x!.view([T * B, inp.x!.shape[2]!]);
   const joined = (n: DirName) => {
     const ts = Array.from({ length: D }, (_, d) => inp[suffixed(n, d)]!);
@@ -98,7 +109,7 @@ function projectInputs(inp: Partial<Record<InputName, Tensor>>, wIh: Tensor, cel
   };
   const bias = inp.b_ih ? joined('b_ih') : undefined;
   const bias2 = inp.b_ih && cell.hhBias === 'fold' ? joined('b_hh') : undefined;
-  const xproj = mm(x2, wIh, { transB: true, bias, bias2 });
+  const xproj = mm(x2, wIh, { transB: true, bias, bias2, halfB: halfWIh });
   for (const t of [x2, bias, bias2]) t?.dispose();
   const out = xproj.view([T, B, D * cell.gates * H]);
   xproj.dispose();
@@ -118,7 +129,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
   inputs: ['x', 'lengths', 'h0', 'c0', ...DIR_NAMES, ...DIR_NAMES.map((n) => suffixed(n, 1))],
   outputs: ['y', 'hN', 'cN'],
 
-  forward(inp, { cell, hidden: H, dirs: D, inference }, save) {
+  forward(inp, params, save) {
+    const { cell, hidden: H, dirs: D, inference } = params;
     const x = inp.x!;
     const [T, B] = x.shape as [number, number, number];
     const G = cell.gates;
@@ -129,7 +141,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     const bHh = cell.hhBias !== 'bind' ? undefined : hasBias ? stack(w('b_hh') as Tensor[]) : zeros([D, G * H]);
     const seq: SequenceDims = { batch: B, hidden: H, steps: T, dirs: D };
     // What the steps read the input projections from: xproj, or (one inference step) what it is made of.
-    const input = inference && fusedInputPossible(x.storage.g, cell, seq) ? fusedInputs(inp, G * H) : { xproj: projectInputs(inp, wIh, cell, seq) };
+    const half = params.half;
+    const input = inference && fusedInputPossible(x.storage.g, cell, seq) ? fusedInputs(inp, G * H) : { xproj: projectInputs(inp, wIh, cell, seq, half?.w_ih) };
 
     const slots = inference ? 2 : T + 1; // state slots a direction: one a step, or a ring of 2
     const hState = Tensor.empty([D, slots, B, H]);
@@ -141,7 +154,8 @@ const sequenceOp: NamedOp<InputName, OutputName, SequenceParams, Saved> = {
     const gates = cell.saved ? Tensor.empty([D, inference ? 2 : T, B, cell.saved * H]) : undefined;
     const y = Tensor.empty([T, B, D * H]); // the steps write every element, padding included
     const lengths = inp.lengths!;
-    encodeSequence(cell, 'forward', { ...input, w_hh: wHh, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
+    const weights = half ? { w_hh_half: half.w_hh } : { w_hh: wHh };
+    encodeSequence(cell, 'forward', { ...input, ...weights, b_hh: bHh, lengths, h_state: hState, c_state: cState, gates, y }, seq, inference);
     for (const t of Object.values(input)) t.dispose();
     // hN / cN: slot T of each direction (every sequence carried its state past its own end).
     const hN = Tensor.empty([D, B, H]);
@@ -259,12 +273,25 @@ export interface SequenceResult {
   cN: Tensor | null;
 }
 
+/** The binary16 copies of one layer's weights (one DirectionWeights a direction), for rnnSequence's
+ *  `half`: made once (f16 weights are a snapshot), kept until the caller disposes them. */
+export function halfLayerWeights(weights: readonly DirectionWeights[]): HalfLayerWeights {
+  const wIh = weights.length === 1 ? weights[0]!.w_ih : concat(weights.map((w) => w.w_ih), 0);
+  const wHh = stack(weights.map((w) => w.w_hh));
+  const out = { w_ih: keep(launchToHalf(wIh)), w_hh: keep(launchToHalf(wHh)) };
+  if (wIh !== weights[0]!.w_ih) wIh.dispose();
+  wHh.dispose();
+  return out;
+}
+
 /** Runs one recurrent layer of `kind` over a time-major sequence (shapes are checked by the
- *  caller): weights has one entry a direction; c0 is needed by cells with a cell state. */
+ *  caller): weights has one entry a direction; c0 is needed by cells with a cell state. `half`
+ *  (halfLayerWeights of the same weights): read them as f16, for inference only. */
 export function rnnSequence(
   kind: CellKind,
   inputs: { x: Tensor; lengths: Tensor; h0: Tensor; c0?: Tensor | null; weights: readonly DirectionWeights[] },
   hidden: number,
+  half?: HalfLayerWeights,
 ): SequenceResult {
   const cell = CELLS[kind];
   const named: Partial<Record<InputName, Tensor>> = { x: inputs.x, lengths: inputs.lengths, h0: inputs.h0 };
@@ -273,6 +300,10 @@ export function rnnSequence(
     for (const n of DIR_NAMES) if (w[n]) named[suffixed(n, d)] = w[n];
   });
   const inference = !willRecord(Object.values(named));
-  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2, inference });
+  if (half && !inference) {
+    throw new Error('webrnn: rnn_sequence: f16 weights are for inference (no gradient flows through them): run the forward under noGrad(), or turn them off to train');
+  }
+  if (half && !cell.forward.half) throw new Error(`webrnn: rnn_sequence: ${kind} has no kernels for f16 weights`);
+  const out = applyNamed(sequenceOp, named, { cell, hidden, dirs: inputs.weights.length as 1 | 2, inference, half });
   return { y: out.y!, hN: out.hN!, cN: out.cN ?? null };
 }

@@ -5,13 +5,14 @@ import { ceilDiv, defineKernel, grid1d } from '../gpu/kernel.js';
 import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
+import { checkHalfStorage, halfView, type HalfView } from './half.js';
 import * as wgsl from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
  *  on lavapipe a variant staging 32×32 tiles in K chunks of 16 (two barriers a chunk) ran ~2× slower. */
 export const matmul = /* @__PURE__ */ defineKernel({
   name: 'matmul',
-  wgsl: [wgsl.matmul],
+  wgsl: [wgsl.matmul_b_f32, wgsl.matmul],
   bindings: { a: 'read', b: 'read', bias: 'read', bias2: 'read', c: 'read_write' },
   dims: {
     m: 'u32', n: 'u32', k: 'u32', n_tiles: 'u32', m_tiles: 'u32', tiles: 'u32',
@@ -22,11 +23,18 @@ export const matmul = /* @__PURE__ */ defineKernel({
   dispatch: ({ tiles }) => grid1d(tiles, 1),
 });
 
+/** matmul with B stored as binary16 (f16 weights), widened to f32 as it is read; sums stay f32.
+ *  Twin: matmulRef on the f16-rounded B. One kernel per way of reading it (see half.ts). */
+export const matmulHalfB: Readonly<Record<HalfView, typeof matmul>> = {
+  native: /* @__PURE__ */ defineKernel({ ...matmul, name: 'matmul_half_b', wgsl: [wgsl.half_enable, wgsl.matmul_b_f16, wgsl.matmul] }),
+  packed: /* @__PURE__ */ defineKernel({ ...matmul, name: 'matmul_packed_b', wgsl: [wgsl.matmul_b_packed, wgsl.matmul] }),
+};
+
 /** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
  *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
 export const matmulBlocked = /* @__PURE__ */ defineKernel({
   name: 'matmul_blocked',
-  wgsl: [wgsl.broadcast, wgsl.matmul_blocked],
+  wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_f32, wgsl.matmul_blocked],
   // a4 / b4: the buffers of a / b again, read as vec4.
   bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', bias2: 'read', c: 'read_write' },
   dims: { ...matmul.dims, flags: 'u32' },
@@ -39,6 +47,12 @@ export const matmulBlocked = /* @__PURE__ */ defineKernel({
 const BLOCK = 4;
 /** Rows of C one invocation of the blocked variant computes (RB in its shader). */
 const BLOCKED_ROWS = 16;
+
+/** matmul_blocked with B stored as binary16 (f16 weights), per view; twin: matmulRef on the rounded B. */
+export const matmulBlockedHalfB: Readonly<Record<HalfView, typeof matmulBlocked>> = {
+  native: /* @__PURE__ */ defineKernel({ ...matmulBlocked, name: 'matmul_blocked_half_b', wgsl: [wgsl.half_enable, wgsl.broadcast, wgsl.matmul_blocked_b_f16, wgsl.matmul_blocked] }),
+  packed: /* @__PURE__ */ defineKernel({ ...matmulBlocked, name: 'matmul_blocked_packed_b', wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_packed, wgsl.matmul_blocked] }),
+};
 
 export type MatmulVariant = 'simple' | 'blocked';
 
@@ -59,6 +73,8 @@ export interface MatmulOptions {
   bias2?: Tensor;
   accumulate?: Tensor;
   alpha?: number;
+  /** B's values as binary16 (launchToHalf(b)), read instead of b's: f16 weights, f32 sums. */
+  halfB?: Tensor;
 }
 
 /** Sizes of one matmul call after shape checks. */
@@ -114,6 +130,7 @@ export function planMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Matm
       }
     }
   }
+  if (opts.halfB) checkHalfStorage('matmul', 'halfB', opts.halfB, b.size);
   const alpha = opts.alpha ?? 1;
   if (!Number.isFinite(alpha)) throw new Error(`webrnn: matmul: alpha must be a finite number, got ${alpha}`);
   return {
@@ -140,7 +157,7 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const g = out.storage.g;
   // Fewer than 8 rows for the blocked kernel (a GEMV) would leave most of its 16-row blocks idle.
   const forced = g.tuning.matmulVariant;
-  const useBlocked = forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p) ? p.n : p.m) >= 8;
+  const useBlocked = forced ? forced === 'blocked' : blockedMatmulPossible(g) && (swapForBlocked(p, !!opts.halfB) ? p.n : p.m) >= 8;
   if (useBlocked) {
     launchBlocked(a, b, out, p, opts);
     return out;
@@ -149,8 +166,8 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   const nTiles = ceilDiv(p.n, BLOCK * wgX);
   const mTiles = ceilDiv(p.m, BLOCK * wgY);
   recorder(g).dispatch(
-    matmul,
-    { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
+    opts.halfB ? matmulHalfB[halfView(g)] : matmul,
+    { a: a.buffer, b: (opts.halfB ?? b).buffer, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
     {
       m: p.m, n: p.n, k: p.k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: p.strideA, stride_b: p.strideB, alpha: opts.alpha ?? 1,
@@ -164,14 +181,15 @@ export function launchMatmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Te
   return out;
 }
 
-/** The blocked kernel gives each lane 4 columns: a narrow N is better computed transposed. */
-const swapForBlocked = (p: MatmulPlan): boolean => p.n < 32 && p.m > p.n;
+/** The blocked kernel gives each lane 4 columns: a narrow N is better computed transposed; not
+ *  with a binary16 B, as only B has the binary16 readers. */
+const swapForBlocked = (p: MatmulPlan, halfB: boolean): boolean => !halfB && p.n < 32 && p.m > p.n;
 
 /** Records the blocked variant. A narrow N would leave most lanes idle (4 columns a lane), so then
  *  it computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with A and B swapped, and stores it transposed. */
 function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: MatmulOptions): void {
   const { transA = false, transB = false, bias, bias2, accumulate } = opts;
-  const swap = swapForBlocked(p);
+  const swap = swapForBlocked(p, !!opts.halfB);
   // The product the kernel sees: C' [m, n] = op'(A')·op'(B').
   const [A, B, tA, tB, m, n, strideA, strideB] = swap
     ? [b, a, !transB, !transA, p.n, p.m, p.strideB, p.strideA] as const
@@ -184,9 +202,11 @@ function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
   const nTiles = ceilDiv(quads, wgX);
   const mTiles = ceilDiv(m, BLOCKED_ROWS);
   const flags = (bias ? 1 : 0) | (accumulate ? 2 : 0) | (swap ? 4 : 0) | (bias2 ? 8 : 0); // HAS_BIAS, ACCUMULATE, STORE_T, HAS_BIAS2
-  recorder(out.storage.g).dispatch(
-    matmulBlocked,
-    { a: A.buffer, a4: A.buffer, b: B.buffer, b4: B.buffer, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
+  const g = out.storage.g;
+  const Bbuf = (opts.halfB ?? B).buffer;
+  recorder(g).dispatch(
+    opts.halfB ? matmulBlockedHalfB[halfView(g)] : matmulBlocked,
+    { a: A.buffer, a4: A.buffer, b: Bbuf, b4: Bbuf, bias: (bias ?? a).buffer, bias2: (bias2 ?? a).buffer, c: out.buffer },
     {
       m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: strideA, stride_b: strideB, alpha: opts.alpha ?? 1, flags,

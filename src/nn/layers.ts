@@ -37,6 +37,10 @@ export class Embedding extends Module {
   forward(indices: Tensor): Tensor {
     return embedding(this.weight, indices, this.paddingIdx);
   }
+  /** halfWeights(): the table stays float32 (a lookup reads each row once: f16 would save nothing). */
+  protected override halfWeightsKind(): 'float32' {
+    return 'float32';
+  }
 }
 
 /** Zeroes elements with probability p in training mode (scaling the rest by 1/(1−p)); identity in eval mode. */

@@ -1,5 +1,7 @@
 // nn.Linear: y = x·Wᵀ + b, W [out, in], b [out], initialised U(−1/√in, 1/√in) like PyTorch.
-import { linear } from '../graph/ops/linalg.js';
+import { linear, linearHalf } from '../graph/ops/linalg.js';
+import { launchToHalf } from '../kernels/half.js';
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkArg, checkOptions } from '../util/options.js';
 import { subSeed, uniform } from './init.js';
@@ -20,8 +22,19 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], k, subSeed(opts.seed, 1)));
   }
 
+  private weightHalf: Tensor | null = null;
+
   /** x [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return this.weightHalf ? linearHalf(x, this.weight, this.bias, this.weightHalf) : linear(x, this.weight, this.bias);
+  }
+
+  protected override halfWeightsKind(): 'half' {
+    return 'half';
+  }
+
+  protected override makeHalfWeights(enabled: boolean): void {
+    this.weightHalf?.dispose();
+    this.weightHalf = enabled ? keep(launchToHalf(this.weight)) : null;
   }
 }

@@ -118,6 +118,56 @@ export abstract class Module {
     return this.train(false);
   }
 
+  private halfWeightsOn = false;
+
+  /** Whether halfWeights() is on for this module. */
+  get halfWeightsEnabled(): boolean {
+    return this.halfWeightsOn;
+  }
+
+  /**
+   * f16 weights for inference, on this module and every sub-module: the weight matrices of nn.LSTM
+   * and nn.GRU (PyTorch's reset-after GRU) and nn.Linear's weight are stored as binary16 (made now
+   * from the float32 parameters, which stay) and read by kernels that widen them to f32 and sum in
+   * f32: with the shader-f16 feature on a GPU that has it, as u32 pairs on software adapters and
+   * GPUs without it. forward(), step() and nn.generate use them (a token step that fuses its input
+   * projection reads W_ih as float32). Results move by the f16 rounding of the weights (a relative
+   * 2⁻¹¹ each). Forwards must then run under noGrad() (no gradient flows through f16 weights: a
+   * recorded forward throws; call halfWeights(false) to train). The copies are a snapshot, like
+   * PyTorch's module.half(): loadStateDict() refreshes them; after changing the parameters any
+   * other way, call halfWeights() again. Biases, nn.Embedding tables and norm scales stay float32;
+   * a module with other weight matrices (the reset-before GRU, RNN, cells, convolutions, your own)
+   * is refused by name, before anything changes. halfWeights(false) frees the copies.
+   */
+  halfWeights(enabled = true): this {
+    const modules = [...this.namedModules()];
+    if (enabled) {
+      for (const [name, m] of modules) {
+        if (m.halfWeightsKind() !== 'none') continue;
+        const matrix = [...m.own().params].find(([, t]) => t.rank >= 2);
+        if (matrix) {
+          throw new Error(`webrnn: halfWeights: ${name || 'the module'} (${m.constructor.name}) has no kernels for f16 weights (its parameter ` +
+            `'${matrix[0]}' ${shapeStr(matrix[1].shape)}); f16 weights cover nn.LSTM, nn.GRU (resetAfter, the default) and nn.Linear`);
+        }
+      }
+    }
+    for (const [, m] of modules) {
+      m.halfWeightsOn = enabled;
+      m.makeHalfWeights(enabled);
+    }
+    return this;
+  }
+
+  /** How this module takes halfWeights(): 'half' (it reads its weights as f16: makeHalfWeights
+   *  makes them), 'float32' (its parameters stay float32 by design), or 'none' (refused when it
+   *  owns a weight matrix). */
+  protected halfWeightsKind(): 'half' | 'float32' | 'none' {
+    return 'none';
+  }
+
+  /** Makes (true) or frees (false) this module's own binary16 weight copies. */
+  protected makeHalfWeights(_enabled: boolean): void {}
+
   /** Clears every parameter's gradient. */
   zeroGrad(): void {
     for (const p of this.parameters()) {
@@ -173,6 +223,8 @@ export abstract class Module {
       // The parameter itself (or a view of it): nothing to copy, and WebGPU refuses a self-copy.
       else if (v.storage !== p.storage) rec.copy(v.buffer, 0, p.buffer, 0, p.size * 4);
     }
+    // f16 copies follow the parameters they were made from.
+    for (const [, m] of this.namedModules()) if (m.halfWeightsOn) m.makeHalfWeights(true);
   }
 
   /** Number of scalar parameters. */
@@ -180,8 +232,9 @@ export abstract class Module {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
-  /** Frees every parameter (and its gradient) and buffer. */
+  /** Frees every parameter (and its gradient) and buffer, and the f16 copies of halfWeights(). */
   dispose(): void {
+    for (const [, m] of this.namedModules()) m.makeHalfWeights(false);
     for (const p of this.parameters()) {
       p.grad?.dispose();
       p.dispose();

@@ -97,4 +97,8 @@ export class LayerNorm extends Module {
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.opts.eps ?? 1e-5);
   }
+  /** halfWeights(): the scale and shift stay float32, as under PyTorch's autocast. */
+  protected override halfWeightsKind(): 'float32' {
+    return 'float32';
+  }
 }

@@ -4,7 +4,8 @@
 import { tensor, zeros } from '../graph/create.js';
 import { dropout } from '../graph/ops/dropout.js';
 import { ops } from '../graph/ops/index.js';
-import { rnnSequence, type DirectionWeights } from '../graph/rnn.js';
+import { halfLayerWeights, rnnSequence, type DirectionWeights, type HalfLayerWeights } from '../graph/rnn.js';
+import { willRecord } from '../graph/tape.js';
 import { CELLS, type CellKind } from '../kernels/cells/index.js';
 import { disposeOnThrow } from '../tensor/scope.js';
 import { checkAllocation, shapeStr, Tensor } from '../tensor/tensor.js';
@@ -61,6 +62,14 @@ export function registerDirection(
     w.b_hh = p('bias_hh', [GH]);
   }
   return w;
+}
+
+/** Each layer's binary16 weights, by recurrent module, while its halfWeights() is on. */
+const HALF = new WeakMap<RNNBase, HalfLayerWeights[]>();
+
+/** Layer l's binary16 weights while `layer`'s halfWeights() is on, else undefined (for step()). */
+export function halfLayerOf(layer: RNNBase, l: number): HalfLayerWeights | undefined {
+  return HALF.get(layer)?.[l];
 }
 
 /** What nn.RNN, nn.LSTM and nn.GRU share: options, parameters `weight_ih_l{k}` [G·H, in], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}`, `bias_hh_l{k}` [G·H] (`_reverse` for the backward direction), and the multi-layer run. */
@@ -126,6 +135,16 @@ export abstract class RNNBase extends Module {
     }
   }
 
+  protected override halfWeightsKind(): 'half' | 'none' {
+    return CELLS[this.kind].forward.half ? 'half' : 'none';
+  }
+
+  protected override makeHalfWeights(enabled: boolean): void {
+    for (const l of HALF.get(this) ?? []) for (const t of [l.w_ih, l.w_hh]) t.dispose();
+    if (enabled) HALF.set(this, this.weights.map((dirs) => halfLayerWeights(dirs)));
+    else HALF.delete(this);
+  }
+
   /** Runs every layer; x is [T, B, I] (or [B, T, I] with batchFirst). What a failed call had
    *  made is freed (outside tidy() nothing else would). */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: SequenceOptions): { y: Tensor; hN: Tensor; cN: Tensor | null } {
@@ -144,6 +163,10 @@ export abstract class RNNBase extends Module {
     const LD = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
     for (const [what, s] of [['h0', h0], ['c0', c0]] as const) if (s) checkState(`nn.${name}`, what, s, [LD, B, H], '[numLayers·D, B, H]');
+    const half = HALF.get(this);
+    if (half && willRecord([x, ...this.parameters(), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])])) {
+      throw new Error(`webrnn: nn.${name}: f16 weights (halfWeights()) are for inference: run the forward under noGrad(), or call halfWeights(false) to train`);
+    }
     const lengths = this.lengthsTensor(opts.lengths, T, B);
     const cellState = CELLS[this.kind].cellState;
     let input = this.batchFirst ? ops.transpose(x, 0, 1) : x;
@@ -154,7 +177,7 @@ export abstract class RNNBase extends Module {
       const layerState = (s: Tensor | null) => (s ? (this.numLayers === 1 ? s : ops.slice(s, 0, l * D, (l + 1) * D)) : zeros([D, B, H]));
       const hl = layerState(h0);
       const cl = cellState ? layerState(c0) : null;
-      const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H);
+      const out = rnnSequence(this.kind, { x: input, lengths, h0: hl, c0: cl, weights: this.weights[l]! }, H, half?.[l]);
       for (const s of [hl, cl]) if (s && s !== h0 && s !== c0) s.dispose(); // zeros or a slice made here
       if (input !== x) input.dispose();
       input = out.y;

@@ -7,7 +7,7 @@ import { ops } from '../graph/ops/index.js';
 import { rnnSequence } from '../graph/rnn.js';
 import { CELLS } from '../kernels/cells/index.js';
 import { shapeStr, Tensor } from '../tensor/tensor.js';
-import { checkState, lstmPair, type RNNBase } from './rnn.js';
+import { checkState, halfLayerOf, lstmPair, type RNNBase } from './rnn.js';
 
 /** A layer's state: h [numLayers, B, H] (RNN, GRU), or [h, c] (LSTM). */
 export type RecurrentState = Tensor | [Tensor, Tensor];
@@ -47,7 +47,7 @@ export function stepRecurrent(layer: RNNBase, x: Tensor, state: RecurrentState):
   for (let l = 0; l < L; l++) {
     const slot = (s: Tensor) => (L === 1 ? s : ops.slice(s, 0, l, l + 1));
     const [hl, cl] = [slot(h), c && slot(c)];
-    const out = rnnSequence(layer.kind, { x: input, lengths, h0: hl, c0: cl, weights: layer.layerWeights(l) }, H);
+    const out = rnnSequence(layer.kind, { x: input, lengths, h0: hl, c0: cl, weights: layer.layerWeights(l) }, H, halfLayerOf(layer, l));
     for (const t of [input, ...(L > 1 ? [hl, cl] : []), out.y]) t?.dispose();
     hs.push(out.hN);
     if (out.cN) cs.push(out.cN);

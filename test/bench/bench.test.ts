@@ -109,6 +109,18 @@ describe('quick bench', () => {
     expect(matmul.find((r) => r.case === 'empty dispatch')?.['µs/dispatch']).toBeGreaterThan(0);
   });
 
+  test('f16 weights: every infer row times both models A/B, their logits within 1e-3', () => {
+    const rows = report.sections['workloads']!;
+    for (const wl of QUICK_WORKLOADS) {
+      const r = rows.find((x) => x.case === `${wl.id} infer`)!;
+      expect(r['A/B f32 ms']).toBeGreaterThan(0);
+      expect(r['A/B f16w ms']).toBeGreaterThan(0);
+      expect(r['f16w vs f32 (A/B)']).toMatch(/^\d+\.\d\d×$/);
+      expect(r['f16w max |Δ|']).toBeGreaterThan(0); // f16 rounding moves some logit
+      expect(r['f16w max |Δ|']).toBeLessThan(1e-3);
+    }
+  });
+
   test('generation: tokens per second for webrnn (one submit a token, and one in all) and each tfjs backend that loaded', () => {
     const rows = report.sections['generation']!;
     const perToken = rows.find((r) => r.case === 'webrnn, one submit a token')!;

@@ -10,18 +10,23 @@ import { useTempDir } from '../util/temp_dir.js';
 
 const dir = useTempDir('webrnn-tfjs-finetune-');
 
-/** One Adam step with clipping, so the tensors kept for the process's lifetime exist before counting. */
+/** One Adam step with clipping, so the tensors kept for the process's lifetime exist before
+ *  counting: three parameters, so the update takes both its paths (a pair launch, and one alone). */
 function warmUp(): void {
   const m = new nn.Linear(3, 2, { seed: 1 });
-  const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
+  const extra = tensor(new Float32Array(2), [2], { requiresGrad: true });
+  const params = [...m.parameters(), extra];
+  const opt = new optim.Adam(params, { lr: 0.01 });
   tidy(() => {
-    const l = mseLoss(m.forward(tensor(new Float32Array(6), [2, 3])), tensor(new Float32Array(4), [2, 2]));
+    const l = mseLoss(m.forward(tensor(new Float32Array(6), [2, 3])).add(extra), tensor(new Float32Array(4), [2, 2]));
     l.backward();
-    clipGradNorm(m.parameters(), 1);
+    clipGradNorm(params, 1);
     opt.step();
   });
   opt.dispose();
   m.dispose();
+  extra.grad?.dispose();
+  extra.dispose();
 }
 
 test('fine-tuning lowers the held-out loss; the saved model loads back with the same loss', async () => {

@@ -7,6 +7,8 @@ import { counters, resetCounters, tensor, type Tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
 import { CELLS, encodeSequence, type CellKind, type SequenceDims } from '../../src/kernels/cells/index.js';
 import { inferenceOverrides, type StepVariant } from '../../src/kernels/cells/launch.js';
+import type { HalfView } from '../../src/kernels/half.js';
+import { roundHalf, toHalfRef } from '../../src/reference/half.js';
 import { backwardSequenceRef, cellSizes, forwardSequenceRef, inferenceSequenceRef, TWINS, type SequenceInputs } from '../../src/reference/cells/index.js';
 import { firstMismatch, reductionTol, type Tolerance } from './allclose.js';
 import { roundF32, uniform } from './rng.js';
@@ -66,6 +68,8 @@ export interface Schedule {
   variant: StepVariant;
   rows?: 8 | 16 | 32;
   wholeSequence?: boolean;
+  /** f16 weights (inference only): W_hh stored as binary16, read in this view. */
+  half?: HalfView;
   /** Bind what xproj is made of instead (a fused-input step, T = 1 and D = 1): inp.xproj must be
    *  its projection (fusedProjection). */
   fusedInput?: FusedInput;
@@ -160,6 +164,12 @@ export async function runSequenceGpu(
   }
 }
 
+/** The binary16 storage (to_half's layout, toHalfRef) of `values`, uploaded. */
+export const halfStorage = (values: ArrayLike<number>): Tensor => {
+  const words = toHalfRef(values);
+  return tensor(new Int32Array(words.buffer), [words.length]);
+};
+
 /** Forward outputs are sums of H products; backward ones of up to G·H (the recurrent gradient). */
 export function cellTolerances(kind: CellKind, H: number): { forward: Tolerance; backward: Tolerance } {
   return { forward: reductionTol(H), backward: reductionTol(CELLS[kind].gates * H) };
@@ -213,7 +223,7 @@ export async function runInferenceGpu(
     : { xproj: f32(inp.xproj, [T, B, D * GH]) };
   const t = {
     ...input,
-    w_hh: f32(inp.w_hh, [D, spec.gates * H, H]),
+    ...(schedule.half ? { w_hh_half: halfStorage(inp.w_hh) } : { w_hh: f32(inp.w_hh, [D, spec.gates * H, H]) }),
     b_hh: f32(inp.b_hh ?? new Float32Array(n.b_hh), [D, spec.gates * H]),
     lengths: tensor(Int32Array.from(inp.lengths), [B]),
     h_state: ring(inp.h0),
@@ -223,7 +233,7 @@ export async function runInferenceGpu(
   };
   const g = gpu();
   const before = { ...g.tuning };
-  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence });
+  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence, halfView: schedule.half });
   try {
     resetCounters();
     encodeSequence(spec, 'forward', t, dims, true);
@@ -248,7 +258,8 @@ export async function expectInferenceMatchesTwin(
   kind: CellKind, dims: SequenceDims, inp: SequenceInputs, schedule: Schedule = { variant: 'simple' },
 ): Promise<{ launches: Map<string, number> }> {
   const { got, launches } = await runInferenceGpu(kind, dims, inp, schedule);
-  const want = inferenceSequenceRef(TWINS[kind], dims, inp);
+  // f16 weights: the twin runs on the values the GPU reads, so only the summation order differs.
+  const want = inferenceSequenceRef(TWINS[kind], dims, schedule.half ? { ...inp, w_hh: roundHalf(inp.w_hh) } : inp);
   const tol = cellTolerances(kind, dims.hidden).forward;
   // With T = 1 ring slot 1 holds hN; with T > 1 both slots are written.
   const pairs: [string, ArrayLike<number> | null, ArrayLike<number> | null][] = [

@@ -2,7 +2,7 @@
 // (x·Wᵀ + b over any leading dims, PyTorch's layout). Backward rules are two more matmuls each.
 import { launchMatmul as mm } from '../../kernels/matmul.js';
 import { launchReduce } from '../../kernels/reduce.js';
-import { apply1, type Op } from '../tape.js';
+import { apply1, willRecord, type Op } from '../tape.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 
 const rows = (t: Tensor) => t.view([t.size / t.shape[t.rank - 1]!, t.shape[t.rank - 1]!]);
@@ -46,11 +46,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return apply1(matmulOp, [a, b], null);
 }
 
-const linearOp: Op<null, { x: Tensor; w: Tensor }> = {
+const linearOp: Op<{ halfWeight?: Tensor }, { x: Tensor; w: Tensor }> = {
   name: 'linear',
-  forward: ([x, w, b], _p, save) => {
+  forward: ([x, w, b], { halfWeight }, save) => {
     const x2 = rows(x!);
-    const y2 = mm(x2, w!, { transB: true, bias: b });
+    const y2 = mm(x2, w!, { transB: true, bias: b, halfB: halfWeight });
     x2.dispose();
     const y = y2.view([...x!.shape.slice(0, -1), w!.shape[0]!]);
     y2.dispose();
@@ -70,6 +70,16 @@ const linearOp: Op<null, { x: Tensor; w: Tensor }> = {
 
 /** y = x·Wᵀ + b with W [out, in] and b [out] (PyTorch's nn.Linear layout). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearWith(x, weight, bias);
+}
+
+/** linear reading W as binary16 (`halfWeight`, launchToHalf(weight)), with f32 sums: nn.Linear's
+ *  f16 weights; inference only (a forward that would be recorded throws). */
+export function linearHalf(x: Tensor, weight: Tensor, bias: Tensor | null, halfWeight: Tensor): Tensor {
+  return linearWith(x, weight, bias, halfWeight);
+}
+
+function linearWith(x: Tensor, weight: Tensor, bias?: Tensor | null, halfWeight?: Tensor): Tensor {
   const inF = weight.shape[1];
   if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
     throw new Error(`webrnn: linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)} (last dim must be ${inF})`);
@@ -77,5 +87,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new Error(`webrnn: linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(weight.shape)}`);
   }
-  return apply1(linearOp, bias ? [x, weight, bias] : [x, weight], null);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  if (halfWeight && willRecord(inputs)) {
+    throw new Error('webrnn: linear: f16 weights are for inference (no gradient flows through them): run the forward under noGrad(), or turn them off to train');
+  }
+  return apply1(linearOp, inputs, { halfWeight });
 }

@@ -3,12 +3,13 @@
 // saves (r, z, n, W_hn·h + b_hn) per unit ([D, T, B, 4H]).
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
+import { halfWeightKernels } from './half_weights.js';
 import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.gru_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.gru_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
     h_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -30,7 +31,7 @@ export const gruStepBackward = /* @__PURE__ */ defineKernel({
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.gru_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.gru_step_forward_blocked],
   bindings: gruStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -43,6 +44,13 @@ export const gruStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   ...blockedKernelBase(4),
 });
 
+const simpleHalf = /* @__PURE__ */ halfWeightKernels(gruStepForward);
+/** The forward kernels reading W_hh as binary16 (f16 weights), per view. */
+const halfForward = {
+  phases: { native: [simpleHalf.native], packed: [simpleHalf.packed] },
+  blocked: /* @__PURE__ */ halfWeightKernels(gruStepForwardBlocked),
+};
+
 export const gru: CellSpec = {
   kind: 'gru',
   gates: 3,
@@ -50,7 +58,7 @@ export const gru: CellSpec = {
   cellState: false,
   hhBias: 'bind',
   carryAddsToDh0: true,
-  forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 } },
+  forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 }, half: halfForward },
   backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 } },
 };
 

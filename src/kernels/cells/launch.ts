@@ -5,6 +5,7 @@ import type { Gpu } from '../../gpu/device.js';
 import { recorder } from '../../gpu/encoder.js';
 import { ceilDiv, type Kernel, type Overrides } from '../../gpu/kernel.js';
 import { shapeStr, type DType, type Tensor } from '../../tensor/tensor.js';
+import { halfView, halfWords } from '../half.js';
 import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './fused_input.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
@@ -98,10 +99,11 @@ export function inferenceOverrides(cell: CellSpec): Overrides {
 export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: StepTensors, dims: SequenceDims, inference = false): void {
   if (inference && pass !== 'forward') throw new Error(`webrnn: ${cell.kind} steps: inference is a forward pass`);
   const extra = inference ? inferenceOverrides(cell) : {};
-  const p = cell[pass];
-  const g = t.w_hh!.storage.g;
+  const g = (t.w_hh ?? t.w_hh_half)!.storage.g;
+  const p = t.w_hh_half ? halfPass(cell, pass, g) : cell[pass];
   if (t.in_w) {
-    // The projection's inputs in place of xproj: fused_input.ts.
+    // The projection's inputs in place of xproj: fused_input.ts (with f16 W_hh too: the fused
+    // kernel derives from the f16 one; W_ih stays float32 there).
     if (pass !== 'forward' || !inference || !fusedInputPossible(g, cell, dims)) {
       throw new Error(`webrnn: ${cell.kind} steps: W_ih in place of xproj needs one inference forward step of one direction on the simple kernels`);
     }
@@ -130,6 +132,15 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
   for (const step of steps) for (const k of p.phases) launchStep(cell, k, t, { ...dims, step }, extra);
 }
 
+/** The pass's kernels that read W_hh as binary16 (t.w_hh_half: f16 weights), in the device's view. */
+function halfPass(cell: CellSpec, pass: 'forward' | 'backward', g: Gpu): StepPass {
+  const half = cell[pass].half;
+  if (!half) throw new Error(`webrnn: ${cell.kind} steps: the ${pass} pass has no kernels for f16 weights (w_hh_half)`);
+  const view = halfView(g);
+  const blocked = cell[pass].blocked;
+  return { phases: half.phases[view], blocked: blocked && half.blocked ? { kernel: half.blocked[view], units: blocked.units } : undefined };
+}
+
 /** Expected shape of binding `name` of `cell`'s kernels; `ring`: the states and gates of an
  *  inference forward, 2 step slots. Built per binding as a launch checks it (a launch a token). */
 function expectedShape(name: StepTensorName, cell: CellSpec, { batch: B, hidden: H, steps: T, dirs: D, input: I = 0 }: StepDims, ring: boolean): number[] {
@@ -137,6 +148,7 @@ function expectedShape(name: StepTensorName, cell: CellSpec, { batch: B, hidden:
   switch (name) {
     case 'xproj': case 'dxproj': return [T, B, D * GH];
     case 'w_hh': return [D, GH, H];
+    case 'w_hh_half': return [Math.max(halfWords(D * GH * H), 4)];
     case 'b_hh': return [D, GH];
     case 'lengths': return [B];
     case 'h_state': case 'c_state': return [D, ring ? 2 : T + 1, B, H];
@@ -156,6 +168,7 @@ function symbolicShape(name: StepTensorName, cell: CellSpec, ring: boolean): str
   switch (name) {
     case 'xproj': case 'dxproj': return `[T, B, D·${gh}]`;
     case 'w_hh': return `[D, ${gh}, H]`;
+    case 'w_hh_half': return `the binary16 storage of [D, ${gh}, H]`;
     case 'b_hh': return `[D, ${gh}]`;
     case 'lengths': return '[B]';
     case 'h_state': case 'c_state': return ring ? '[D, 2, B, H]' : '[D, T+1, B, H]';
@@ -191,7 +204,7 @@ export function launchStep(cell: CellSpec, kernel: StepKernel, tensors: StepTens
     const t = tensors[name];
     if (!t) throw fail(`tensor '${name}' is missing`);
     const shape = expectedShape(name, cell, dims, ring);
-    const dtype: DType = name === 'lengths' ? 'int32' : 'float32';
+    const dtype: DType = name === 'lengths' || name === 'w_hh_half' ? 'int32' : 'float32';
     if (t.dtype !== dtype) throw fail(`${name} ${shapeStr(t.shape)} is ${t.dtype}, needs ${dtype}`);
     let size = 1;
     for (const n of shape) size *= n;

@@ -2,12 +2,13 @@
 // fold into xproj; the forward saves the four gates after activation ([D, T, B, 4H]) and c.
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
+import { halfWeightKernels } from './half_weights.js';
 import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.lstm_step_forward],
+  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -31,7 +32,7 @@ const forwardBase = blockedKernelBase(2);
 /** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
   ...forwardBase,
   overrides: { ...forwardBase.overrides, UNITS: 2 },
@@ -45,6 +46,13 @@ export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   ...blockedKernelBase(4),
 });
 
+const simpleHalf = /* @__PURE__ */ halfWeightKernels(lstmStepForward);
+/** The forward kernels reading W_hh as binary16 (f16 weights), per view. */
+const halfForward = {
+  phases: { native: [simpleHalf.native], packed: [simpleHalf.packed] },
+  blocked: /* @__PURE__ */ halfWeightKernels(lstmStepForwardBlocked),
+};
+
 export const lstm: CellSpec = {
   kind: 'lstm',
   gates: 4,
@@ -52,7 +60,11 @@ export const lstm: CellSpec = {
   cellState: true,
   hhBias: 'fold',
   carryAddsToDh0: false,
-  forward: { phases: [lstmStepForward], blocked: { kernel: lstmStepForwardBlocked, units: 2 } },
+  forward: {
+    phases: [lstmStepForward],
+    blocked: { kernel: lstmStepForwardBlocked, units: 2 },
+    half: halfForward,
+  },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
 };
 

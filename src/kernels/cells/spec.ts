@@ -4,6 +4,7 @@
 // branches on the kind. Layout shared by every cell: xproj [T, B, D·G·H] (time order),
 // w_hh [D, G·H, H], state [D, T+1, B, H] (step order, slot 0 = the initial state), y [T, B, D·H].
 import { ceilDiv, type Access, type Kernel, type Overrides } from '../../gpu/kernel.js';
+import type { HalfView } from '../half.js';
 
 /** The cell kinds, named as PyTorch's RNN modes, plus the reset-before GRU of Keras and ONNX, and the
  *  gated cells with the hard-sigmoid gates of TF.js and Keras 2 (`_hard_sigmoid`, see withHardSigmoid). */
@@ -13,9 +14,10 @@ export type CellKind =
 
 /** Every buffer a step kernel may bind. `xproj` holds W_ih·x (+ the folded biases) of all steps;
  *  a fused-input step (fused_input.ts) binds what it is computed from instead: x [B, I], W_ih and
- *  the biases. */
+ *  the biases; `w_hh_half`: W_hh as binary16 (launchToHalf), bound by the f16-weight kernels
+ *  instead of w_hh. */
 export type StepTensorName =
-  | 'xproj' | 'w_hh' | 'b_hh' | 'lengths' | 'h_state' | 'c_state' | 'gates' | 'y'
+  | 'xproj' | 'w_hh' | 'w_hh_half' | 'b_hh' | 'lengths' | 'h_state' | 'c_state' | 'gates' | 'y'
   | 'dy' | 'dh_carry' | 'dc_carry' | 'dgates_hh' | 'dxproj' | FusedInputName;
 export type FusedInputName = 'in_x' | 'in_w' | 'in_b_ih' | 'in_b_hh';
 
@@ -52,6 +54,9 @@ export interface StepPass {
   /** The register-blocked variant, if any: one kernel holding every phase (override PHASE picks
    *  one, 0 runs all with barriers between them), `units` units an invocation (1, or a quad of 4). */
   blocked?: { kernel: StepKernel; units: 1 | 2 | 4 };
+  /** The same kernels reading W_hh as binary16 (f16 weights, f32 arithmetic), one per way of
+   *  reading it; where absent, the pass refuses f16 weights. */
+  half?: { phases: Readonly<Record<HalfView, readonly StepKernel[]>>; blocked?: Readonly<Record<HalfView, StepKernel>> };
 }
 
 export interface CellSpec {

@@ -9,9 +9,10 @@ export type { SequenceDims };
 export type StepDims = KernelStepDims & { ring?: boolean };
 export type Arr = ArrayLike<number>;
 
-/** Every buffer of a sequence, as the step twins read and write them. */
-/** The twins read xproj: a fused-input step (kernels/cells/fused_input.ts) computes the same values. */
-export type StepBuffers = Record<Exclude<StepTensorName, FusedInputName>, Float64Array>;
+/** Every buffer of a sequence, as the step twins read and write them. The twins read xproj: a
+ *  fused-input step (kernels/cells/fused_input.ts) computes the same values; and W_hh: the
+ *  f16-weight kernels' twin is the float32 one on the decoded W_hh (halfValuesRef). */
+export type StepBuffers = Record<Exclude<StepTensorName, FusedInputName | 'w_hh_half'>, Float64Array>;
 /** One step of one phase, over both directions, in place. */
 export type StepTwin = (b: StepBuffers, dims: StepDims) => void;
 

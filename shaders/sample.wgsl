@@ -6,7 +6,8 @@
 // + b, over 2^24 (dropout's stream); the id is the first kept i with u·Σw < w_0 + … + w_i (index
 // order), else the last kept index (rounding), else −1 (nothing kept: an all-NaN row).
 // One workgroup per row; invocation t owns the contiguous chunk [t·chunk, (t+1)·chunk) of the row,
-// so the chunk sums taken in thread order are the cumulative sums.
+// so the chunk sums taken in thread order are the cumulative sums. With PER_THREAD one invocation
+// does a whole row alone (sample_row.wgsl): short rows, where the barriers cost more than the row.
 struct Dims { batch: u32, vocab: u32, greedy: u32, top_k: u32, inv_temperature: f32, phase: u32, block_lo: u32, block_hi: u32, seed_lo: u32, seed_hi: u32 }
 @group(0) @binding(0) var<storage, read>       logits: array<f32>;  // [B, V]
 @group(0) @binding(1) var<storage, read_write> ids:    array<i32>;  // [B]
@@ -14,6 +15,7 @@ struct Dims { batch: u32, vocab: u32, greedy: u32, top_k: u32, inv_temperature: 
 
 const WG = 64u;
 const NO_INDEX = 0x7fffffff;
+override PER_THREAD: bool = false;
 
 var<workgroup> red_v: array<f32, WG>;
 var<workgroup> red_k: array<i32, WG>;
@@ -33,6 +35,15 @@ fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u
 fn better(v: f32, k: i32, best: f32, bk: i32) -> bool {
   if (is_nan(best)) { return is_nan(v) && k < bk; }
   return is_nan(v) || v > best || (v == best && k < bk);
+}
+
+// Row b's uniform in [0, 1): Philox element offset + b.
+fn uniform_of_row(b: u32) -> f32 {
+  let e = dims.phase + b;
+  let blk_lo = dims.block_lo + (e >> 2u);
+  let blk_hi = dims.block_hi + select(0u, 1u, blk_lo < dims.block_lo);  // carry of the 64-bit counter
+  let bits = philox4x32_10(vec4u(blk_lo, blk_hi, 0u, 0u), vec2u(dims.seed_lo, dims.seed_hi));
+  return f32(bits[e & 3u] >> 8u) / 16777216.0;
 }
 
 // Tree reductions over the workgroup; every invocation gets the result (uniform).
@@ -72,6 +83,11 @@ fn reduce_count(t: u32, n: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
+  if (PER_THREAD) {
+    let r = (wid.x + wid.y * groups.x) * WG + t;
+    if (r < dims.batch) { sample_row(r); }
+    return;
+  }
   let b = wid.x + wid.y * groups.x;  // uniform: the early return keeps the barriers uniform
   if (b >= dims.batch) { return; }
   let V = dims.vocab;
@@ -143,12 +159,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
   }
   workgroupBarrier();
   let total = red_v[0];
-  let e = dims.phase + b;
-  let blk_lo = dims.block_lo + (e >> 2u);
-  let blk_hi = dims.block_hi + select(0u, 1u, blk_lo < dims.block_lo);  // carry of the 64-bit counter
-  let bits = philox4x32_10(vec4u(blk_lo, blk_hi, 0u, 0u), vec2u(dims.seed_lo, dims.seed_hi));
-  let u = f32(bits[e & 3u] >> 8u) / 16777216.0;
-  let goal = u * total;
+  let goal = uniform_of_row(b) * total;
   var acc = prefix[t];
   var last = -1;
   for (var i = lo; i < hi; i++) {

@@ -7,18 +7,25 @@ import * as wgsl from './wgsl.gen.js';
 
 const TWO32 = 2 ** 32;
 const WG = 64;
+/** Rows up to this long are drawn by one invocation each (sample_row.wgsl): a workgroup's barriers
+ *  cost a CPU adapter more than walking a short row, and a GPU little either way. */
+const SHORT_ROW = 256;
+
+// Tests force the layout: one invocation a row (true) or a workgroup (false); unset: by V.
+declare module '../gpu/device.js' { interface Tuning { samplePerThread?: boolean } }
 
 /** One id per row: the first maximum (greedy) or a draw from softmax(x/τ) over the top-k logits. */
 export const sample = /* @__PURE__ */ defineKernel({
   name: 'sample',
-  wgsl: [wgsl.philox, wgsl.sample],
+  wgsl: [wgsl.philox, wgsl.sample, wgsl.sample_row],
   bindings: { logits: 'read', ids: 'read_write' },
   dims: {
     batch: 'u32', vocab: 'u32', greedy: 'u32', top_k: 'u32', inv_temperature: 'f32',
     phase: 'u32', block_lo: 'u32', block_hi: 'u32', seed_lo: 'u32', seed_hi: 'u32',
   },
   workgroupSize: [WG, 1, 1],
-  dispatch: ({ batch }) => grid1d(batch * WG, WG),
+  overrides: { PER_THREAD: false },
+  dispatch: ({ batch }, o) => grid1d(o.PER_THREAD ? batch : batch * WG, WG),
 });
 
 /** Options of sample(): temperature, top-k and the Philox seed and offset. */
@@ -57,10 +64,12 @@ export function launchSample(logits: Tensor, opts: SampleOptions = {}, out?: Ten
   }
   const ids = out ?? Tensor.empty([B], 'int32', logits.storage.g);
   const block = Math.floor(offset / 4);
-  recorder(logits.storage.g).dispatch(sample, { logits: logits.buffer, ids: ids.buffer }, {
+  const g = logits.storage.g;
+  const perThread = g.tuning.samplePerThread ?? V <= SHORT_ROW;
+  recorder(g).dispatch(sample, { logits: logits.buffer, ids: ids.buffer }, {
     batch: B, vocab: V, greedy: temperature === 0 ? 1 : 0, top_k: topK, inv_temperature: temperature === 0 ? 1 : invT,
     phase: offset % 4, block_lo: block % TWO32, block_hi: Math.floor(block / TWO32),
     seed_lo: seed % TWO32, seed_hi: Math.floor(seed / TWO32),
-  });
+  }, { PER_THREAD: perThread });
   return ids;
 }

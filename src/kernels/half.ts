@@ -23,8 +23,9 @@ export function halfView(g: Gpu): HalfView {
   return forced ?? (g.features.shaderF16 && !g.info.isSoftware ? 'native' : 'packed');
 }
 
-/** Words (u32) of the binary16 storage of `n` values: two a word, padded to 8 values. */
-export const halfWords = (n: number): number => 4 * Math.ceil(n / 8);
+/** Words (u32) of the binary16 storage of `n` values: two a word, padded to 8 values (at least 8,
+ *  so an empty tensor's storage is a bindable buffer too). */
+export const halfWords = (n: number): number => 4 * Math.max(1, Math.ceil(n / 8));
 
 /** float32 → binary16 words (round to nearest even; ±Inf past 65504, NaN kept). */
 export const toHalf = /* @__PURE__ */ defineKernel({
@@ -40,7 +41,7 @@ export function launchToHalf(x: Tensor): Tensor {
   x.assertAlive();
   if (x.dtype !== 'float32') throw new Error(`webrnn: to_half: input ${x.toString()} must be float32`);
   const words = halfWords(x.size);
-  const out = Tensor.empty([Math.max(words, 4)], 'int32', x.storage.g);
+  const out = Tensor.empty([words], 'int32', x.storage.g);
   if (x.size === 0) return out;
   recorder(x.storage.g).dispatch(toHalf, { x: x.buffer, out: out.buffer }, { n: words, count: x.size });
   return out;
@@ -49,7 +50,7 @@ export function launchToHalf(x: Tensor): Tensor {
 /** Throws unless `bits` is the binary16 storage (launchToHalf) of a tensor of `size` values. */
 export function checkHalfStorage(where: string, what: string, bits: Tensor, size: number): void {
   bits.assertAlive();
-  if (bits.dtype !== 'int32' || bits.size !== Math.max(halfWords(size), 4)) {
-    throw new Error(`webrnn: ${where}: ${what} ${bits.toString()} must be the binary16 storage of ${size} values (int32 [${Math.max(halfWords(size), 4)}], from launchToHalf)`);
+  if (bits.dtype !== 'int32' || bits.size !== halfWords(size)) {
+    throw new Error(`webrnn: ${where}: ${what} ${bits.toString()} must be the binary16 storage of ${size} values (int32 [${halfWords(size)}], from launchToHalf)`);
   }
 }

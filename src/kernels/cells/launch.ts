@@ -148,7 +148,7 @@ function expectedShape(name: StepTensorName, cell: CellSpec, { batch: B, hidden:
   switch (name) {
     case 'xproj': case 'dxproj': return [T, B, D * GH];
     case 'w_hh': return [D, GH, H];
-    case 'w_hh_half': return [Math.max(halfWords(D * GH * H), 4)];
+    case 'w_hh_half': return [halfWords(D * GH * H)];
     case 'b_hh': return [D, GH];
     case 'lengths': return [B];
     case 'h_state': case 'c_state': return [D, ring ? 2 : T + 1, B, H];

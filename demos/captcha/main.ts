@@ -9,7 +9,7 @@ import { withDefaults } from '../common/cli.js';
 import type { Demo, DemoHooks, DemoResult, Series } from '../common/demo.js';
 import { LossMeter, totalSteps, TrainingClock } from '../common/epochs.js';
 import { captchaBatch, decodeTexts, type CaptchaBatch } from './data.js';
-import { buildCaptchaModel, CAPTCHA_CONFIGS, captchaPredict, captchaTrainStep, featureShape, type CaptchaNet, type CaptchaSizes } from './model.js';
+import { buildCaptchaModel, CAPTCHA_CONFIGS, captchaPredict, captchaTrainStep, featureShape, unseenEdge, type CaptchaNet, type CaptchaSizes } from './model.js';
 
 export type CaptchaConfig = {
   /** The seed's exact sizes (60×240 images, GRU(1536, 512, 3) + GRU(512, 256, 2)) instead of the small default. */
@@ -39,8 +39,8 @@ export type CaptchaConfig = {
 };
 
 const defaults: CaptchaConfig = {
-  full: false, small: false, epochs: 0, steps: 2000, trainCount: 0, holdout: 1000, batch: 64, lr: 0.006, clip: 5, seed: 0,
-  strength: 0.5, evalEvery: 500, evalBatch: 200, logEvery: 20, examples: 12,
+  full: false, small: false, epochs: 0, steps: 800, trainCount: 0, holdout: 1000, batch: 64, lr: 0.006, clip: 5, seed: 0,
+  strength: 0.5, evalEvery: 200, evalBatch: 200, logEvery: 20, examples: 12,
 };
 
 /** Held-out images of the last run with their true and predicted text, for the page. */
@@ -116,10 +116,11 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
   const total = totalSteps(c.epochs, c.steps, perEpoch);
   const lrAt = (s: number) => c.lr / 20 + ((c.lr - c.lr / 20) * (1 + Math.cos((Math.PI * s) / total))) / 2;
   const f = featureShape(sizes);
+  const unseen = unseenEdge(sizes);
   hooks.log(`captcha (${sizeName}): ${H}×${W} RGB images of ${L} characters (36 classes), distortion ${c.strength}, ` +
     `${fresh ? `${batch} fresh training images a step` : `${c.trainCount} training images a epoch`} ` +
     `(seed ${trainSeed}), ${c.holdout} held-out (seed ${heldOutSeed}); conv ${[3, ...sizes.channels].join('→')} → ${f.steps} steps of ` +
-    `${sizes.channels[3]}·${f.height} = ${f.features} features → GRU(${f.features}, ${sizes.gru1.hidden}, ${sizes.gru1.layers}) → ` +
+    `${sizes.channels[3]}·${f.height} = ${f.features} features${unseen.rows || unseen.columns ? ` (the last ${unseen.rows} rows and ${unseen.columns} columns unread)` : ''} → GRU(${f.features}, ${sizes.gru1.hidden}, ${sizes.gru1.layers}) → ` +
     `GRU(${sizes.gru1.hidden}, ${sizes.gru2.hidden}, ${sizes.gru2.layers}) × ${L} steps → Linear(${sizes.gru2.hidden}, 36); ` +
     `${model.numParameters()} parameters; Adam lr ${c.lr}, batch ${batch}, ${total} steps${fresh ? '' : ` (${perEpoch} a epoch)`}`);
   const arch: Arch = { size: sizeName, trainCount: c.trainCount, batch, seed: c.seed, strength: c.strength };
@@ -214,7 +215,7 @@ async function run(config: CaptchaConfig, hooks: DemoHooks): Promise<DemoResult>
 
 const options = withDefaults([
   { name: 'full', type: 'boolean', help: "the seed's exact sizes: 60×240 images, convs 16-64-128-256, GRU(1536, 512, 3), GRU(512, 256, 2) (slow on a CPU adapter)" },
-  { name: 'small', type: 'boolean', help: 'the small model (the default): 32×80 images, convs 8-16-32-64, GRU(128, 128, 2), GRU(128, 128, 1)' },
+  { name: 'small', type: 'boolean', help: 'the small model (the default): 33×81 images, convs 8-16-32-64, GRU(192, 192, 2), GRU(192, 192, 1)' },
   { name: 'epochs', type: 'number', integer: true, min: 0, help: 'passes over the training images (with --trainCount > 0)' },
   { name: 'steps', type: 'number', integer: true, min: 0, help: 'training steps (with --trainCount and --epochs: at most this many; 0: all epochs)' },
   { name: 'trainCount', type: 'number', integer: true, min: 0, help: 'generated training images (one epoch); 0: fresh images every step' },

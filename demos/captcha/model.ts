@@ -24,13 +24,17 @@ export interface CaptchaSizes {
 }
 
 /** `full`: the seed's exact sizes (60×240 images → 28 steps of 256·6 = 1536 features, GRU(1536, 512, 3),
- *  GRU(512, 256, 2)); `small` (the demo's default): narrower layers on 32×80 images (8 steps of 64·2
- *  = 128 features) and one GRU layer fewer on each side (GRU(128, 128, 2), GRU(128, 128, 1)), sized
- *  to train on a 2-CPU software adapter in about 20 minutes (the README has its measured accuracy). */
+ *  GRU(512, 256, 2)); `small` (the demo's default): narrower convs on 33×81 images (9 steps of 64·3
+ *  = 192 features; 33×81 so that the last conv block reads every pixel, see unseenEdge) and one GRU
+ *  layer fewer on each side (GRU(192, 192, 2), GRU(192, 192, 1)), sized to train on a 2-CPU software
+ *  adapter in under 15 minutes (the README has its measured accuracy). */
 export const CAPTCHA_CONFIGS: Readonly<Record<'small' | 'full', CaptchaSizes>> = {
-  small: { height: 32, width: 80, channels: [8, 16, 32, 64], gru1: { hidden: 128, layers: 2 }, gru2: { hidden: 128, layers: 1 }, length: 4 },
+  small: { height: 33, width: 81, channels: [8, 16, 32, 64], gru1: { hidden: 192, layers: 2 }, gru2: { hidden: 192, layers: 1 }, length: 4 },
   full: { height: 60, width: 240, channels: [16, 64, 128, 256], gru1: { hidden: 512, layers: 3 }, gru2: { hidden: 256, layers: 2 }, length: 4 },
 };
+
+/** Strides of the four conv blocks. */
+const STRIDES = [1, 2, 2, 2] as const;
 
 /** Output size of a 3-wide, unpadded convolution with `stride`. */
 const convOut = (n: number, stride: number) => Math.floor((n - 3) / stride) + 1;
@@ -38,9 +42,21 @@ const convOut = (n: number, stride: number) => Math.floor((n - 3) / stride) + 1;
 /** The conv stack's output map: height, width (= GRU 1's steps) and GRU 1's input features (C·H'). */
 export function featureShape(s: CaptchaSizes): { height: number; steps: number; features: number } {
   let [h, w] = [s.height, s.width];
-  for (const stride of [1, 2, 2, 2]) [h, w] = [convOut(h, stride), convOut(w, stride)];
+  for (const stride of STRIDES) [h, w] = [convOut(h, stride), convOut(w, stride)];
   if (h < 1 || w < 1) throw new Error(`captcha: ${s.height}×${s.width} images are too small for four 3×3 convolutions (strides 1, 2, 2, 2); use at least 17×17`);
   return { height: h, steps: w, features: s.channels[3] * h };
+}
+
+/**
+ * Rows at the bottom and columns at the right of the image that no output of the last conv block
+ * reads: an unpadded convolution drops what is left over after its last full stride, so n' outputs
+ * see (n' − 1)·8 + 17 input pixels. Ink there never reaches the GRUs (32×80 images lose 7 rows and
+ * 7 columns, the bottom bar of E or Z and the right edge of the last character; 33×81 lose none).
+ */
+export function unseenEdge(s: CaptchaSizes): { rows: number; columns: number } {
+  const f = featureShape(s);
+  const seen = (n: number) => STRIDES.reduceRight((m, stride) => (m - 1) * stride + 3, n);
+  return { rows: s.height - seen(f.height), columns: s.width - seen(f.steps) };
 }
 
 /** Options of the builder beyond the sizes. */

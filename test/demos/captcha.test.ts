@@ -7,7 +7,7 @@ import { captchaBatch, decodeTexts, imageRandom, randomText, renderCaptcha } fro
 import { GLYPHS } from '../../demos/captcha/font.js';
 import { captchaExamples, demo, score } from '../../demos/captcha/main.js';
 import {
-  buildCaptchaModel, CAPTCHA_ALPHABET, CAPTCHA_CONFIGS, captchaTrainStep, CaptchaNet, featureShape, type CaptchaSizes,
+  buildCaptchaModel, CAPTCHA_ALPHABET, CAPTCHA_CONFIGS, captchaTrainStep, CaptchaNet, featureShape, unseenEdge, type CaptchaSizes,
 } from '../../demos/captcha/model.js';
 import { parseArgs } from '../../demos/common/cli.js';
 import { DEMOS } from '../../demos/common/registry.js';
@@ -82,8 +82,15 @@ describe('captcha images (no GPU)', () => {
 
   test("the seed's sizes: 60×240 images give 28 steps of 256·6 = 1536 features", () => {
     expect(featureShape(CAPTCHA_CONFIGS.full)).toEqual({ height: 6, steps: 28, features: 1536 });
-    expect(featureShape(CAPTCHA_CONFIGS.small)).toEqual({ height: 2, steps: 8, features: 128 });
+    expect(featureShape(CAPTCHA_CONFIGS.small)).toEqual({ height: 3, steps: 9, features: 192 });
     expect(() => featureShape({ ...TINY, height: 16 })).toThrow(/captcha: 16×36 images are too small/);
+  });
+
+  test('unread edges: the default reads every pixel, 32×80 and the seed\'s 60×240 do not', () => {
+    expect(unseenEdge(CAPTCHA_CONFIGS.small)).toEqual({ rows: 0, columns: 0 });
+    expect(unseenEdge({ ...CAPTCHA_CONFIGS.small, height: 32, width: 80 })).toEqual({ rows: 7, columns: 7 });
+    expect(unseenEdge(CAPTCHA_CONFIGS.full)).toEqual({ rows: 3, columns: 7 });
+    expect(unseenEdge(TINY)).toEqual({ rows: 3, columns: 3 });
   });
 
   test('flags: --full and --small, refused together', async () => {
@@ -140,6 +147,27 @@ describe('captcha model on the GPU', () => {
     for (const t of [conv, seq, m]) t.dispose();
   });
 
+  test('unseenEdge(): changing the unread pixels leaves the features alone, the last read row and column do not', async () => {
+    const m = new CaptchaNet(TINY, { seed: 4 });
+    m.eval(); // running statistics: in training mode batch norm 1 also averages outputs the later blocks drop
+    const [H, W] = [20, 36];
+    const { rows, columns } = unseenEdge(TINY);
+    const x = Float32Array.from({ length: 3 * H * W }, (_, i) => Math.sin(i * 0.37));
+    const feats = async (img: Float32Array) => {
+      const t = noGrad(() => tidy(() => m.features(tensor(img, [1, 3, H, W]))));
+      const d = await t.data();
+      t.dispose();
+      return d;
+    };
+    const changed = (pixel: (y: number, x: number) => boolean) => x.map((v, i) => (pixel(Math.floor(i / W) % H, i % W) ? 1 - v : v));
+    const base = await feats(x);
+    expect(await feats(changed((y, c) => y >= H - rows || c >= W - columns))).toEqual(base);
+    for (const last of [changed((y) => y === H - rows - 1), changed((_, c) => c === W - columns - 1)]) {
+      expect(await feats(last)).not.toEqual(base);
+    }
+    m.dispose();
+  });
+
   test('logits are [B, 4, 36]; 60 Adam steps fit one fixed batch (the loss halves)', async () => {
     const m = new CaptchaNet(TINY, { seed: 3 });
     const opt = new optim.Adam(m.parameters(), { lr: 0.02 });
@@ -176,7 +204,7 @@ describe('captcha model on the GPU', () => {
     const ex = captchaExamples()!;
     expect(ex.truth).toHaveLength(2);
     expect(ex.predicted).toHaveLength(2);
-    expect(ex.images).toHaveLength(2 * 3 * 32 * 80);
+    expect(ex.images).toHaveLength(2 * 3 * 33 * 81);
     expect(memory().liveTensors).toBe(before);
     expect(rec.logs.find((l) => l.startsWith('captcha (small)'))).toMatch(/distortion 0\.5, 8 fresh training images a step .* 3 steps$/);
   });

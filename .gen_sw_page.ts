@@ -11,7 +11,7 @@ async function time(f: () => Promise<unknown>, n: number): Promise<number[]> {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 (window as any).run = async (ids: string[], modes: string[], reps: number, train: boolean, profile: boolean) => {
   const g = await init();
-  const setMode = (m: string) => { g.tuning.stepVariant = m === 'old' ? 'simple' : undefined; (g.tuning as any).matmulVariant = m === 'old' ? 'simple' : undefined; (g.tuning as any).matmulGroups = m.startsWith('cap') ? +m.slice(3) : undefined; };
+  const setMode = (m: string) => { g.tuning.stepVariant = m === 'old' ? 'simple' : undefined; (g.tuning as any).matmulVariant = m === 'old' ? 'simple' : undefined; g.tuning.wholeSequence = m.includes('ws1') ? true : m.includes('ws0') ? false : undefined; g.tuning.blockRows = (m.match(/r(8|16|32)/) ? +m.match(/r(8|16|32)/)![1]! : undefined) as any; };
   const log: string[] = [];
   for (const wl of FULL_WORKLOADS.filter((w) => ids.includes(w.id))) {
     const model = new WebrnnModel(wl, makeData(wl));

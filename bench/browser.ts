@@ -1,8 +1,8 @@
-// Benchmark section `browser`: the workloads' inference forwards in headless Chromium on its
-// SwiftShader adapter (what a browser without a GPU gets), webrnn and onnxruntime-web (WebGPU
-// execution provider, and wasm with 2 threads) in the same page: bench/browser_page.ts, bundled
-// here with esbuild and served through Playwright's request routing with the cross-origin
-// isolation headers that wasm threads need. The system Chromium only; never a downloaded one.
+// Benchmark section `browser`: the workloads' inference forwards (and webrnn's training steps) in
+// headless Chromium on its SwiftShader adapter (what a browser without a GPU gets), webrnn and
+// onnxruntime-web (WebGPU execution provider, and wasm with 2 threads) in the same page:
+// bench/browser_page.ts, bundled here with esbuild and served through Playwright's request routing
+// with the cross-origin isolation headers that wasm threads need. The system Chromium only; never a downloaded one.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -87,7 +87,7 @@ export const browserSection: RunSection = {
       const all = ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
       for (const wl of selectWorkloads(all, ctx.options.only)) {
         const r = await withTimeout(
-          page.evaluate(([w, q, o]) => window.benchPage!.workload(w, q, o), [wl, ctx.quick, withOrt] as [Workload, boolean, boolean]) as Promise<PageResult>,
+          page.evaluate(([w, q, o, t]) => window.benchPage!.workload(w, q, o, t), [wl, ctx.quick, withOrt, !ctx.options.inferOnly] as [Workload, boolean, boolean, boolean]) as Promise<PageResult>,
           ctx.quick ? 120_000 : 900_000,
           `${wl.id}`,
         );
@@ -95,7 +95,7 @@ export const browserSection: RunSection = {
         const ours = r.webrnn.medianMs;
         const gpu = r.ort.webgpu?.infer?.medianMs;
         const wasm = r.ort.wasm?.infer?.medianMs;
-        ctx.progress(`browser ${wl.id}: webrnn ${ours.toFixed(1)} ms, ORT-webgpu ${gpu?.toFixed(1) ?? '—'} ms, ORT-wasm ${wasm?.toFixed(1) ?? '—'} ms`);
+        ctx.progress(`browser ${wl.id}: webrnn ${ours.toFixed(1)} ms (train ${r.train?.medianMs.toFixed(1) ?? '—'} ms), ORT-webgpu ${gpu?.toFixed(1) ?? '—'} ms, ORT-wasm ${wasm?.toFixed(1) ?? '—'} ms`);
         rows.push({
           case: `${wl.id} infer`,
           shape: shapeOf(wl),
@@ -104,11 +104,16 @@ export const browserSection: RunSection = {
           ...(withOrt ? { 'ORT-webgpu ms': gpu ?? '—', 'vs ORT-webgpu': ratio(gpu, ours), 'ORT-wasm×2 ms': wasm ?? '—', 'vs ORT-wasm': ratio(wasm, ours) } : {}),
           runs: [r.webrnn, r.ort.webgpu?.infer, r.ort.wasm?.infer].filter(Boolean).map((x) => `${x!.warmup}+${x!.runs}`).join(' / '),
         });
+        if (r.train) {
+          const none: Record<string, string> = withOrt ? { 'ORT-webgpu ms': '—', 'vs ORT-webgpu': '—', 'ORT-wasm×2 ms': '—', 'vs ORT-wasm': '—' } : {};
+          rows.push({ case: `${wl.id} train`, shape: shapeOf(wl), 'webrnn ms (median)': r.train.medianMs, 'webrnn ms (min)': r.train.minMs, ...none, runs: `${r.train.warmup}+${r.train.runs}` });
+        }
         if (withOrt) agreement.push({ case: wl.id, 'ORT-webgpu max Δ': r.ort.webgpu?.maxDiff ?? '—', 'ORT-wasm max Δ': r.ort.wasm?.maxDiff ?? '—' });
       }
       ctx.note(
         `Headless Chromium (${CHROMIUM_PATH}) on ${info.adapter}: webrnn and onnxruntime-web ${info.ortVersion ?? '(not loaded)'} in the same page, the same ` +
-          'models, weights and inputs as the workloads section; inference only, each call ending with the logits read back. ' +
+          'models, weights and inputs as the workloads section; each inference call ending with the logits read back; ' +
+          'train rows: webrnn\'s training step (forward, backward, Adam, loss read back; ONNX Runtime Web does not train). ' +
           `ORT-webgpu: onnxruntime-web's WebGPU execution provider on the page's adapter (CPU fall-back disabled); ORT-wasm×2: its wasm provider with ${ORT_WASM_THREADS} threads ` +
           `(page cross-origin isolated: ${info.crossOriginIsolated}), as context. "vs ORT" = ORT median / webrnn median.`,
       );

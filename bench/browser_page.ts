@@ -29,6 +29,8 @@ export interface PageInfo {
 
 export interface PageResult {
   webrnn: StepTiming;
+  /** webrnn's training step (loss read back), unless --infer-only. */
+  train?: StepTiming;
   ort: Partial<Record<WebProvider, { maxDiff: number; infer?: StepTiming }>>;
   /** Why a provider gave no session, by name. */
   errors: Partial<Record<WebProvider, string>>;
@@ -36,7 +38,7 @@ export interface PageResult {
 
 export interface BenchPage {
   start(config: PageConfig): Promise<PageInfo>;
-  workload(wl: Workload, quick: boolean, withOrt: boolean): Promise<PageResult>;
+  workload(wl: Workload, quick: boolean, withOrt: boolean, train: boolean): Promise<PageResult>;
 }
 
 declare global {
@@ -85,14 +87,16 @@ async function runOrt(o: typeof ORTW, p: WebProvider, model: Uint8Array, wl: Wor
   }
 }
 
-async function workload(wl: Workload, quick: boolean, withOrt: boolean): Promise<PageResult> {
+async function workload(wl: Workload, quick: boolean, withOrt: boolean, train: boolean): Promise<PageResult> {
   const data = makeData(wl);
   const ours = new WebrnnModel(wl, data);
   const weights = await ours.weights();
   const logits = await ours.infer();
   const webrnn = await measureSteps(() => ours.infer(), { quick });
+  // After the inference timing and the weights it compared: training changes them.
+  const trained = train ? await measureSteps(() => ours.trainStep(), { quick }) : undefined;
   ours.dispose();
-  const result: PageResult = { webrnn, ort: {}, errors: {} };
+  const result: PageResult = { webrnn, ...(trained ? { train: trained } : {}), ort: {}, errors: {} };
   if (!withOrt || !ort) return result;
   const model = workloadOnnx(wl, weights);
   for (const p of ['webgpu', 'wasm'] as const) {

@@ -33,8 +33,11 @@ fn gates_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_hi = transpose(mat2x4f(w_hh[q + 1u], w_hh[q + H * H4 + 1u]));
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
-        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+        let at = (slot + b0 + r) * H + k0 + lane; // h_prev[b0 + r, k0 + lane]
+        let hv = h_state[at];
+        var hv4 = 0.0;
+        if (LANES == 4u) { hv4 = h_state[at + 4u]; }
+        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv, hv4);
       }
     }
   }
@@ -71,8 +74,11 @@ fn forward_phase(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_hi = w_hh[w_at + k0 / 4u + 1u];
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) {
-        let uv = gates[(step_base(d, s) + b0 + r) * 4u * H + 3u * H + k0 + lane]; // u[b0 + r, k0 + lane]
-        acc[r] += dot(w_lo, bcast_lo(uv)) + dot(w_hi, bcast_hi(uv));
+        let at = (step_base(d, s) + b0 + r) * 4u * H + 3u * H + k0 + lane; // u[b0 + r, k0 + lane]
+        let uv = gates[at];
+        var uv4 = 0.0;
+        if (LANES == 4u) { uv4 = gates[at + 4u]; }
+        acc[r] += dot(w_lo, bcast_lo(uv)) + dot(w_hi, bcast_hi(uv, uv4));
       }
     }
   }

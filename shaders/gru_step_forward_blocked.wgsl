@@ -34,8 +34,11 @@ fn blocked_step(s: u32, j_raw: u32, b0: u32, d: u32, lane: u32) {
     let w_hi = transpose(mat3x4f(wr[1], wz[1], wn[1]));
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
-        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv);
+        let at = (slot + b0 + r) * H + k0 + lane; // h_prev[b0 + r, k0 + lane]
+        let hv = h_state[at];
+        var hv4 = 0.0;
+        if (LANES == 4u) { hv4 = h_state[at + 4u]; }
+        acc[r] += w_lo * bcast_lo(hv) + w_hi * bcast_hi(hv, hv4);
       }
     }
   }

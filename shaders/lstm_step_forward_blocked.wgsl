@@ -61,9 +61,12 @@ fn blocked_step(s: u32, x_raw: u32, b0: u32, d: u32, lane: u32) {
     }
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-        let hv = h_state[(slot + b0 + r) * H + k0 + lane]; // h_prev[b0 + r, k0 + lane]
+        let at = (slot + b0 + r) * H + k0 + lane; // h_prev[b0 + r, k0 + lane]
+        let hv = h_state[at];
+        var hv4 = 0.0;
+        if (LANES == 4u) { hv4 = h_state[at + 4u]; }
         let h_lo = bcast_lo(hv);
-        let h_hi = bcast_hi(hv);
+        let h_hi = bcast_hi(hv, hv4);
         acc[r] += w_lo * h_lo + w_hi * h_hi;
         if (UNITS == 2u) { acc1[r] += v_lo * h_lo + v_hi * h_hi; }
       }

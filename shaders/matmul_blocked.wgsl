@@ -1,10 +1,10 @@
 // matmul_blocked.wgsl: C[b] = alpha·op(A[b])·op(B[b]) (+ bias) (+ bias2) (+ old C[b]) like matmul.wgsl (twin
 // matmulRef), register-blocked: one invocation computes columns n0 .. n0+3 of RB = 16 rows; the
-// workgroup's WG_X invocations share those rows. Needs subgroups of ≥ 8 lanes.
+// workgroup's WG_X invocations share those rows. Needs subgroups of ≥ LANES lanes (broadcast.wgsl).
 // Why: on CPU adapters (lavapipe) a load whose address differs between lanes costs ~10 instructions
 // per lane (~4 per float as vec4), a subgroupBroadcast ~3 for all lanes. The rows of op(A) are the
-// same for every lane, so 8 lanes load a block of them once and broadcast it; op(B) is read as vec4
-// and reused for RB rows. a/a4 and b/b4 are the same buffers, viewed as floats and as vec4.
+// same for every lane, so 8 lanes (or 4, twice) load a block of them once and broadcast it; op(B)
+// is read as vec4 and reused for RB rows. a/a4 and b/b4 are the same buffers, viewed as floats and as vec4.
 // Only what the inner loop reads is an override (each variant is an LLVM compile of seconds on
 // lavapipe); the epilogue's options are bits of dims.flags.
 override TRANS_A: bool = false;
@@ -40,27 +40,50 @@ fn a_el(base: u32, m: u32, k: u32) -> f32 {
 }
 
 // Rows m .. m+3 of op(A) at k0 .. k0+7 in every lane, as (lo, hi): column c of lo is row m + c at
-// k0 .. k0+3, of hi at k0+4 .. k0+7. Lane l loads one piece (l < 8); the broadcasts share it.
+// k0 .. k0+3, of hi at k0+4 .. k0+7. Lane l loads one piece (l < 8; with 4 lanes two pieces);
+// the broadcasts share them.
 struct AGroup { lo: mat4x4f, hi: mat4x4f }
 fn a_group(base: u32, m: u32, k0: u32, lane: u32) -> AGroup {
   let last = dims.m - 1u;
   if (VEC_A && TRANS_A) { // lane l: opA[m .. m+3, k0 + l], a vec4 of the stored row k0 + l
-    let k = k0 + lane;
-    let v = select(a4[(base + min(k, dims.k - 1u) * dims.m + min(m, dims.m - 4u)) >> 2u], vec4f(), k >= dims.k);
-    return AGroup(transpose(bcast4_lo(v)), transpose(bcast4_hi(v)));
+    let v = a4_trans(base, m, k0 + lane);
+    var v4 = vec4f();
+    if (LANES == 4u) { v4 = a4_trans(base, m, k0 + 4u + lane); } // with 4 lanes, k0 + 4 + l too
+    return AGroup(transpose(bcast4_lo(v)), transpose(bcast4_hi(v, v4)));
   }
   if (VEC_A) { // lane l: opA[m + l/2, k0 + 4(l%2) .. +3], a vec4 of the stored row
     let k = k0 + 4u * (lane & 1u);
-    let row = min(m + (lane >> 1u), last);
-    let v = select(a4[(base + row * dims.k + min(k, dims.k - 4u)) >> 2u], vec4f(), k >= dims.k);
-    return AGroup(bcast4_even(v), bcast4_odd(v));
+    let v = a4_rows(base, min(m + (lane >> 1u), last), k);
+    var v4 = vec4f();
+    // With 4 lanes, rows m+2 and m+3 too.
+    if (LANES == 4u) { v4 = a4_rows(base, min(m + 2u + (lane >> 1u), last), k); }
+    return AGroup(bcast4_even(v, v4), bcast4_odd(v, v4));
   }
   // Rows not a multiple of 4 long: lane l loads opA[m + c, k0 + l], one float a row.
-  let r0 = a_el(base, m, k0 + lane);
-  let r1 = a_el(base, min(m + 1u, last), k0 + lane);
-  let r2 = a_el(base, min(m + 2u, last), k0 + lane);
-  let r3 = a_el(base, min(m + 3u, last), k0 + lane);
-  return AGroup(mat4x4f(bcast_lo(r0), bcast_lo(r1), bcast_lo(r2), bcast_lo(r3)), mat4x4f(bcast_hi(r0), bcast_hi(r1), bcast_hi(r2), bcast_hi(r3)));
+  let r0 = a_row8(base, m, k0, lane);
+  let r1 = a_row8(base, min(m + 1u, last), k0, lane);
+  let r2 = a_row8(base, min(m + 2u, last), k0, lane);
+  let r3 = a_row8(base, min(m + 3u, last), k0, lane);
+  return AGroup(mat4x4f(r0[0], r1[0], r2[0], r3[0]), mat4x4f(r0[1], r1[1], r2[1], r3[1]));
+}
+
+// opA[row, k0 .. k0+7] in every lane as (k0 .. k0+3, k0+4 .. k0+7): lane l loads k0 + l (and with
+// 4 lanes k0 + 4 + l too).
+fn a_row8(base: u32, row: u32, k0: u32, lane: u32) -> mat2x4f {
+  let v = a_el(base, row, k0 + lane);
+  var v4 = 0.0;
+  if (LANES == 4u) { v4 = a_el(base, row, k0 + 4u + lane); }
+  return mat2x4f(bcast_lo(v), bcast_hi(v, v4));
+}
+
+// opA[m .. m+3, k] (VEC_A, TRANS_A: a vec4 of the stored row k), or 0 past K.
+fn a4_trans(base: u32, m: u32, k: u32) -> vec4f {
+  return select(a4[(base + min(k, dims.k - 1u) * dims.m + min(m, dims.m - 4u)) >> 2u], vec4f(), k >= dims.k);
+}
+
+// opA[row, k .. k+3] (VEC_A: a vec4 of the stored row), or 0 past K.
+fn a4_rows(base: u32, row: u32, k: u32) -> vec4f {
+  return select(a4[(base + row * dims.k + min(k, dims.k - 4u)) >> 2u], vec4f(), k >= dims.k);
 }
 
 // opB[k, n0 .. n0+3], or 0 past K (both factors of a product past K are 0: no 0 · Inf = NaN).
@@ -112,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
   let n0 = select(min(n_raw, dims.n - 1u), min(n_raw, dims.n - 4u), VEC_B && !TRANS_B);
   let base_a = batch * dims.stride_a;
   let base_b = batch * dims.stride_b;
-  let lane = lane_id % 8u;
+  let lane = lane_id % LANES;
 
   // acc[i][c] = C[m0 + 4i + c, n0 .. n0+3]; per block: acc[i] += B_lo·A_lo + B_hi·A_hi.
   var acc: array<mat4x4f, RB / 4u>;

@@ -5,8 +5,8 @@
 // acc[r] += Σ_n dgates_hh[step, b0 + r, n]·W_hh[d, n, 4q .. 4q+3] over rows n in [n_first, n_end)
 // of W_hh's G = gates·H rows (multiples of 8), for r < ROWS inside the batch: with step = s+1, the
 // gradient step s+1 sends back to h at step s. W_hh rows are read as vec4 over the
-// lane's 4 units and reused for ROWS rows; dgates_hh rows are the same for every lane, so 8 lanes
-// load 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
+// lane's 4 units and reused for ROWS rows; dgates_hh rows are the same for every lane, so the LANES
+// lanes load 8 consecutive floats and subgroupBroadcast shares them (why: see lstm_step_forward_blocked.wgsl).
 fn add_recurrent_grad(acc: ptr<function, array<vec4f, RB>>, step: u32, q: u32, b0: u32, d: u32, lane: u32, G: u32, n_first: u32, n_end: u32) {
   let H4 = dims.hidden / 4u;
   let B = dims.batch;
@@ -17,8 +17,11 @@ fn add_recurrent_grad(acc: ptr<function, array<vec4f, RB>>, step: u32, q: u32, b
     let w_hi = mat4x4f(w_hh[w + 4u * H4], w_hh[w + 5u * H4], w_hh[w + 6u * H4], w_hh[w + 7u * H4]);
     for (var r = 0u; r < RB; r++) {
       if (r < ROWS && b0 + r < B) { // uniform: rows past the block or the batch cost a branch
-        let dg = dgates_hh[(next + b0 + r) * G + n0 + lane]; // dgates_hh[step, b0 + r, n0 + lane]
-        (*acc)[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg);
+        let at = (next + b0 + r) * G + n0 + lane; // dgates_hh[step, b0 + r, n0 + lane]
+        let dg = dgates_hh[at];
+        var dg4 = 0.0;
+        if (LANES == 4u) { dg4 = dgates_hh[at + 4u]; }
+        (*acc)[r] += w_lo * bcast_lo(dg) + w_hi * bcast_hi(dg, dg4);
       }
     }
   }

@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu/device.js';
 import { recorder } from '../gpu/encoder.js';
 import { shapeStr, sizeOf, Tensor } from '../tensor/tensor.js';
 import { checkHalfStorage, halfView, type HalfView } from './half.js';
+import { broadcastLanes } from './lanes.js';
 import * as wgsl from './wgsl.gen.js';
 
 /** Register-tiled batched matmul; one invocation computes a 4×4 block of C. No workgroup memory:
@@ -31,7 +32,7 @@ export const matmulHalfB: Readonly<Record<HalfView, typeof matmul>> = {
 };
 
 /** The same product, register-blocked (RB rows × 4 columns an invocation, rows of op(A) shared by
- *  subgroup broadcasts); picked where subgroups of ≥ 8 lanes exist. Twin: matmulRef as well. */
+ *  subgroup broadcasts); picked where subgroups of ≥ 4 lanes exist. Twin: matmulRef as well. */
 export const matmulBlocked = /* @__PURE__ */ defineKernel({
   name: 'matmul_blocked',
   wgsl: [wgsl.broadcast, wgsl.matmul_blocked_b_f32, wgsl.matmul_blocked],
@@ -39,7 +40,7 @@ export const matmulBlocked = /* @__PURE__ */ defineKernel({
   bindings: { a: 'read', a4: 'read', b: 'read', b4: 'read', bias: 'read', bias2: 'read', c: 'read_write' },
   dims: { ...matmul.dims, flags: 'u32' },
   workgroupSize: [64, 1, 1], // WG_X
-  overrides: { TRANS_A: false, TRANS_B: false, VEC_A: false, VEC_B: false, WG_X: 64 },
+  overrides: { TRANS_A: false, TRANS_B: false, VEC_A: false, VEC_B: false, WG_X: 64, LANES: 8 },
   dispatch: ({ tiles }) => grid1d(tiles, 1),
 });
 
@@ -59,10 +60,9 @@ export type MatmulVariant = 'simple' | 'blocked';
 // Tests force a variant: every matmul takes it (unset: the adapter and the shape decide).
 declare module '../gpu/device.js' { interface Tuning { matmulVariant?: MatmulVariant } }
 
-/** Whether the blocked variant can run: it broadcasts across subgroups of at least 8 lanes. */
+/** Whether the blocked variant can run: it broadcasts across subgroups of 4 or 8 lanes (lanes.ts). */
 export function blockedMatmulPossible(g: Gpu): boolean {
-  const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
-  return g.features.subgroups && minSize >= 8;
+  return broadcastLanes(g) > 0;
 }
 
 export interface MatmulOptions {
@@ -211,6 +211,6 @@ function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
       m, n, k, n_tiles: nTiles, m_tiles: mTiles, tiles: nTiles * mTiles * p.batch,
       stride_a: strideA, stride_b: strideB, alpha: opts.alpha ?? 1, flags,
     },
-    { TRANS_A: tA, TRANS_B: tB, VEC_A: (tA ? m : k) % 4 === 0, VEC_B: (tB ? k : n) % 4 === 0, WG_X: wgX },
+    { TRANS_A: tA, TRANS_B: tB, VEC_A: (tA ? m : k) % 4 === 0, VEC_B: (tB ? k : n) % 4 === 0, WG_X: wgX, LANES: broadcastLanes(g) },
   );
 }

@@ -1,7 +1,8 @@
 // The register-blocked step kernels (shaders/*_step_*_blocked.wgsl) of every cell kind that has
 // them vs the same float64 twins as the simple ones, forced on through the device's tuning, over
 // shapes around their blocking: up to 32 batch rows an invocation, H in blocks of 8, workgroups of
-// 8 .. 64 units (forward) or unit quads (backward) fitted to H; a launch a step, or one for all steps.
+// 8 .. 64 units (forward) or unit quads (backward) fitted to H; a launch a step, or one for all
+// steps; broadcasts across 8 lanes or 4 (SwiftShader's subgroups; forced on 8-lane adapters too).
 import { describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -13,7 +14,7 @@ import { allFinite, casesFor, expectSequenceMatchesTwin, KINDS, mixedLengths, ra
 
 await init();
 const nanExp = await nanSurvivesExpLog();
-// Adapters without subgroups of ≥ 8 lanes never run the blocked kernels.
+// Adapters without subgroups of ≥ 4 lanes never run the blocked kernels.
 const possible = blockedStepsPossible(gpu(), 8);
 const BLOCKED = KINDS.filter((k) => CELLS[k].forward.blocked);
 
@@ -31,6 +32,9 @@ const ROWS_CASES = ([8, 32] as Rows[]).flatMap((rows) => CASES.map((c) => [rows,
   .concat(CASES.filter(([B]) => B > 16).map((c) => [16 as Rows, ...c] as const));
 // All T steps in one launch (a workgroup holds every unit of its rows).
 const WHOLE_CASES: [number, number, number, number][] = [[9, 16, 2, 5], [4, 136, 1, 3], [8, 24, 2, 4], [5, 8, 1, 1], [70, 8, 1, 3]];
+// Broadcasts across 4 lanes: a launch a step (8 and 32 rows) and one for all steps.
+const LANES4_CASES: [Rows, number, number, number, number][] = [[8, 7, 16, 2, 4], [32, 33, 24, 2, 2], [8, 17, 136, 1, 2], [32, 5, 264, 1, 2]];
+const LANES4_WHOLE: [number, number, number, number][] = [[9, 16, 2, 5], [4, 136, 1, 3]];
 
 for (const kind of BLOCKED) {
   const cell = CELLS[kind];
@@ -50,6 +54,25 @@ for (const kind of BLOCKED) {
       const dims = { batch: B, hidden: H, steps: T, dirs: D };
       const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 900 + H);
       const { launches } = await expectSequenceMatchesTwin(kind, dims, inp, grad, { variant: 'blocked', wholeSequence: true });
+      expect(launches.get(fwd)).toBe(1);
+      expect(launches.get(bwd)).toBe(1);
+    });
+  });
+
+  describe.skipIf(!possible).each(casesFor(kind, LANES4_CASES, 2))(`${kind} blocked steps on 4 lanes, %i rows an invocation, B=%i H=%i D=%i T=%i`, (rows, B, H, D, T) => {
+    test('forward and backward passes match the twins', async () => {
+      const dims = { batch: B, hidden: H, steps: T, dirs: D };
+      const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 700 + H);
+      const { launches } = await expectSequenceMatchesTwin(kind, dims, inp, grad, { variant: 'blocked', rows, wholeSequence: false, lanes: 4 });
+      expect(launches.get(fwd)).toBe(T * cell.forward.phases.length);
+    });
+  });
+
+  describe.skipIf(!possible).each(casesFor(kind, LANES4_WHOLE, 2))(`${kind} whole-sequence launch on 4 lanes B=%i H=%i D=%i T=%i`, (B, H, D, T) => {
+    test('forward and backward match the twins in one launch each', async () => {
+      const dims = { batch: B, hidden: H, steps: T, dirs: D };
+      const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 1100 + H);
+      const { launches } = await expectSequenceMatchesTwin(kind, dims, inp, grad, { variant: 'blocked', wholeSequence: true, lanes: 4 });
       expect(launches.get(fwd)).toBe(1);
       expect(launches.get(bwd)).toBe(1);
     });
@@ -83,8 +106,8 @@ for (const kind of BLOCKED) {
 
 // The launch plan on a software adapter with 2 CPU threads and on a GPU (no device needed).
 describe('blocked launch plan', () => {
-  const fake = (isSoftware: boolean, hostThreads: number) => ({
-    info: { isSoftware }, hostThreads, tuning: {}, limits: { maxComputeWorkgroupSizeX: 256, maxComputeInvocationsPerWorkgroup: 256 },
+  const fake = (isSoftware: boolean, hostThreads: number, subgroupMinSize = 8) => ({
+    info: { isSoftware }, hostThreads, tuning: {}, adapter: { info: { subgroupMinSize } }, features: { subgroups: true }, limits: { maxComputeWorkgroupSizeX: 256, maxComputeInvocationsPerWorkgroup: 256 },
   }) as unknown as Gpu;
   const cpu2 = fake(true, 2);
   test.each([
@@ -92,7 +115,13 @@ describe('blocked launch plan', () => {
     [64, 128, 1, 'step', 64, 32], [32, 256, 1, 'step', 64, 32], [16, 64, 1, 'step', 64, 8], [32, 16, 1, 'step', 16, 16],
     [64, 128, 1, 'sequence', 128, 32], [32, 128, 2, 'sequence', 128, 32], [32, 128, 1, 'sequence', 128, 16], [4, 16, 1, 'sequence', 16, 8],
   ] as const)('B=%i n=%i D=%i a %s: WG_X %i, %i rows', (batch, n, dirs, launch, wgX, rows) => {
-    expect(blockedOverrides(cpu2, n, { batch, dirs }, launch)).toEqual({ WG_X: wgX, ROWS: rows });
+    expect(blockedOverrides(cpu2, n, { batch, dirs }, launch)).toEqual({ WG_X: wgX, ROWS: rows, LANES: 8 });
+  });
+  test('subgroups of 4 lanes (SwiftShader) broadcast across 4; smaller ones cannot run the kernels', () => {
+    expect(blockedOverrides(fake(true, 2, 4), 128, { batch: 64, dirs: 1 }, 'step').LANES).toBe(4);
+    expect(blockedStepsPossible(fake(true, 2, 4), 128)).toBe(true);
+    expect(blockedStepsPossible(fake(true, 2, 2), 128)).toBe(false);
+    expect(blockedStepsPossible(fake(true, 2, 8), 132)).toBe(false); // H not a multiple of 8
   });
   test('more CPU threads take fewer rows an invocation; a GPU takes 8', () => {
     expect(blockedOverrides(fake(true, 16), 128, { batch: 64, dirs: 1 }, 'step').ROWS).toBe(8);

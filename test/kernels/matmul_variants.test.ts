@@ -1,6 +1,7 @@
 // Both matmul kernels vs matmulRef, each forced on: matmul.wgsl (the fallback without subgroups)
 // and matmul_blocked.wgsl (RB = 16 rows × 4 columns an invocation, K in blocks of 8 with a masked
-// tail, A and B swapped and C stored transposed when N < 32 < M). matmul.test.ts runs the default.
+// tail, A and B swapped and C stored transposed when N < 32 < M), its broadcasts across 8 lanes or
+// 4 (SwiftShader's subgroups; forced on 8-lane adapters too). matmul.test.ts runs the default.
 import { afterAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
@@ -13,12 +14,14 @@ await init();
 const blockedOk = blockedMatmulPossible(gpu());
 afterAll(() => {
   delete gpu().tuning.matmulVariant;
+  delete gpu().tuning.broadcastLanes;
 });
 
 interface Case { m: number; k: number; n: number; transA: boolean; transB: boolean; batch?: number; bias?: boolean; bias2?: boolean; acc?: boolean; poke?: number }
 
-async function check(v: MatmulVariant, c: Case, seed: number): Promise<void> {
+async function check(v: MatmulVariant, c: Case, seed: number, lanes?: 4): Promise<void> {
   gpu().tuning.matmulVariant = v;
+  gpu().tuning.broadcastLanes = lanes;
   const bt = c.batch ?? 0; // batched A, 2-D B broadcast over the batch
   const shapeA = [...(bt ? [bt] : []), ...(c.transA ? [c.k, c.m] : [c.m, c.k])];
   const shapeB = c.transB ? [c.n, c.k] : [c.k, c.n];
@@ -72,5 +75,15 @@ describe.each(VARIANTS)('matmul variant %s', (v) => {
     // K = 12: the last block of 8 is half past K; B [K, N] row 11 (the last real k), column 5.
     await check(v, { m: 24, k: 12, n: 40, transA: false, transB: false, poke: 11 * 40 + 5 }, 9);
     await check(v, { m: 24, k: 12, n: 40, transA: false, transB: true, poke: 5 * 12 + 11 }, 10);
+  });
+});
+
+// Each way of loading A (rows of 4 as vec4, transposed or not, and single floats) on 4 lanes.
+describe.skipIf(!blockedOk).each(TRANS)('matmul variant blocked on 4 lanes, transA=%s transB=%s', (transA, transB) => {
+  test.each(SHAPES)('M=%i K=%i N=%i matches the twin', async (m, k, n) => {
+    await check('blocked', { m, k, n, transA, transB }, m + k + n + 1, 4);
+  });
+  test('a batch of 3 over a shared B, both biases and accumulate', async () => {
+    await check('blocked', { m: 20, k: 12, n: 24, transA, transB, batch: 3, bias: true, bias2: true, acc: true }, 13, 4);
   });
 });

@@ -68,6 +68,8 @@ export interface Schedule {
   variant: StepVariant;
   rows?: 8 | 16 | 32;
   wholeSequence?: boolean;
+  /** Lanes of the blocked kernels' broadcasts (4: as on SwiftShader, also on 8-lane adapters). */
+  lanes?: 4 | 8;
   /** f16 weights (inference only): W_hh stored as binary16, read in this view. */
   half?: HalfView;
   /** Bind what xproj is made of instead (a fused-input step, T = 1 and D = 1): inp.xproj must be
@@ -141,6 +143,7 @@ export async function runSequenceGpu(
   g.tuning.stepVariant = schedule.variant;
   g.tuning.blockRows = schedule.rows;
   g.tuning.wholeSequence = schedule.wholeSequence;
+  g.tuning.broadcastLanes = schedule.lanes;
   try {
     resetCounters();
     encodeSequence(spec, 'forward', t, dims);
@@ -233,7 +236,7 @@ export async function runInferenceGpu(
   };
   const g = gpu();
   const before = { ...g.tuning };
-  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence, halfView: schedule.half });
+  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence, halfView: schedule.half, broadcastLanes: schedule.lanes });
   try {
     resetCounters();
     encodeSequence(spec, 'forward', t, dims, true);

@@ -6,6 +6,7 @@ import { recorder } from '../../gpu/encoder.js';
 import { ceilDiv, type Kernel, type Overrides } from '../../gpu/kernel.js';
 import { shapeStr, type DType, type Tensor } from '../../tensor/tensor.js';
 import { halfView, halfWords } from '../half.js';
+import { broadcastLanes } from '../lanes.js';
 import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './fused_input.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
@@ -30,11 +31,10 @@ export type StepTensors = Partial<Record<StepTensorName, Tensor>>;
 /** Most batch rows an invocation of the blocked kernels computes (RB in their shaders). */
 const RB = 32;
 
-/** Whether the register-blocked kernels can run: they broadcast across subgroups of ≥ 8 lanes
- *  and walk H in blocks of 8. */
+/** Whether the register-blocked kernels can run: they broadcast across subgroups of 4 or 8 lanes
+ *  (lanes.ts) and walk H in blocks of 8. */
 export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
-  const minSize = (g.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0;
-  return g.features.subgroups && minSize >= 8 && hidden % 8 === 0;
+  return broadcastLanes(g) > 0 && hidden % 8 === 0;
 }
 
 /** The variant a launch uses: blocked where possible for batches of 4 or more (the rows of an
@@ -66,7 +66,7 @@ export function blockedOverrides(g: Gpu, n: number, { batch, dirs }: { batch: nu
   const perRowBlock = ceilDiv(n, wgX) * dirs; // workgroups
   const fits = (r: number) => ceilDiv(batch, r) * perRowBlock >= g.hostThreads;
   const rows = g.tuning.blockRows ?? (g.info.isSoftware ? [RB, 16].find(fits) ?? 8 : 8);
-  return { WG_X: wgX, ROWS: rows };
+  return { WG_X: wgX, ROWS: rows, LANES: broadcastLanes(g) };
 }
 
 /** Whether a blocked pass runs all T steps in one launch: one workgroup then holds all `n`

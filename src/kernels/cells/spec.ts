@@ -102,7 +102,7 @@ export function blockedKernelBase(units: 1 | 2 | 4) {
   return {
     dims: { ...STEP_DIMS, count: 'u32' } as const,
     workgroupSize: [64, 1, 1] as const, // WG_X
-    overrides: { WG_X: 64, ROWS: 32 },
+    overrides: { WG_X: 64, ROWS: 32, LANES: 8 },
     dispatch: ({ batch, hidden, dirs }: Readonly<Record<StepDimName | 'count', number>>, o: Overrides): [number, number, number] => [
       ceilDiv(hidden / units, +o.WG_X!), ceilDiv(batch, +o.ROWS!), dirs,
     ],

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { init, memory, sync } from './src/index.js';
+import { pool } from './src/gpu/buffers.js';
+import { gpu } from './src/gpu/device.js';
+import { WebrnnModel } from './bench/webrnn_model.js';
+import { FULL_WORKLOADS, makeData } from './bench/workloads.js';
+const maps = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length;
+await init();
+console.log('after init', maps());
+const wl = FULL_WORKLOADS.find((w) => w.id === 'W5')!;
+const m = new WebrnnModel(wl, makeData(wl));
+await m.infer(); console.log('after infer', maps(), JSON.stringify(memory()));
+await m.trainStep(); await m.trainStep(); await sync(); console.log('after train', maps(), JSON.stringify(memory()));
+m.dispose(); await sync(); console.log('after dispose', maps(), JSON.stringify(memory()));
+pool(gpu()).trim(); await sync(); await new Promise((r) => setTimeout(r, 500)); console.log('after trim', maps(), JSON.stringify(memory()));

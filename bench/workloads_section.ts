@@ -1,6 +1,7 @@
 // Benchmark section: the W1–W5 training steps (forward, BPTT, Adam) and inference forwards on
 // webrnn, and the same models on TensorFlow.js (webgpu on the same adapter, wasm on the CPU) with
 // webrnn's initial weights. Before timing, both sides' initial losses are compared.
+import { readFileSync } from 'node:fs';
 import { counters, resetCounters } from '../src/index.js';
 import { gpu } from '../src/gpu/device.js';
 import { halfView } from '../src/kernels/half.js';
@@ -21,13 +22,37 @@ interface TfResult {
   kernels?: number;
 }
 
+/** Linux's limit on a process's memory mappings (vm.max_map_count), or null where there is none to
+ *  read. lavapipe maps each device-memory allocation on its own, and tfjs-webgpu's training step on
+ *  a long sequence holds tens of thousands of buffers at once: on W5 (T = 512) the bench process
+ *  passed 63,000 mappings (2026-12-06), and past the limit (65,530 by default) Dawn dereferences
+ *  the failed mapping (a segfault in BufferBase::MapAtCreation), which ends the whole bench. */
+function mapLimit(): number | null {
+  try {
+    return Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+/** Steps from which tfjs-webgpu's training is timed only under a raised mapping limit. */
+const LONG_SEQUENCE = 256;
+const MAPPINGS_NEEDED = 200_000;
+
 async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: Workload, data: WorkloadData, w: SharedWeights): Promise<TfResult> {
   await h.use(backend);
   const m = new TfjsModel(h, wl, data, w);
   try {
     const loss = await m.lossValue();
     ctx.progress(`${wl.id} tfjs-${backend}: initial loss ${loss.toFixed(5)}; timing`);
-    const train = ctx.options.inferOnly ? undefined : await ctx.measure(() => m.trainStep());
+    const limit = mapLimit();
+    const tooFewMappings = backend === 'webgpu' && wl.steps >= LONG_SEQUENCE && limit !== null && limit < MAPPINGS_NEEDED;
+    if (tooFewMappings && !ctx.options.inferOnly) {
+      ctx.note(
+        `${wl.id}: tfjs-webgpu's training step was not timed: vm.max_map_count is ${limit}, and on ${wl.steps} steps it needs more memory ` +
+          `mappings than that (past the limit the process segfaults in Dawn). \`sysctl -w vm.max_map_count=262144\` (root) lets the bench time it.`,
+      );
+    }
+    const train = ctx.options.inferOnly || tooFewMappings ? undefined : await ctx.measure(() => m.trainStep());
     const infer = await ctx.measure(() => m.infer());
     const kernels = train && (await m.kernelsPerStep());
     ctx.progress(`${wl.id} tfjs-${backend}: train ${train?.medianMs.toFixed(1) ?? '—'} ms, infer ${infer.medianMs.toFixed(1)} ms`);

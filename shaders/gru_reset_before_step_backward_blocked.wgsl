@@ -3,7 +3,7 @@
 // (same results and twins), register-blocked: one invocation handles units 4q .. 4q+3 (x: quad q)
 // of ROWS batch rows (y: row block), direction d (z). PHASE 1 runs phase A, 2 phase B (count = 1);
 // 0 runs both with a storage barrier between them and after (count > 1: the workgroup holds every
-// unit of its rows). Needs subgroups of ≥ 8 invocations and H % 8 == 0. After broadcast.wgsl and
+// unit of its rows). Needs subgroups of ≥ LANES (4 or 8) invocations and H % 8 == 0. After broadcast.wgsl and
 // step_backward_blocked.wgsl (the recurrent gradient of phase A, store4).
 override PHASE: u32 = 0u; // 1: phase A (dz, dn, dh_carry = dh⊙z); 2: phase B (dr, dh_carry += du⊙r); 0: both
 const FORWARD = false;

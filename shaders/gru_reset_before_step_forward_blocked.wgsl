@@ -4,7 +4,7 @@
 // (y: row block), direction d (z). PHASE 1 or 2 runs one phase (count = 1); PHASE 0 runs both with
 // a storage barrier between them and after, which is enough when the workgroup holds every unit of
 // its rows (count > 1, the whole-sequence launch): rows never depend on other rows. Needs subgroups
-// of ≥ 8 invocations and H % 8 == 0. Why and how: see lstm_step_forward_blocked.wgsl.
+// of ≥ LANES (4 or 8) invocations and H % 8 == 0. Why and how: see lstm_step_forward_blocked.wgsl.
 override PHASE: u32 = 0u; // 1: gates r, z, u; 2: n, h, y; 0: both
 const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih + b_hh

@@ -1,7 +1,7 @@
 // gru_step_backward_blocked.wgsl: `count` BPTT steps (s = step, step−1, …) of gru_step_backward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation handles units 4q .. 4q+3
 // (x: quad q) of ROWS batch rows (y: row block), direction d (z); with count > 1 the workgroup holds
-// every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0. Preludes:
+// every unit of its rows. Needs subgroups of ≥ LANES (4 or 8) invocations and H % 8 == 0. Preludes:
 // broadcast.wgsl, step_backward_blocked.wgsl (the recurrent gradient).
 const FORWARD = false;
 @group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;           // [D, 3H, H]

@@ -1,7 +1,7 @@
 // gru_step_forward_blocked.wgsl: `count` steps (s = step, step+1, …) of gru_step_forward.wgsl
 // (same bindings, results and twin), register-blocked: one invocation computes hh = W_hh·h_prev of
 // gates r, z, n of unit j (x) for ROWS batch rows (y: row block), direction d (z); with count > 1 the
-// workgroup holds every unit of its rows. Needs subgroups of ≥ 8 invocations and H % 8 == 0.
+// workgroup holds every unit of its rows. Needs subgroups of ≥ LANES (4 or 8) invocations and H % 8 == 0.
 // Why and how: see lstm_step_forward_blocked.wgsl.
 const FORWARD = true;
 @group(0) @binding(0) var<storage, read> xproj: array<f32>;         // [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)

@@ -2,7 +2,7 @@
 // lstm_step_backward.wgsl (same bindings, results and twin), register-blocked: one invocation
 // handles units 4q .. 4q+3 (x: quad q) of ROWS batch rows (y: row block), direction d (z). With
 // count > 1 the workgroup holds every unit of its rows (see lstm_step_forward_blocked.wgsl).
-// Needs subgroups of ≥ 8 invocations and H % 8 == 0. Preludes: broadcast.wgsl,
+// Needs subgroups of ≥ LANES (4 or 8) invocations and H % 8 == 0. Preludes: broadcast.wgsl,
 // step_backward_blocked.wgsl (the recurrent gradient).
 const FORWARD = false;
 @group(0) @binding(0) var<storage, read> w_hh: array<vec4f>;          // [D, 4H, H]

@@ -2,7 +2,7 @@
 // (same bindings, results and twin), register-blocked: one invocation computes the 4 gates of
 // UNITS units (x) for ROWS batch rows (y: row block), direction d (z). With count > 1 the workgroup holds
 // every unit of its rows (the launcher checks), so a storage barrier between steps is all the
-// recurrence needs: rows never depend on other rows. Needs subgroups of ≥ 8 lanes and H % 8 == 0.
+// recurrence needs: rows never depend on other rows. Needs subgroups of ≥ LANES (4 or 8) lanes and H % 8 == 0.
 // Why: on CPU adapters (lavapipe) every load whose address differs between lanes costs ~10
 // instructions per lane. h_prev is the same for all lanes, so 8 lanes load 8 consecutive floats
 // once and subgroupBroadcast hands each to every lane; W_hh rows are read as vec4 along k and

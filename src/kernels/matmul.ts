@@ -196,7 +196,7 @@ function launchBlocked(a: Tensor, b: Tensor, out: Tensor, p: MatmulPlan, opts: M
     : [a, b, transA, transB, p.m, p.n, p.strideA, p.strideB] as const;
   const k = p.k;
   const quads = ceilDiv(n, BLOCK);
-  // A multiple of 8 (every subgroup slice has the 8 lanes the broadcasts read) fitted to N: on
+  // A multiple of 8 (every subgroup slice has the LANES lanes the broadcasts read) fitted to N: on
   // lavapipe idle lanes past N cost as much as busy ones.
   const wgX = Math.min(64, Math.ceil(quads / 8) * 8);
   const nTiles = ceilDiv(quads, wgX);

@@ -56,7 +56,7 @@ export function fusedInputPossible(g: Gpu, cell: CellSpec, dims: SequenceDims): 
 }
 
 /** The overrides of a blocked launch over `n` invocations a row block (H units or H/4 quads).
- *  WG_X: a multiple of 8 (every subgroup slice has the 8 lanes the broadcasts read) fitted to n, as
+ *  WG_X: a multiple of 8 (every subgroup slice has the LANES lanes the broadcasts read) fitted to n, as
  *  on CPU adapters idle lanes past H cost as much as busy ones; all of n in a whole-sequence
  *  launch, else at most 64. ROWS: on a software adapter the most of 32, 16 and 8 that still leave
  *  every CPU thread a workgroup; on a GPU 8, as its parallelism is in the number of workgroups. */

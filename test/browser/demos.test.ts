@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as nodeWebrnn from 'webrnn';
+import { CAPTCHA_CONFIGS } from '../../demos/captcha/model.js';
 import type { PageState } from '../../demos/common/page.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { rnnForwardRef, type ParamsRef } from '../../src/reference/rnn_layer.js';
@@ -121,7 +122,7 @@ describe('demo pages (headless Chromium, WebGPU on SwiftShader)', () => {
       expect(captions).toHaveLength(3);
       for (const c of captions) expect(c).toMatch(/^[0-9A-Z]{4}( \([0-9A-Z]{4}\))?$/);
       const width = await opened.page.locator('#examples canvas').first().evaluate((c) => (c as HTMLCanvasElement).width);
-      expect(width).toBe(3 * 80); // the small model's 80-pixel-wide images at 3×
+      expect(width).toBe(3 * CAPTCHA_CONFIGS.small.width); // the small model's images at 3×
       expect(opened.problems).toEqual([]);
     } finally {
       await opened.page.close();

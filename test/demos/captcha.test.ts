@@ -13,6 +13,9 @@ import { parseArgs } from '../../demos/common/cli.js';
 import { DEMOS } from '../../demos/common/registry.js';
 import { recorder } from '../util/demo_hooks.js';
 
+// The tests that train compile dozens of pipelines first: a few seconds with a warm Mesa shader
+// cache, over a minute with a cold one on 2 CPUs (a fresh CI machine).
+const COLD_CACHE_MS = 240_000;
 const TINY: CaptchaSizes = { height: 20, width: 36, channels: [3, 4, 5, 6], gru1: { hidden: 12, layers: 2 }, gru2: { hidden: 10, layers: 2 }, length: 4 };
 
 describe('captcha images (no GPU)', () => {
@@ -186,7 +189,7 @@ describe('captcha model on the GPU', () => {
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
     m.dispose();
     opt.dispose();
-  });
+  }, COLD_CACHE_MS);
 
   test('the smoke run trains, scores the held-out images, keeps examples and frees everything', async () => {
     // a first run makes the library's one-time caches; the second must free all it makes
@@ -207,7 +210,7 @@ describe('captcha model on the GPU', () => {
     expect(ex.images).toHaveLength(2 * 3 * 33 * 81);
     expect(memory().liveTensors).toBe(before);
     expect(rec.logs.find((l) => l.startsWith('captcha (small)'))).toMatch(/distortion 0\.5, 8 fresh training images a step .* 3 steps$/);
-  });
+  }, COLD_CACHE_MS);
 
   test('a fixed training set (--trainCount) runs in epochs', async () => {
     const { rec, hooks } = recorder();
@@ -215,5 +218,5 @@ describe('captcha model on the GPU', () => {
     expect(result.summary.steps).toBe(3);
     expect(result.summary.epochs).toBe(1);
     expect(rec.logs.find((l) => l.startsWith('captcha (small)'))).toMatch(/24 training images a epoch .* 3 steps \(3 a epoch\)$/);
-  });
+  }, COLD_CACHE_MS);
 });

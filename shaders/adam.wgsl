@@ -33,8 +33,7 @@ fn element(i: u32) {
     // Not max(): its result for a NaN operand is unspecified, and torch.maximum keeps NaN. NaN is
     // tested by its bits: the compiler may fold `v != v` away when it assumes finite math.
     let prev = max_exp_avg_sq[i];
-    let v_nan = (bitcast<u32>(u.v) & 0x7fffffffu) > 0x7f800000u;
-    vd = select(prev, u.v, u.v > prev || v_nan);
+    vd = select(prev, u.v, u.v > prev || is_nan(u.v));
     max_exp_avg_sq[i] = vd;
   }
   param[i] = adam_param(u.p, u.m, vd, dims.step_size, dims.bc2_sqrt);

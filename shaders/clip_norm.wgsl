@@ -17,8 +17,6 @@ const PER_THREAD = 16u;  // CHUNK = WG · PER_THREAD elements per workgroup in p
 var<workgroup> tree_m: array<f32, 256>;
 var<workgroup> tree_s: array<f32, 256>;
 
-// By bits: the compiler may fold `x != x` away when it assumes finite math.
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 // A runtime value: a constant expression that evaluates to NaN fails shader creation.
 var<private> nan_bits: u32 = 0x7fc00000u;
 

@@ -8,7 +8,8 @@ struct Dims { n: u32, max_norm: f32 }
 // Entry point: per_element.wgsl.
 fn element(i: u32) {
   let coef = dims.max_norm / (norm[0] + 1e-6);
-  // Not min(): min(NaN, 1) may return 1 and would hide a NaN norm. Exactly 1 leaves t untouched.
-  let c = select(coef, 1.0, coef >= 1.0);
+  // min(NaN, 1) may return 1 (as may a select on coef >= 1 that the compiler makes a min) and
+  // would hide a NaN norm. Exactly 1 leaves t untouched.
+  let c = select(min(coef, 1.0), coef, is_nan(coef));
   t[i] = t[i] * c;
 }

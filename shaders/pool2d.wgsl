@@ -14,7 +14,6 @@ override MAX: bool = true;
 override COUNT_PAD: bool = true;
 override WG: u32 = 256;
 
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 var<private> neg_inf_bits: u32 = 0xff800000u;
 
 @compute @workgroup_size(WG)

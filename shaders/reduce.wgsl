@@ -13,8 +13,6 @@ override INDEXED: bool = false;  // argmax: x holds partial maxima whose positio
 override PER_THREAD: bool = false;
 const WG = 256u;
 
-// By bits: the compiler may fold `x != x` away when it assumes finite math.
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 // Whether (v, k) replaces (best, bk) as the max: NaN beats numbers and the first NaN stays
 // (PyTorch); among equal values the lower index wins, so argmax is the first maximum.

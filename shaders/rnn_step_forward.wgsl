@@ -26,8 +26,7 @@ fn cell_step(p: Place) {
   let w0 = (p.d * H + p.j) * H;
   var pre = x_in(p, at);
   for (var i = 0u; i < H; i++) { pre += h_state[prev + i] * w_hh[w0 + i]; }
-  // relu as select(x, 0, x <= 0) keeps NaN (max(x, 0) need not).
-  let h = select(tanh_safe(pre), select(pre, 0.0, pre <= 0.0), RELU);
+  let h = select(tanh_safe(pre), relu(pre), RELU);
   h_state[next + p.j] = h;
   y[at] = h;
 }

@@ -2,8 +2,6 @@
 // tree_reduce (a sum, or a max that keeps NaN so a row holding one comes out NaN, as in the twins).
 const WG = 128u;
 
-// By bits: the compiler may fold `x != x` away when it assumes finite math.
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 fn max_nan(a: f32, b: f32) -> f32 {
   if (is_nan(a) || b <= a) { return a; }

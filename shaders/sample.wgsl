@@ -28,8 +28,6 @@ var<workgroup> last_kept: atomic<i32>;
 var<private> pos_inf_bits: u32 = 0x7f800000u;
 var<private> neg_inf_bits: u32 = 0xff800000u;
 
-// By bits: the compiler may fold `x != x` away when it assumes finite math.
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 // Whether (v, k) replaces (best, bk) as the maximum: NaN first, then the larger, then the lower index.
 fn better(v: f32, k: i32, best: f32, bk: i32) -> bool {

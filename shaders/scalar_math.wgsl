@@ -9,8 +9,6 @@ var<private> inf_bits: u32 = 0x7f800000u;
 fn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }
 fn inf_f32() -> f32 { return bitcast<f32>(inf_bits); }
 
-// A bit test, not `x != x`, which a fast-math compiler may fold to false.
-fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 
 // -1, 0 or 1; ±0 and NaN pass through unchanged (WGSL's sign() of NaN is unspecified).
 fn sign_keep_nan(x: f32) -> f32 {

@@ -21,7 +21,7 @@ fn apply(v: f32) -> f32 {
     case UNARY_SQRT: { return select(sqrt(v), nan_f32(), v < 0.0); }
     case UNARY_TANH: { return tanh_safe(v); }
     case UNARY_SIGMOID: { return sigmoid(v); }
-    case UNARY_RELU: { return select(v, 0.0, v < 0.0); }  // relu keeps NaN (NaN < 0 is false)
+    case UNARY_RELU: { return relu(v); }
     case UNARY_ABS: { return abs(v); }
     case UNARY_SQUARE: { return v * v; }
     case UNARY_POW: { return pow_scalar(v, dims.p0); }

@@ -13,7 +13,7 @@ export const NORM_CHUNK = 4096;
  *  norm from the partials (FINAL); INF_NORM keeps the max alone. */
 export const clipNorm = /* @__PURE__ */ defineKernel({
   name: 'clip_norm',
-  wgsl: [wgsl.clip_norm],
+  wgsl: [wgsl.nan, wgsl.clip_norm],
   bindings: { src: 'read', dst: 'read_write' },
   dims: { n: 'u32', offset: 'u32', p: 'f32' },
   workgroupSize: [256, 1, 1],
@@ -24,7 +24,7 @@ export const clipNorm = /* @__PURE__ */ defineKernel({
 /** t *= min(1, maxNorm / (norm + 1e-6)), norm read from a [1] GPU tensor. */
 export const clipScale = /* @__PURE__ */ defineKernel({
   name: 'clip_scale',
-  wgsl: [wgsl.per_element, wgsl.clip_scale],
+  wgsl: [wgsl.nan, wgsl.per_element, wgsl.clip_scale],
   bindings: { t: 'read_write', norm: 'read' },
   dims: { n: 'u32', max_norm: 'f32' },
   ...perElement,

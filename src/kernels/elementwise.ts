@@ -42,7 +42,7 @@ const flat = {
 /** unary.wgsl: one unary op per element, picked by the OP override. */
 export const unary = /* @__PURE__ */ defineKernel({
   name: 'unary',
-  wgsl: [wgsl.op_codes, wgsl.activations, wgsl.scalar_math, wgsl.unary],
+  wgsl: [wgsl.op_codes, wgsl.nan, wgsl.activations, wgsl.scalar_math, wgsl.unary],
   bindings: { x: 'read', out: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
   ...flat,
@@ -51,7 +51,7 @@ export const unary = /* @__PURE__ */ defineKernel({
 /** unary_backward.wgsl: dx = dy · f'(saved), picked by the OP override. */
 export const unaryBackward = /* @__PURE__ */ defineKernel({
   name: 'unary_backward',
-  wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
+  wgsl: [wgsl.nan, wgsl.op_codes, wgsl.scalar_math, wgsl.unary_backward],
   bindings: { dy: 'read', saved: 'read', dx: 'read_write' },
   dims: { n: 'u32', p0: 'f32', p1: 'f32' },
   ...flat,
@@ -60,7 +60,7 @@ export const unaryBackward = /* @__PURE__ */ defineKernel({
 /** binary.wgsl: a ∘ b with broadcasting over up to 6 (merged) dims. */
 export const binary = /* @__PURE__ */ defineKernel({
   name: 'binary',
-  wgsl: [wgsl.op_codes, wgsl.scalar_math, wgsl.binary],
+  wgsl: [wgsl.nan, wgsl.op_codes, wgsl.scalar_math, wgsl.binary],
   bindings: { a: 'read', b: 'read', out: 'read_write' },
   dims: {
     n: 'u32',

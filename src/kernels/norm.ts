@@ -24,7 +24,7 @@ export interface NormView {
 /** 0: no affine; 1: weight and bias per group (batch norm); 2: per inner position (layer norm). */
 export type AffineMode = 0 | 1 | 2;
 
-const preludes = [wgsl.row_reduce, wgsl.norm_layout];
+const preludes = [wgsl.nan, wgsl.row_reduce, wgsl.norm_layout];
 const dims = { outer: 'u32', c: 'u32', inner: 'u32', eps: 'f32', momentum: 'f32' } as const;
 const perGroup = (d: { readonly c: number }, o: Overrides): [number, number, number] => grid1d(d.c, o.PER_THREAD ? WG : 1);
 const perElement = (d: { readonly outer: number; readonly c: number; readonly inner: number }): [number, number, number] =>

@@ -21,7 +21,7 @@ export const sgd = /* @__PURE__ */ defineKernel({
 /** In-place Adam step (torch.optim.Adam); AdamW's decoupled decay with DECOUPLED, amsgrad with AMSGRAD. */
 export const adam = /* @__PURE__ */ defineKernel({
   name: 'adam',
-  wgsl: [wgsl.per_element, wgsl.adam_update, wgsl.adam],
+  wgsl: [wgsl.nan, wgsl.per_element, wgsl.adam_update, wgsl.adam],
   bindings: { param: 'read_write', grad: 'read', exp_avg: 'read_write', exp_avg_sq: 'read_write', max_exp_avg_sq: 'read_write' },
   dims: {
     n: 'u32', weight_decay: 'f32', decay_scale: 'f32', beta1: 'f32', one_minus_beta1: 'f32',

@@ -42,7 +42,7 @@ const layout = {
 /** Max or average over each window; max also records where the maximum was. */
 export const pool2d = /* @__PURE__ */ defineKernel({
   name: 'pool2d',
-  wgsl: [wgsl.pool2d],
+  wgsl: [wgsl.nan, wgsl.pool2d],
   bindings: { x: 'read', y: 'read_write', argmax: 'read_write' },
   ...layout,
   dispatch: (d, o: Overrides) => grid1d(d.planes * d.oh * d.ow, Number(o.WG ?? WG)),

@@ -27,7 +27,7 @@ const OP_CODE = opCodes(REDUCE_PASS_OPS);
 /** One pass of a reduction along the middle axis of [outer, len, inner], per chunk of the row. */
 export const reduce = /* @__PURE__ */ defineKernel({
   name: 'reduce',
-  wgsl: [wgsl.op_codes, wgsl.reduce],
+  wgsl: [wgsl.nan, wgsl.op_codes, wgsl.reduce],
   bindings: { x: 'read', x_idx: 'read', out: 'read_write', out_idx: 'read_write' },
   dims: { outer: 'u32', len: 'u32', inner: 'u32', chunk: 'u32', chunks: 'u32', divisor: 'f32' },
   workgroupSize: [WG, 1, 1],

@@ -17,7 +17,7 @@ declare module '../gpu/device.js' { interface Tuning { samplePerThread?: boolean
 /** One id per row: the first maximum (greedy) or a draw from softmax(x/τ) over the top-k logits. */
 export const sample = /* @__PURE__ */ defineKernel({
   name: 'sample',
-  wgsl: [wgsl.philox, wgsl.sample, wgsl.sample_row],
+  wgsl: [wgsl.nan, wgsl.philox, wgsl.sample, wgsl.sample_row],
   bindings: { logits: 'read', ids: 'read_write' },
   dims: {
     batch: 'u32', vocab: 'u32', greedy: 'u32', top_k: 'u32', inv_temperature: 'f32',

@@ -45,7 +45,7 @@ const alongAxis = {
 /** softmax (LOG = false) or log-softmax (LOG = true) along the middle axis of [outer, len, inner]. */
 export const softmax = /* @__PURE__ */ defineKernel({
   name: 'softmax',
-  wgsl: [wgsl.row_reduce, wgsl.softmax],
+  wgsl: [wgsl.nan, wgsl.row_reduce, wgsl.softmax],
   bindings: { x: 'read', y: 'read_write' },
   ...alongAxis,
 });
@@ -53,7 +53,7 @@ export const softmax = /* @__PURE__ */ defineKernel({
 /** dx of softmax (LOG = false) or log-softmax (LOG = true) from the forward output y and dy. */
 export const softmaxBackward = /* @__PURE__ */ defineKernel({
   name: 'softmax_backward',
-  wgsl: [wgsl.row_reduce, wgsl.softmax_backward],
+  wgsl: [wgsl.nan, wgsl.row_reduce, wgsl.softmax_backward],
   bindings: { y: 'read', dy: 'read', dx: 'read_write' },
   ...alongAxis,
 });
@@ -61,7 +61,7 @@ export const softmaxBackward = /* @__PURE__ */ defineKernel({
 /** Per-row cross-entropy loss and its gradient wrt the logits, in one pass. */
 export const softmaxXent = /* @__PURE__ */ defineKernel({
   name: 'softmax_xent',
-  wgsl: [wgsl.row_reduce, wgsl.softmax_xent],
+  wgsl: [wgsl.nan, wgsl.row_reduce, wgsl.softmax_xent],
   bindings: { logits: 'read', targets: 'read', weight: 'read', loss: 'read_write', dlogits: 'read_write' },
   dims: { n: 'u32', c: 'u32', ignore_index: 'i32', has_ignore: 'u32', has_weight: 'u32', smoothing: 'f32' },
   workgroupSize: [WG, 1, 1],

@@ -9,7 +9,7 @@ import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } fro
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.gru_step_forward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.gru_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', b_hh: 'read', lengths: 'read',
     h_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -20,7 +20,7 @@ export const gruStepForward = /* @__PURE__ */ defineKernel({
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
 export const gruStepBackward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', h_state: 'read', dy: 'read',
     dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
@@ -31,7 +31,7 @@ export const gruStepBackward = /* @__PURE__ */ defineKernel({
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.gru_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.nan, wgsl.activations, wgsl.gru_step_forward_blocked],
   bindings: gruStepForward.bindings,
   ...blockedKernelBase(1),
 });
@@ -39,7 +39,7 @@ export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
 /** gru_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const gruStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.nan, wgsl.activations, wgsl.step_backward_blocked, wgsl.gru_step_backward_blocked],
   bindings: gruStepBackward.bindings,
   ...blockedKernelBase(4),
 });

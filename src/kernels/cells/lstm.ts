@@ -8,7 +8,7 @@ import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } fro
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
   bindings: {
     xproj: 'read', w_hh: 'read', lengths: 'read',
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
@@ -20,7 +20,7 @@ export const lstmStepForward = /* @__PURE__ */ defineKernel({
  *  dgates_hh[step+1]. Nine storage buffers: more than WebGPU's guaranteed 8 (the launcher checks). */
 export const lstmStepBackward = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_backward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', gates: 'read', c_state: 'read', dy: 'read', dh_carry: 'read',
     dc_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
@@ -32,7 +32,7 @@ const forwardBase = blockedKernelBase(2);
 /** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.lstm_step_forward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_w8_f32, wgsl.step_blocked, wgsl.step_layout, wgsl.nan, wgsl.activations, wgsl.lstm_step_forward_blocked],
   bindings: lstmStepForward.bindings,
   ...forwardBase,
   overrides: { ...forwardBase.overrides, UNITS: 2 },
@@ -41,7 +41,7 @@ export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
 /** lstm_step_backward, register-blocked (4 units × up to 32 rows an invocation); same results. */
 export const lstmStepBackwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_backward_blocked',
-  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
+  wgsl: [wgsl.broadcast, wgsl.step_blocked, wgsl.step_layout, wgsl.nan, wgsl.activations, wgsl.step_backward_blocked, wgsl.lstm_step_backward_blocked],
   bindings: lstmStepBackward.bindings,
   ...blockedKernelBase(4),
 });

@@ -7,7 +7,7 @@ import { stepKernelBase, type CellSpec } from './spec.js';
 /** One fused RNN step: h = act(xproj[tpos] + W_hh·h_prev) into state slot step+1 and y. */
 export const rnnStepForward = /* @__PURE__ */ defineKernel({
   name: 'rnn_step_forward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.rnn_step_forward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_input, wgsl.rnn_step_forward],
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', y: 'read_write' },
   overrides: { RELU: false },
   ...stepKernelBase,
@@ -16,7 +16,7 @@ export const rnnStepForward = /* @__PURE__ */ defineKernel({
 /** One fused RNN BPTT step: dgates_hh[step] and dxproj[tpos] from dy, dh_carry and dgates_hh[step+1]. */
 export const rnnStepBackward = /* @__PURE__ */ defineKernel({
   name: 'rnn_step_backward',
-  wgsl: [wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.rnn_step_backward],
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step, wgsl.step_layout, wgsl.step_backward, wgsl.rnn_step_backward],
   bindings: {
     w_hh: 'read', lengths: 'read', h_state: 'read', dy: 'read', dh_carry: 'read',
     dgates_hh: 'read_write', dxproj: 'read_write',

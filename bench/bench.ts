@@ -1,7 +1,7 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv,
+// --skip-tfjs, --skip-wasm (tfjs's wasm backend), --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv,
 // captcha: on request), --captcha-full (the captcha section at the seed's sizes), --torch-device cuda (the PyTorch column on
 // the GPU), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ export interface BenchOptions {
   /** Section names to run; null runs the default ones (profile only with --profile). */
   sections: string[] | null;
   skipTfjs: boolean;
+  /** Leave out tfjs's wasm backend (one CPU thread; on a GPU machine its long steps crowd out the rest). */
+  skipWasm: boolean;
   /** Leave out ONNX Runtime (the workloads' inference columns). */
   skipOrt: boolean;
   /** Workloads section: time the inference forwards only (no training rows). */
@@ -104,7 +106,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
-  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-ort', '--infer-only', '--profile', '--sections', '--out', '--captcha-full', '--torch-device']);
+  const known = new Set(['--quick', '--only', '--skip-tfjs', '--skip-wasm', '--skip-ort', '--infer-only', '--profile', '--sections', '--out', '--captcha-full', '--torch-device']);
   for (const [i, a] of argv.entries()) {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`bench: unknown flag ${a} (known: ${[...known].join(' ')})`);
     if ((a === '--only' || a === '--sections' || a === '--out' || a === '--torch-device') && !argv[i + 1]) throw new Error(`bench: ${a} needs a value`);
@@ -116,6 +118,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     only: list('--only')?.map((s) => s.toUpperCase()) ?? null,
     sections: list('--sections'),
     skipTfjs: argv.includes('--skip-tfjs'),
+    skipWasm: argv.includes('--skip-wasm'),
     skipOrt: argv.includes('--skip-ort'),
     inferOnly: argv.includes('--infer-only'),
     profile: argv.includes('--profile'),
@@ -230,7 +233,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   let tfjsVersion: string | null = null;
   // Loaded once, on first use, and shared by every section.
   const tfjs: { load?: Promise<TfjsHandle | null> } = {};
-  const shared = () => (tfjs.load ??= options.skipTfjs ? Promise.resolve(null) : loadTfjs());
+  const shared = () => (tfjs.load ??= options.skipTfjs ? Promise.resolve(null) : loadTfjs({ wasm: !options.skipWasm }));
   const ort: { load?: Promise<OrtHandle | null> } = {};
   const sharedOrt = () => (ort.load ??= options.skipOrt ? Promise.resolve(null) : loadOrt());
   for (const s of chosen) {

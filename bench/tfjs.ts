@@ -43,7 +43,7 @@ function quiet<T>(f: () => T): T {
 
 /** Loads tfjs and its backends. Call after webrnn's `init()`: the webgpu backend registers itself
  *  only if navigator.gpu exists when it is loaded, and webrnn would otherwise pick it up too. */
-export async function loadTfjs(): Promise<TfjsHandle | null> {
+export async function loadTfjs(opts: { wasm: boolean } = { wasm: true }): Promise<TfjsHandle | null> {
   let tf: typeof TF;
   try {
     tf = quiet(() => req('@tensorflow/tfjs') as typeof TF);
@@ -68,15 +68,17 @@ export async function loadTfjs(): Promise<TfjsHandle | null> {
   } catch (e) {
     errors.webgpu = (e as Error).message;
   }
-  try {
-    const wasm = req('@tensorflow/tfjs-backend-wasm') as { setWasmPaths: (p: string) => void };
-    wasm.setWasmPaths(join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-    // One thread, SIMD: the CPU reference point of the issue (the threaded build needs workers).
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    if (await quiet(() => tf.setBackend('wasm'))) backends.push('wasm');
-    else errors.wasm = 'setBackend failed';
-  } catch (e) {
-    errors.wasm = (e as Error).message;
+  if (opts.wasm) {
+    try {
+      const wasm = req('@tensorflow/tfjs-backend-wasm') as { setWasmPaths: (p: string) => void };
+      wasm.setWasmPaths(join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+      // One thread, SIMD: the CPU reference point of the issue (the threaded build needs workers).
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      if (await quiet(() => tf.setBackend('wasm'))) backends.push('wasm');
+      else errors.wasm = 'setBackend failed';
+    } catch (e) {
+      errors.wasm = (e as Error).message;
+    }
   }
   for (const [b, why] of Object.entries(errors)) console.warn(`bench: tfjs ${b} backend unavailable: ${why}`);
   return {

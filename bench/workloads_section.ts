@@ -69,6 +69,7 @@ function pytorchWorkload(ctx: RunContext, wl: Workload, data: WorkloadData, w: S
   ctx.progress(`${wl.id} pytorch: timing`);
   try {
     const r = runPytorch(wl, data, w, logits, ctx.quick, ctx.options.torchDevice);
+    ctx.progress(`${wl.id} pytorch (${ctx.options.torchDevice}): logits within ${r.maxDiff.toExponential(1)}; train ${r.train.medianMs.toFixed(2)} ms, infer ${r.infer.medianMs.toFixed(2)} ms`);
     if (r.maxDiff <= LOGIT_TOLERANCE) return r;
     ctx.note(`${wl.id}: PyTorch's logits differ from webrnn's by up to ${r.maxDiff.toExponential(2)} (> ${LOGIT_TOLERANCE}); its times are left out.`);
   } catch (e) {

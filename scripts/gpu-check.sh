@@ -5,9 +5,10 @@
 #   1. unpacks the Vulkan loader, Node and node_modules from .gpu/;
 #   2. checks that Dawn's Vulkan backend finds the NVIDIA GPU (and stops, saying why, if not);
 #   3. runs the test suite's kernel and nn tiers on it (vitest, project node);
-#   4. runs `npm run bench -- --profile --only W1,…,W6 --torch-device cuda` on it (the prebuilt
-#      benchmark bundle, with TensorFlow.js, onnxruntime-node, and the machine's PyTorch on CUDA when
-#      it has one; W6 is the compute-bound LSTM sized for a GPU);
+#   4. runs `npm run bench -- --profile --only W1,…,W6 --torch-device cuda --skip-wasm` on it (the
+#      prebuilt benchmark bundle, with tfjs-webgpu, onnxruntime-node, and the machine's PyTorch on
+#      CUDA when it has one; W6 is the compute-bound LSTM sized for a GPU; tfjs-wasm's one-thread
+#      steps, timed on the CPU machines already, took ~70 s of the first GPU run's 270);
 # writing everything to one folder: $OUT if set (the device tool sets it), else gpu-check-out/.
 # Each stage has its own time limit, all of them within 8 minutes (run it with a 480 s timeout).
 #   --software  a dry run on a machine without an NVIDIA GPU: skips the driver check and runs
@@ -38,16 +39,19 @@ if [ $software = 0 ]; then
   timeout 30 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$out/gpu.txt" 2>&1 ||
     fail "nvidia-smi failed or hung: $(head -c 300 "$out/gpu.txt")"
   say "GPU: $(head -1 "$out/gpu.txt")"
+  # The driver's ICD: the device tool's machines keep the one that works under /usr/local/nvidia.
   icd=""
-  for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json \
-    /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/icd.d/nvidia_icd.json; do
+  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/icd.d/nvidia_icd.json \
+    /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
     [ -f "$f" ] && { icd=$f; break; }
   done
   [ -n "$icd" ] || fail "the NVIDIA driver has no Vulkan ICD file (nvidia_icd.json) in the usual places"
   export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
   say "Vulkan ICD: $icd"
-  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-    [ "$(id -u)" = 0 ] || fail "the Vulkan loader is missing and unpacking .gpu/deb needs root"
+  { echo "--- $icd"; cat "$icd"; } >>"$out/gpu.txt"
+  # The loader, and the GL dispatch libraries the driver's libGLX_nvidia needs (glvnd).
+  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 ' || ! ldconfig -p 2>/dev/null | grep -q 'libGLdispatch.so.0 '; then
+    [ "$(id -u)" = 0 ] || fail "the Vulkan loader or glvnd is missing and unpacking .gpu/deb needs root"
     for f in .gpu/deb/*.deb; do dpkg -x "$f" /; done
     ldconfig
     ldconfig -p | grep -q 'libvulkan.so.1 ' || fail "the Vulkan loader from .gpu/deb did not install"
@@ -66,7 +70,7 @@ node build.mjs --gen || fail "node build.mjs --gen failed"
 say "Node $(node --version), unpacked in $((SECONDS - started)) s"
 
 # 3. Dawn must see the GPU, not a software adapter (a dry run accepts one).
-adapter=$(timeout 60 node --input-type=module -e "
+adapter=$(VK_LOADER_DEBUG=error,warn timeout 60 node --input-type=module -e "
   import { init, adapterInfo } from './dist/esm/index.js';
   await init();
   const a = adapterInfo();
@@ -81,18 +85,18 @@ fi
 
 # 4. The kernel and nn tiers of the tests.
 t0=$SECONDS
-timeout 150 node node_modules/vitest/vitest.mjs run --project node test/kernels test/nn \
+timeout 120 node node_modules/vitest/vitest.mjs run --project node test/kernels test/nn \
   --reporter=dot >"$out/tests.log" 2>&1
 rc=$?
-[ $rc = 124 ] && say "tests: stopped at their 150 s limit" || say "tests: exit $rc in $((SECONDS - t0)) s"
+[ $rc = 124 ] && say "tests: stopped at their 120 s limit" || say "tests: exit $rc in $((SECONDS - t0)) s"
 grep -E '^ *(Test Files|Tests) ' "$out/tests.log" | sed 's/^ */  /' | tee -a "$summary"
 
 # 5. The benchmark with per-kernel GPU times. Its log holds each section's table as it is made,
 # so a bench stopped at its limit still reports the sections it finished.
 t0=$SECONDS
 flags=(--profile --out "$out")
-if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W1,W2,W3,W4,W5,W6 --torch-device cuda); fi
-timeout 270 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
+if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W1,W2,W3,W4,W5,W6 --torch-device cuda --skip-wasm); fi
+timeout 330 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
 rc=$?
-[ $rc = 124 ] && say "bench: stopped at its 270 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"
+[ $rc = 124 ] && say "bench: stopped at its 330 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"
 say "done in $((SECONDS - started)) s; tables in $out/bench.md, logs in $out/"

@@ -67,14 +67,15 @@ tf_files=$(node -e "
 tar -cf - -T "$out/modules.list" | xz -T2 -6 >"$out/modules.tar.xz"
 rm "$out/modules.list"
 
-# The Vulkan loader (the NVIDIA driver brings its ICD, not the loader). apt-get download needs
-# the package lists; a private state folder keeps this machine's apt untouched.
-if ! ls "$out"/deb/libvulkan1_*.deb >/dev/null 2>&1; then
+# The Vulkan loader and glvnd's dispatch libraries (the NVIDIA driver brings its ICD, whose
+# libGLX_nvidia needs libGLdispatch, but neither). apt-get download needs the package lists; a
+# private state folder keeps this machine's apt untouched.
+if ! ls "$out"/deb/libvulkan1_*.deb "$out"/deb/libglvnd0_*.deb >/dev/null 2>&1; then
   lists=$(mktemp -d)
   mkdir -p "$lists/partial"
   o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
   apt-get "${o[@]}" update -qq
-  (cd "$out/deb" && apt-get "${o[@]}" download libvulkan1)
+  (cd "$out/deb" && apt-get "${o[@]}" download libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libgles2 libopengl0)
   rm -rf "$lists"
 fi
 

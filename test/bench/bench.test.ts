@@ -23,6 +23,10 @@ describe('bench arguments', () => {
     expect(parseArgs([]).only).toBeNull();
     expect(parseArgs([]).skipOrt).toBe(false);
     expect(parseArgs(['--infer-only']).inferOnly).toBe(true);
+    expect(parseArgs([])).toMatchObject({ skipWasm: false, torchDevice: 'cpu' });
+    expect(parseArgs(['--skip-wasm', '--torch-device', 'cuda'])).toMatchObject({ skipWasm: true, torchDevice: 'cuda' });
+    expect(() => parseArgs(['--torch-device', 'gpu'])).toThrow(/--torch-device must be cpu or cuda, not gpu/);
+    expect(() => parseArgs(['--torch-device'])).toThrow(/--torch-device needs a value/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown flag --fast/);
     expect(() => parseArgs(['--only'])).toThrow(/--only needs a value/);
   });

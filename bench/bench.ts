@@ -1,9 +1,10 @@
 // Benchmark entry (`npm run bench`, bundled by build.mjs into dist/node/bench.js): runs each
 // section in turn, prints one Markdown table per section and writes all rows to
 // <out>/bench.json and <out>/bench.md. Flags: --quick (tiny sizes, CI smoke run), --only W1,W3,
-// --skip-tfjs, --skip-wasm (tfjs's wasm backend), --skip-ort, --infer-only, --profile (per-kernel GPU time), --sections matmul,workloads,browser,generation (conv,
-// captcha: on request), --captcha-full (the captcha section at the seed's sizes), --torch-device cuda (the PyTorch column on
-// the GPU), --out <dir>.
+// --skip-tfjs, --skip-wasm (tfjs's wasm backend), --skip-ort, --infer-only, --profile (per-kernel
+// GPU time), --sections matmul,workloads,browser,generation (conv, captcha, schedules: on request;
+// run in the order named), --captcha-full (the captcha section at the seed's sizes),
+// --torch-device cuda (the PyTorch column on the GPU), --out <dir>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { generationSection } from './generation.js';
 import { matmulSection } from './matmul.js';
 import { preciseTimestampsGpu } from './gpu_timer.js';
 import { profileSection } from './profile.js';
+import { schedulesSection } from './schedules.js';
 import type { TorchDevice } from './pytorch.js';
 import { loadOrt, type OrtHandle } from './ort.js';
 import { loadTfjs, type TfjsHandle } from './tfjs.js';
@@ -96,9 +98,9 @@ export interface RunSection {
   run(ctx: RunContext): Promise<BenchRow[]>;
 }
 
-const SECTIONS: RunSection[] = [matmulSection, workloadsSection, browserSection, generationSection, profileSection, convSection, captchaSection];
+const SECTIONS: RunSection[] = [matmulSection, workloadsSection, browserSection, generationSection, profileSection, convSection, captchaSection, schedulesSection];
 /** Sections run only when named in --sections (profile also with --profile). */
-const ON_REQUEST = new Set(['profile', 'conv', 'captcha']);
+const ON_REQUEST = new Set(['profile', 'conv', 'captcha', 'schedules']);
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const value = (flag: string) => {
@@ -217,7 +219,10 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const info = adapterInfo();
   const date = new Date().toISOString();
   const loadStart = loadavg()[0]!;
-  const chosen = SECTIONS.filter((s) => (options.sections ? options.sections.includes(s.name) : !ON_REQUEST.has(s.name) || (s.name === 'profile' && options.profile)));
+  // Named sections run in the order named (a GPU check puts the ones it needs most first).
+  const chosen = options.sections
+    ? options.sections.map((n) => SECTIONS.find((s) => s.name === n)!)
+    : SECTIONS.filter((s) => !ON_REQUEST.has(s.name) || (s.name === 'profile' && options.profile));
   const sections: Record<string, BenchRow[]> = {};
   const notes: Record<string, string[]> = {};
   if (options.profile && !precise) notes.profile = ['Timestamps are as Dawn reports them (possibly quantized to 65.5 µs).'];

@@ -5,10 +5,12 @@
 #   1. unpacks the Vulkan loader, Node and node_modules from .gpu/;
 #   2. checks that Dawn's Vulkan backend finds the NVIDIA GPU (and stops, saying why, if not);
 #   3. runs the test suite's kernel and nn tiers on it (vitest, project node);
-#   4. runs `npm run bench -- --profile --only W1,…,W6 --torch-device cuda --skip-wasm` on it (the
-#      prebuilt benchmark bundle, with tfjs-webgpu, onnxruntime-node, and the machine's PyTorch on
-#      CUDA when it has one; W6 is the compute-bound LSTM sized for a GPU; tfjs-wasm's one-thread
-#      steps, timed on the CPU machines already, took ~70 s of the first GPU run's 270);
+#   4. runs `npm run bench -- --profile --only W1,…,W6 --torch-device cuda --skip-wasm --sections
+#      profile,schedules,workloads,generation,matmul` on it (the prebuilt benchmark bundle, with
+#      tfjs-webgpu, onnxruntime-node, and the machine's PyTorch on CUDA when it has one; W6 is the
+#      compute-bound LSTM sized for a GPU; tfjs-wasm's one-thread steps, timed on the CPU machines
+#      already, took ~70 s of the first GPU run's 270). The sections run in that order: the
+#      per-kernel profile and the step-schedule sweep first, as the first run had the rest;
 # writing everything to one folder: $OUT if set (the device tool sets it), else gpu-check-out/.
 # Each stage has its own time limit, all of them within 8 minutes (run it with a 480 s timeout).
 #   --software  a dry run on a machine without an NVIDIA GPU: skips the driver check and runs
@@ -85,18 +87,18 @@ fi
 
 # 4. The kernel and nn tiers of the tests.
 t0=$SECONDS
-timeout 120 node node_modules/vitest/vitest.mjs run --project node test/kernels test/nn \
+timeout 90 node node_modules/vitest/vitest.mjs run --project node test/kernels test/nn \
   --reporter=dot >"$out/tests.log" 2>&1
 rc=$?
-[ $rc = 124 ] && say "tests: stopped at their 120 s limit" || say "tests: exit $rc in $((SECONDS - t0)) s"
+[ $rc = 124 ] && say "tests: stopped at their 90 s limit" || say "tests: exit $rc in $((SECONDS - t0)) s"
 grep -E '^ *(Test Files|Tests) ' "$out/tests.log" | sed 's/^ */  /' | tee -a "$summary"
 
 # 5. The benchmark with per-kernel GPU times. Its log holds each section's table as it is made,
 # so a bench stopped at its limit still reports the sections it finished.
 t0=$SECONDS
 flags=(--profile --out "$out")
-if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W1,W2,W3,W4,W5,W6 --torch-device cuda --skip-wasm); fi
-timeout 330 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
+if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W1,W2,W3,W4,W5,W6 --torch-device cuda --skip-wasm --sections profile,schedules,workloads,generation,matmul); fi
+timeout 360 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
 rc=$?
-[ $rc = 124 ] && say "bench: stopped at its 330 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"
+[ $rc = 124 ] && say "bench: stopped at its 360 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"
 say "done in $((SECONDS - started)) s; tables in $out/bench.md, logs in $out/"

@@ -9,6 +9,7 @@ import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../benc
 import { ONNX_GATE_ORDER, reorderGateRows } from '../../bench/onnx_model.js';
 import { LOGIT_TOLERANCE } from '../../bench/ort_workloads.js';
 import { pytorchAvailable, pytorchFile, runPytorchScript } from '../../bench/pytorch.js';
+import { SCHEDULES } from '../../bench/schedules.js';
 import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
 
 /** What a run without --only measures: every workload but the opt-in ones (W6, sized for GPUs). */
@@ -36,7 +37,7 @@ describe('bench arguments', () => {
     const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--sections', 'workloads', '--only', 'W9', '--out', out]), ...silent };
     await expect(runBench(opts, 'test')).rejects.toThrow(/W9.*known: W1, W2, W3, W4, W5, W6/);
     const bad = { ...parseArgs(['--quick', '--sections', 'matmul,nope', '--out', out]), ...silent };
-    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, browser, generation, profile, conv, captcha\)/);
+    await expect(runBench(bad, 'test')).rejects.toThrow(/--sections nope: unknown \(known: matmul, workloads, browser, generation, profile, conv, captcha, schedules\)/);
   });
 });
 
@@ -46,6 +47,23 @@ test('--infer-only: inference rows only, with the ONNX Runtime columns', async (
   const rows = (await runBench(opts, 'test')).sections['workloads']!;
   expect(rows.map((r) => r.case)).toEqual(['W3 infer']);
   expect(rows[0]!['ORT-cpu×2 ms']).toBeGreaterThan(0);
+}, 120_000);
+
+test('schedules: named sections run in the order named; each schedule of W3 timed, the blocked ones at the rows they name', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
+  const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--skip-ort', '--sections', 'schedules,matmul', '--only', 'W3', '--out', out]), ...silent };
+  const report = await runBench(opts, 'test');
+  expect(Object.keys(report.sections).filter((k) => !k.includes(':'))).toEqual(['schedules', 'matmul']);
+  const rows = report.sections['schedules']!;
+  expect(rows.map((r) => `${r.case}|${r.schedule}`)).toEqual(['W3 infer', 'W3 train'].flatMap((c) => Object.keys(SCHEDULES).map((n) => `${c}|${n}`)));
+  for (const r of rows) {
+    expect(r['ms (median)']).toBeGreaterThan(0);
+    expect(r.dispatches).toBeGreaterThan(0);
+  }
+  expect(rows[0]!['vs default']).toBe('1.00×');
+  // One launch for all steps takes fewer dispatches than one a step (T = 6 in the quick W3).
+  const d = (c: string, n: string) => rows.find((r) => r.case === c && r.schedule === n)!.dispatches as number;
+  expect(d('W3 infer', 'blocked, whole sequence')).toBeLessThan(d('W3 infer', 'blocked 8 rows, a launch a step'));
 }, 120_000);
 
 test('the GPU-sized workload runs only when --only names it', () => {

@@ -8,7 +8,7 @@ import { init } from 'webrnn';
 import type { Gpu } from '../../src/gpu/device.js';
 import { gpu } from '../../src/gpu/device.js';
 import { CELLS } from '../../src/kernels/cells/index.js';
-import { blockedOverrides, blockedStepsPossible, wholeSequenceLaunch } from '../../src/kernels/cells/launch.js';
+import { blockedOverrides, blockedStepsPossible, wholeSequenceLaunch, type BlockRows } from '../../src/kernels/cells/launch.js';
 import { nanSurvivesExpLog } from '../util/adapter.js';
 import { allFinite, casesFor, expectSequenceMatchesTwin, KINDS, mixedLengths, randomCase, saturate } from '../util/cell_sequence.js';
 
@@ -26,10 +26,12 @@ const CASES: [number, number, number, number][] = [
   [32, 16, 1, 2], [33, 24, 2, 2], [65, 8, 1, 3],
 ];
 // Each case with 8 and with 32 rows an invocation (the launcher's choice depends on the host's
-// CPUs), and 16 where the batch spans more than one block of 16.
-type Rows = 8 | 16 | 32;
+// CPUs), and 16 where the batch spans more than one block of 16; a few with 1 and 2 rows (a tuning
+// for GPUs: more workgroups for a small batch), with a last block of 1 row where B is odd.
+type Rows = BlockRows;
 const ROWS_CASES = ([8, 32] as Rows[]).flatMap((rows) => CASES.map((c) => [rows, ...c] as const))
-  .concat(CASES.filter(([B]) => B > 16).map((c) => [16 as Rows, ...c] as const));
+  .concat(CASES.filter(([B]) => B > 16).map((c) => [16 as Rows, ...c] as const))
+  .concat([[2, 7, 16, 2, 4], [2, 5, 264, 1, 2], [1, 3, 8, 2, 5]] as const);
 // All T steps in one launch (a workgroup holds every unit of its rows).
 const WHOLE_CASES: [number, number, number, number][] = [[9, 16, 2, 5], [4, 136, 1, 3], [8, 24, 2, 4], [5, 8, 1, 1], [70, 8, 1, 3]];
 // Broadcasts across 4 lanes: a launch a step (8 and 32 rows) and one for all steps.

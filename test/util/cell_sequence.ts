@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { counters, resetCounters, tensor, type Tensor } from 'webrnn';
 import { gpu } from '../../src/gpu/device.js';
 import { CELLS, encodeSequence, type CellKind, type SequenceDims } from '../../src/kernels/cells/index.js';
-import { inferenceOverrides, type StepVariant } from '../../src/kernels/cells/launch.js';
+import { inferenceOverrides, type BlockRows, type StepVariant } from '../../src/kernels/cells/launch.js';
 import type { HalfView } from '../../src/kernels/half.js';
 import { roundHalf, toHalfRef } from '../../src/reference/half.js';
 import { backwardSequenceRef, cellSizes, forwardSequenceRef, inferenceSequenceRef, TWINS, type SequenceInputs } from '../../src/reference/cells/index.js';
@@ -66,7 +66,7 @@ export interface GpuSequence {
 /** How the launcher runs the steps: the variant, rows an invocation, one launch for all steps. */
 export interface Schedule {
   variant: StepVariant;
-  rows?: 8 | 16 | 32;
+  rows?: BlockRows;
   wholeSequence?: boolean;
   /** Lanes of the blocked kernels' broadcasts (4: as on SwiftShader, also on 8-lane adapters). */
   lanes?: 4 | 8;

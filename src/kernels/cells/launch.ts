@@ -11,13 +11,15 @@ import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './f
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
 export type StepVariant = 'simple' | 'blocked';
+export type BlockRows = 1 | 2 | 4 | 8 | 16 | 32;
 
 declare module '../../gpu/device.js' {
   interface Tuning {
     /** The step kernels' variant (blocked only where the adapter can run it). */
     stepVariant?: StepVariant;
-    /** Batch rows an invocation of the blocked kernels computes. */
-    blockRows?: 8 | 16 | 32;
+    /** Batch rows an invocation of the blocked kernels computes (any count up to RB; the
+     *  launcher picks 8, 16 or 32, fewer give a GPU more workgroups for a small batch). */
+    blockRows?: BlockRows;
     /** One blocked launch for all T steps (true), or one a step (false). */
     wholeSequence?: boolean;
     /** false: a single inference step reads xproj from a matmul even where it could fuse it. */

@@ -1,0 +1,104 @@
+// Benchmark section, on request (`--sections schedules`): each workload's inference forward and
+// training step under every step schedule the launcher can take on this adapter (the simple
+// kernels, the blocked ones at 2 to 32 rows an invocation launched a step at a time, and one
+// launch for the whole sequence), timed round-robin call by call so load drifts hit all alike.
+// It checks the launcher's defaults (src/kernels/cells/launch.ts) on an adapter they were not
+// tuned on: the first GPU run put ~160 µs on every recurrent step (bench/RESULTS.md).
+import { counters, init, resetCounters } from '../src/index.js';
+import type { Gpu, Tuning } from '../src/gpu/device.js';
+import { blockedStepsPossible } from '../src/kernels/cells/launch.js';
+import type { BenchRow, RunSection } from './bench.js';
+import { median, ratio } from './timing.js';
+import { WebrnnModel } from './webrnn_model.js';
+import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf } from './workloads.js';
+
+type Schedule = Pick<Tuning, 'stepVariant' | 'blockRows' | 'wholeSequence'>;
+
+/** The schedules compared, by name; 'default' is the launcher's own choice. */
+export const SCHEDULES: Record<string, Schedule> = {
+  default: {},
+  simple: { stepVariant: 'simple' },
+  'blocked 2 rows, a launch a step': { stepVariant: 'blocked', blockRows: 2, wholeSequence: false },
+  'blocked 4 rows, a launch a step': { stepVariant: 'blocked', blockRows: 4, wholeSequence: false },
+  'blocked 8 rows, a launch a step': { stepVariant: 'blocked', blockRows: 8, wholeSequence: false },
+  'blocked 16 rows, a launch a step': { stepVariant: 'blocked', blockRows: 16, wholeSequence: false },
+  'blocked 32 rows, a launch a step': { stepVariant: 'blocked', blockRows: 32, wholeSequence: false },
+  'blocked, whole sequence': { stepVariant: 'blocked', wholeSequence: true },
+};
+
+/** Runs `fn` with the schedule's tuning set, restoring the previous values after. */
+async function under<T>(g: Gpu, s: Schedule, fn: () => Promise<T>): Promise<T> {
+  const saved: Schedule = { stepVariant: g.tuning.stepVariant, blockRows: g.tuning.blockRows, wholeSequence: g.tuning.wholeSequence };
+  Object.assign(g.tuning, s);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(g.tuning, saved);
+  }
+}
+
+/** Median and min ms of each step, run round-robin (every step once a round) after two warm-up
+ *  rounds; as many rounds as fit the budget, between 3 and 15. */
+async function roundRobin(steps: (() => Promise<unknown>)[], quick: boolean): Promise<{ medianMs: number; minMs: number }[]> {
+  const times: number[][] = steps.map(() => []);
+  let round = 0;
+  for (let w = 0; w < 2; w++) {
+    const t0 = performance.now();
+    for (const s of steps) await s();
+    round = performance.now() - t0;
+  }
+  const rounds = quick ? 2 : Math.max(3, Math.min(15, Math.round(8_000 / Math.max(round, 1e-3))));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, s] of steps.entries()) {
+      const t0 = performance.now();
+      await s();
+      times[i]!.push(performance.now() - t0);
+    }
+  }
+  return times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
+}
+
+export const schedulesSection: RunSection = {
+  name: 'schedules',
+  async run(ctx) {
+    const g = await init();
+    const rows: BenchRow[] = [];
+    for (const wl of selectWorkloads(ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS, ctx.options.only)) {
+      if (!blockedStepsPossible(g, wl.hidden)) {
+        ctx.note(`${wl.id}: the blocked kernels cannot run here (subgroups, or H % 8), so only the simple kernels do; not compared.`);
+        continue;
+      }
+      const model = new WebrnnModel(wl, makeData(wl));
+      const names = Object.keys(SCHEDULES);
+      for (const mode of ctx.options.inferOnly ? (['infer'] as const) : (['infer', 'train'] as const)) {
+        ctx.progress(`${wl.id} ${mode}: ${names.length} schedules, round-robin`);
+        const step = (s: Schedule) => () => under<unknown>(g, s, () => (mode === 'infer' ? model.infer() : model.trainStep()));
+        const timed = await roundRobin(names.map((n) => step(SCHEDULES[n]!)), ctx.quick);
+        const base = timed[0]!.medianMs;
+        for (const [i, name] of names.entries()) {
+          resetCounters();
+          await step(SCHEDULES[name]!)();
+          const { dispatches } = counters();
+          rows.push({
+            case: `${wl.id} ${mode}`,
+            shape: shapeOf(wl),
+            schedule: name,
+            'ms (median)': timed[i]!.medianMs,
+            'ms (min)': timed[i]!.minMs,
+            dispatches,
+            'vs default': ratio(timed[i]!.medianMs, base),
+          });
+        }
+        ctx.progress(`${wl.id} ${mode}: ${names.map((n, i) => `${n} ${timed[i]!.medianMs.toFixed(2)}`).join(', ')} ms`);
+      }
+      model.dispose();
+    }
+    ctx.note(
+      `Adapter: ${g.info.name}${g.info.isSoftware ? ' (software)' : ''}. Each row: one workload's step under one schedule (Tuning.stepVariant, blockRows, wholeSequence; ` +
+        "'default' = the launcher's own choice here), all of a workload's schedules timed round-robin after two warm-up rounds. " +
+        '"vs default" = this schedule\'s median / the default\'s (below 1: faster than the default). Training steps update the weights, ' +
+        'so each schedule trains from slightly different ones: the times, not the losses, are compared.',
+    );
+    return rows;
+  },
+};

@@ -1,18 +1,19 @@
 // Benchmark section, on request (`--sections schedules`): each workload's inference forward and
 // training step under every step schedule the launcher can take on this adapter (the simple
-// kernels, the blocked ones at 2 to 32 rows an invocation launched a step at a time, and one
-// launch for the whole sequence), timed round-robin call by call so load drifts hit all alike.
+// kernels, the blocked ones at 2 to 32 rows an invocation launched a step at a time, one launch
+// for the whole sequence, and the split forward kernels of the cells that have them), timed round-robin call by call so load drifts hit all alike.
 // It checks the launcher's defaults (src/kernels/cells/launch.ts) on an adapter they were not
 // tuned on: the first GPU run put ~160 µs on every recurrent step (bench/RESULTS.md).
 import { counters, init, resetCounters } from '../src/index.js';
 import type { Gpu, Tuning } from '../src/gpu/device.js';
+import { CELLS } from '../src/kernels/cells/index.js';
 import { blockedStepsPossible } from '../src/kernels/cells/launch.js';
 import type { BenchRow, RunSection } from './bench.js';
 import { median, ratio } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf } from './workloads.js';
 
-type Schedule = Pick<Tuning, 'stepVariant' | 'blockRows' | 'wholeSequence'>;
+type Schedule = Pick<Tuning, 'stepVariant' | 'blockRows' | 'splitK' | 'wholeSequence'>;
 
 /** The schedules compared, by name; 'default' is the launcher's own choice. */
 export const SCHEDULES: Record<string, Schedule> = {
@@ -24,11 +25,13 @@ export const SCHEDULES: Record<string, Schedule> = {
   'blocked 16 rows, a launch a step': { stepVariant: 'blocked', blockRows: 16, wholeSequence: false },
   'blocked 32 rows, a launch a step': { stepVariant: 'blocked', blockRows: 32, wholeSequence: false },
   'blocked, whole sequence': { stepVariant: 'blocked', wholeSequence: true },
+  'split, 8 invocations a unit': { stepVariant: 'split', splitK: 8 },
+  'split, 32 invocations a unit': { stepVariant: 'split', splitK: 32 },
 };
 
 /** Runs `fn` with the schedule's tuning set, restoring the previous values after. */
 async function under<T>(g: Gpu, s: Schedule, fn: () => Promise<T>): Promise<T> {
-  const saved: Schedule = { stepVariant: g.tuning.stepVariant, blockRows: g.tuning.blockRows, wholeSequence: g.tuning.wholeSequence };
+  const saved: Schedule = { stepVariant: g.tuning.stepVariant, blockRows: g.tuning.blockRows, splitK: g.tuning.splitK, wholeSequence: g.tuning.wholeSequence };
   Object.assign(g.tuning, s);
   try {
     return await fn();
@@ -69,7 +72,8 @@ export const schedulesSection: RunSection = {
         continue;
       }
       const model = new WebrnnModel(wl, makeData(wl));
-      const names = Object.keys(SCHEDULES);
+      // The split kernels exist for some cells only (elsewhere the launcher takes its default).
+      const names = Object.keys(SCHEDULES).filter((n) => SCHEDULES[n]!.stepVariant !== 'split' || CELLS[wl.cell].forward.split);
       for (const mode of ctx.options.inferOnly ? (['infer'] as const) : (['infer', 'train'] as const)) {
         ctx.progress(`${wl.id} ${mode}: ${names.length} schedules, round-robin`);
         const step = (s: Schedule) => () => under<unknown>(g, s, () => (mode === 'infer' ? model.infer() : model.trainStep()));
@@ -94,7 +98,7 @@ export const schedulesSection: RunSection = {
       model.dispose();
     }
     ctx.note(
-      `Adapter: ${g.info.name}${g.info.isSoftware ? ' (software)' : ''}. Each row: one workload's step under one schedule (Tuning.stepVariant, blockRows, wholeSequence; ` +
+      `Adapter: ${g.info.name}${g.info.isSoftware ? ' (software)' : ''}. Each row: one workload's step under one schedule (Tuning.stepVariant, blockRows, wholeSequence, splitK; ` +
         "'default' = the launcher's own choice here), all of a workload's schedules timed round-robin after two warm-up rounds. " +
         '"vs default" = this schedule\'s median / the default\'s (below 1: faster than the default). Training steps update the weights, ' +
         'so each schedule trains from slightly different ones: the times, not the losses, are compared.',

@@ -14,7 +14,42 @@
 // Read W_hh two weights at a time where H is even (the f16-weight kernels: a load gives two).
 override PAIRS: bool = false;
 
-fn cell_step(p: Place) {
+// W_hh·h_prev of unit p.j's four gate rows over the inputs i = k0, k0 + stride, … (all of them with
+// k0 = 0, stride = 1; a share of them in step_split.wgsl's kernels, which sum the shares); zero
+// past the sequence's end.
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  var pre = vec4f();
+  if (!p.live) { return pre; }
+  let H = dims.hidden;
+  let prev = state_row(p, p.s);
+  // Row k·H + j of W_hh for each gate k. Neighbouring units read rows H floats apart (not
+  // coalesced; in a split kernel the stride's invocations read neighbouring inputs); h_prev[i] is
+  // the same address for every unit, so it is a broadcast from cache.
+  let w0 = (p.d * 4u * H + p.j) * H;
+  let gs = H * H; // distance between the gate blocks of W_hh
+  var i = k0;
+  if (PAIRS && (H & 1u) == 0u) {
+    // H even: every row starts at an even element, so inputs can go two at a time (w_pair: one
+    // load for two f16 weights, the dear part of this loop on CPU adapters).
+    for (var e = 2u * k0; e < H; e += 2u * stride) {
+      let w = w0 + e;
+      let wi = w_pair(w);
+      let wf = w_pair(w + gs);
+      let wg = w_pair(w + 2u * gs);
+      let wo = w_pair(w + 3u * gs);
+      pre += h_state[prev + e] * vec4f(wi.x, wf.x, wg.x, wo.x) + h_state[prev + e + 1u] * vec4f(wi.y, wf.y, wg.y, wo.y);
+    }
+    i = H;
+  }
+  for (; i < H; i += stride) {
+    let w = w0 + i;
+    pre += h_state[prev + i] * vec4f(w_at(w), w_at(w + gs), w_at(w + 2u * gs), w_at(w + 3u * gs));
+  }
+  return pre;
+}
+
+// The rest of the step from the recurrent sums: gates, c, h and every write of unit p.j.
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let j = p.j;
   let prev = state_row(p, p.s);
@@ -31,28 +66,7 @@ fn cell_step(p: Place) {
     return;
   }
   let x_at = seq_row(p, 4u * H) + j;
-  // Row k·H + j of W_hh for each gate k. Neighbouring invocations read rows H floats apart (not
-  // coalesced); h_prev[i] is the same address for the whole workgroup, so it is a broadcast from cache.
-  let w0 = (p.d * 4u * H + j) * H;
-  let gs = H * H; // distance between the gate blocks of W_hh
-  var pre = vec4f(x_in(p, x_at), x_in(p, x_at + H), x_in(p, x_at + 2u * H), x_in(p, x_at + 3u * H));
-  var i = 0u;
-  if (PAIRS && (H & 1u) == 0u) {
-    // H even: every row starts at an even element, so inputs can go two at a time (w_pair: one
-    // load for two f16 weights, the dear part of this loop on CPU adapters).
-    for (; i < H; i += 2u) {
-      let w = w0 + i;
-      let wi = w_pair(w);
-      let wf = w_pair(w + gs);
-      let wg = w_pair(w + 2u * gs);
-      let wo = w_pair(w + 3u * gs);
-      pre += h_state[prev + i] * vec4f(wi.x, wf.x, wg.x, wo.x) + h_state[prev + i + 1u] * vec4f(wi.y, wf.y, wg.y, wo.y);
-    }
-  }
-  for (; i < H; i++) {
-    let w = w0 + i;
-    pre += h_state[prev + i] * vec4f(w_at(w), w_at(w + gs), w_at(w + 2u * gs), w_at(w + 3u * gs));
-  }
+  let pre = sums + vec4f(x_in(p, x_at), x_in(p, x_at + H), x_in(p, x_at + 2u * H), x_in(p, x_at + 3u * H));
   let ig = gate_act(pre.x);
   let fg = gate_act(pre.y);
   let gg = tanh_safe(pre.z);
@@ -69,3 +83,5 @@ fn cell_step(p: Place) {
   }
   y[y_at] = h;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

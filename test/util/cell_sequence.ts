@@ -67,6 +67,8 @@ export interface GpuSequence {
 export interface Schedule {
   variant: StepVariant;
   rows?: BlockRows;
+  /** Invocations a unit of the split kernels. */
+  splitK?: 2 | 4 | 8 | 16 | 32 | 64;
   wholeSequence?: boolean;
   /** Lanes of the blocked kernels' broadcasts (4: as on SwiftShader, also on 8-lane adapters). */
   lanes?: 4 | 8;
@@ -142,6 +144,7 @@ export async function runSequenceGpu(
   const before = { ...g.tuning };
   g.tuning.stepVariant = schedule.variant;
   g.tuning.blockRows = schedule.rows;
+  g.tuning.splitK = schedule.splitK;
   g.tuning.wholeSequence = schedule.wholeSequence;
   g.tuning.broadcastLanes = schedule.lanes;
   try {
@@ -236,7 +239,7 @@ export async function runInferenceGpu(
   };
   const g = gpu();
   const before = { ...g.tuning };
-  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, wholeSequence: schedule.wholeSequence, halfView: schedule.half, broadcastLanes: schedule.lanes });
+  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, splitK: schedule.splitK, wholeSequence: schedule.wholeSequence, halfView: schedule.half, broadcastLanes: schedule.lanes });
   try {
     resetCounters();
     encodeSequence(spec, 'forward', t, dims, true);

@@ -10,7 +10,7 @@ import { broadcastLanes } from '../lanes.js';
 import { FUSED_EXTRA_BINDINGS, fusedInputKernel, fusedInputOverrides } from './fused_input.js';
 import type { CellSpec, SequenceDims, StepDimName, StepDims, StepKernel, StepPass, StepTensorName } from './spec.js';
 
-export type StepVariant = 'simple' | 'blocked';
+export type StepVariant = 'simple' | 'blocked' | 'split';
 export type BlockRows = 1 | 2 | 4 | 8 | 16 | 32;
 
 declare module '../../gpu/device.js' {
@@ -20,6 +20,8 @@ declare module '../../gpu/device.js' {
     /** Batch rows an invocation of the blocked kernels computes (any count up to RB; the
      *  launcher picks 8, 16 or 32, fewer give a GPU more workgroups for a small batch). */
     blockRows?: BlockRows;
+    /** Invocations a unit of the split kernels (KS in step_split.wgsl: 2, 4, …, 64). */
+    splitK?: 2 | 4 | 8 | 16 | 32 | 64;
     /** One blocked launch for all T steps (true), or one a step (false). */
     wholeSequence?: boolean;
     /** false: a single inference step reads xproj from a matmul even where it could fuse it. */
@@ -40,10 +42,14 @@ export function blockedStepsPossible(g: Gpu, hidden: number): boolean {
 }
 
 /** The variant a launch uses: blocked where possible for batches of 4 or more (the rows of an
- *  invocation share each W_hh load, so a smaller batch gains little). */
+ *  invocation share each W_hh load, so a smaller batch gains little); split only when asked
+ *  (Tuning.stepVariant, for a pass that has it, the others taking their default: the schedule
+ *  sweep of bench/schedules.ts). */
 export function stepVariant(g: Gpu, pass: StepPass, { hidden, batch }: { hidden: number; batch: number }): StepVariant {
+  const asked = g.tuning.stepVariant;
+  if (asked === 'split' && pass.split) return 'split';
   if (!pass.blocked || !blockedStepsPossible(g, hidden)) return 'simple';
-  return g.tuning.stepVariant ?? (batch >= 4 ? 'blocked' : 'simple');
+  return asked === 'simple' || asked === 'blocked' ? asked : batch >= 4 ? 'blocked' : 'simple';
 }
 
 /** Whether a forward of these sizes can bind W_ih, x and the biases in place of xproj
@@ -116,7 +122,13 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
   }
   const T = dims.steps;
   const steps = Array.from({ length: T }, (_, i) => (pass === 'forward' ? i : T - 1 - i));
-  if (p.blocked && stepVariant(g, p, dims) === 'blocked') {
+  const variant = stepVariant(g, p, dims);
+  if (p.split && variant === 'split') {
+    const o = { ...extra, KS: g.tuning.splitK ?? 8 };
+    for (const step of steps) launchStep(cell, p.split, t, { ...dims, step }, o);
+    return;
+  }
+  if (p.blocked && variant === 'blocked') {
     const { kernel, units } = p.blocked;
     const n = dims.hidden / units;
     const multi = p.phases.length > 1;

@@ -3,7 +3,7 @@
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
 import { halfWeightKernels } from './half_weights.js';
-import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
+import { blockedKernelBase, splitKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
@@ -14,6 +14,14 @@ export const lstmStepForward = /* @__PURE__ */ defineKernel({
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
   },
   ...stepKernelBase,
+});
+
+/** lstm_step_forward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
+export const lstmStepForwardSplit = /* @__PURE__ */ defineKernel({
+  name: 'lstm_step_forward_split',
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
+  bindings: lstmStepForward.bindings,
+  ...splitKernelBase,
 });
 
 /** One fused LSTM BPTT step: dgates_hh[step], dxproj[tpos] and dc_carry from dy, the carries and
@@ -63,6 +71,7 @@ export const lstm: CellSpec = {
   forward: {
     phases: [lstmStepForward],
     blocked: { kernel: lstmStepForwardBlocked, units: 2 },
+    split: lstmStepForwardSplit,
     half: halfForward,
   },
   backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },

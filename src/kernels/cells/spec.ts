@@ -54,6 +54,8 @@ export interface StepPass {
   /** The register-blocked variant, if any: one kernel holding every phase (override PHASE picks
    *  one, 0 runs all with barriers between them), `units` units an invocation (1, or a quad of 4). */
   blocked?: { kernel: StepKernel; units: 1 | 2 | 4 };
+  /** The simple kernel split across KS invocations a unit (step_split.wgsl; f32 weights), if any. */
+  split?: StepKernel;
   /** The same kernels reading W_hh as binary16 (f16 weights, f32 arithmetic), one per way of
    *  reading it; where absent, the pass refuses f16 weights. */
   half?: { phases: Readonly<Record<HalfView, readonly StepKernel[]>>; blocked?: Readonly<Record<HalfView, StepKernel>> };
@@ -94,6 +96,16 @@ export const stepKernelBase = {
   dims: STEP_DIMS,
   workgroupSize: [WG, 1, 1] as const,
   dispatch: ({ batch, hidden, dirs }: Readonly<Record<StepDimName, number>>): [number, number, number] => [ceilDiv(hidden, WG), batch, dirs],
+};
+
+/** The descriptor fields of a split kernel: KS invocations a unit (x), batch row (y), direction (z). */
+export const splitKernelBase = {
+  dims: STEP_DIMS,
+  workgroupSize: [WG, 1, 1] as const,
+  overrides: { KS: 8 },
+  dispatch: ({ batch, hidden, dirs }: Readonly<Record<StepDimName, number>>, o: Overrides): [number, number, number] => [
+    ceilDiv(hidden, WG / +o.KS!), batch, dirs,
+  ],
 };
 
 /** The descriptor fields of a blocked variant: `units` units an invocation (1 forward, a quad of 4

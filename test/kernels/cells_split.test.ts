@@ -1,0 +1,40 @@
+// The split step kernels (step_split.wgsl): KS invocations share a unit's recurrent sums, added in
+// workgroup memory. Against the float64 twins, training passes (the backward takes its default
+// kernels) and the inference forward (ring slots, no gate stores), with KS from 2 to 64: H of 1,
+// odd, not a multiple of a workgroup's units (64 / KS) and past one workgroup; batch 1, length 1,
+// mixed lengths, both directions. Outputs start as NaN, so an unwritten element fails.
+import { describe, expect, test } from 'vitest';
+import { init } from 'webrnn';
+import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
+import { expectInferenceMatchesTwin, expectSequenceMatchesTwin, KINDS, mixedLengths, randomCase } from '../util/cell_sequence.js';
+
+await init();
+
+type KS = 2 | 4 | 8 | 16 | 32 | 64;
+// KS, B, H, D, T.
+const CASES: [KS, number, number, number, number][] = [
+  [2, 1, 1, 1, 1], [8, 3, 13, 2, 4], [64, 2, 5, 1, 3], [4, 5, 70, 2, 2], [2, 1, 130, 1, 3], [16, 4, 24, 2, 5], [32, 2, 65, 1, 2],
+];
+const SPLIT = KINDS.filter((k: CellKind) => CELLS[k].forward.split);
+
+test('the LSTM kinds have a split forward', () => {
+  expect(SPLIT).toEqual(['lstm', 'lstm_hard_sigmoid']);
+});
+
+for (const kind of SPLIT) {
+  const cell = CELLS[kind];
+  const split = cell.forward.split!.name;
+  describe.each(CASES)(`${kind} split steps, KS=%i B=%i H=%i D=%i T=%i`, (splitK, B, H, D, T) => {
+    const dims = { batch: B, hidden: H, steps: T, dirs: D };
+    test('forward and backward passes match the twins, a split launch a forward step', async () => {
+      const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 700 + H);
+      const { launches } = await expectSequenceMatchesTwin(kind, dims, inp, grad, { variant: 'split', splitK });
+      expect(launches.get(split)).toBe(T);
+    });
+    test('the inference forward matches the twin', async () => {
+      const { inp } = randomCase(kind, dims, mixedLengths(B, T), 800 + H);
+      const { launches } = await expectInferenceMatchesTwin(kind, dims, inp, { variant: 'split', splitK });
+      expect(launches.get(split)).toBe(T);
+    });
+  });
+}

@@ -14,7 +14,40 @@
 // Read W_hh two weights at a time where H is even (the f16-weight kernels: a load gives two).
 override PAIRS: bool = false;
 
-fn cell_step(p: Place) {
+// W_hh·h_prev of unit p.j's three gate rows (r, z, n; w unused) over the inputs i = k0,
+// k0 + stride, … (all with k0 = 0, stride = 1; a share in step_split.wgsl's kernels); zero past
+// the sequence's end. b_hh is added in cell_finish.
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  var hh = vec3f();
+  if (!p.live) { return vec4f(); }
+  let H = dims.hidden;
+  let prev = state_row(p, p.s);
+  // Row k·H + j of W_hh per gate: neighbouring units read rows H floats apart (not coalesced;
+  // a split kernel's stride reads neighbouring inputs); h_prev[i] is one address for every unit
+  // (a cache broadcast).
+  let w0 = (p.d * 3u * H + p.j) * H;
+  let gs = H * H; // distance between the gate blocks of W_hh
+  var i = k0;
+  if (PAIRS && (H & 1u) == 0u) {
+    // H even: rows start at even elements, so two inputs a load of f16 weights (w_pair).
+    for (var e = 2u * k0; e < H; e += 2u * stride) {
+      let w = w0 + e;
+      let wr = w_pair(w);
+      let wz = w_pair(w + gs);
+      let wn = w_pair(w + 2u * gs);
+      hh += h_state[prev + e] * vec3f(wr.x, wz.x, wn.x) + h_state[prev + e + 1u] * vec3f(wr.y, wz.y, wn.y);
+    }
+    i = H;
+  }
+  for (; i < H; i += stride) {
+    let w = w0 + i;
+    hh += h_state[prev + i] * vec3f(w_at(w), w_at(w + gs), w_at(w + 2u * gs));
+  }
+  return vec4f(hh, 0.0);
+}
+
+// The rest of the step from the recurrent sums: gates, h and every write of unit p.j.
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let j = p.j;
   let prev = state_row(p, p.s);
@@ -30,27 +63,8 @@ fn cell_step(p: Place) {
     return;
   }
   let x_at = seq_row(p, 3u * H) + j;
-  // Row k·H + j of W_hh per gate: neighbouring invocations read rows H floats apart (not
-  // coalesced); h_prev[i] is one address for the whole workgroup (a cache broadcast).
   let bias = p.d * 3u * H + j;
-  let w0 = bias * H;
-  let gs = H * H; // distance between the gate blocks of W_hh
-  var hh = vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
-  var i = 0u;
-  if (PAIRS && (H & 1u) == 0u) {
-    // H even: rows start at even elements, so two inputs a load of f16 weights (w_pair).
-    for (; i < H; i += 2u) {
-      let w = w0 + i;
-      let wr = w_pair(w);
-      let wz = w_pair(w + gs);
-      let wn = w_pair(w + 2u * gs);
-      hh += h_state[prev + i] * vec3f(wr.x, wz.x, wn.x) + h_state[prev + i + 1u] * vec3f(wr.y, wz.y, wn.y);
-    }
-  }
-  for (; i < H; i++) {
-    let w = w0 + i;
-    hh += h_state[prev + i] * vec3f(w_at(w), w_at(w + gs), w_at(w + 2u * gs));
-  }
+  let hh = sums.xyz + vec3f(b_hh[bias], b_hh[bias + H], b_hh[bias + 2u * H]);
   let r = gate_act(x_in(p, x_at) + hh.x);
   let z = gate_act(x_in(p, x_at + H) + hh.y);
   let n = tanh_safe(x_in(p, x_at + 2u * H) + r * hh.z);
@@ -64,3 +78,5 @@ fn cell_step(p: Place) {
   }
   y[y_at] = h;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

@@ -9,7 +9,22 @@ override RELU: bool = false;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;       // [T, B, D·H] time order
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-fn cell_step(p: Place) {
+// W_hh·h_prev of unit p.j's row (in x) over the inputs i = k0, k0 + stride, … (all with k0 = 0,
+// stride = 1; a share in step_split.wgsl's kernels); zero past the sequence's end. Row j of W_hh:
+// neighbouring units read rows H floats apart (a split kernel's stride reads neighbouring inputs);
+// h_prev[i] is one address for every unit (a cache broadcast).
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  var sum = 0.0;
+  if (!p.live) { return vec4f(); }
+  let H = dims.hidden;
+  let prev = state_row(p, p.s);
+  let w0 = (p.d * H + p.j) * H;
+  for (var i = k0; i < H; i += stride) { sum += h_state[prev + i] * w_hh[w0 + i]; }
+  return vec4f(sum, 0.0, 0.0, 0.0);
+}
+
+// The rest of the step from the recurrent sum: h and its writes.
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let prev = state_row(p, p.s);
   let next = state_row(p, p.s + 1u);
@@ -21,12 +36,10 @@ fn cell_step(p: Place) {
     y[at] = 0.0;
     return;
   }
-  // Row j of W_hh: neighbouring invocations read rows H floats apart (not coalesced); h_prev[i]
-  // is one address for the whole workgroup (a cache broadcast).
-  let w0 = (p.d * H + p.j) * H;
-  var pre = x_in(p, at);
-  for (var i = 0u; i < H; i++) { pre += h_state[prev + i] * w_hh[w0 + i]; }
+  let pre = x_in(p, at) + sums.x;
   let h = select(tanh_safe(pre), relu(pre), RELU);
   h_state[next + p.j] = h;
   y[at] = h;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

@@ -4,7 +4,7 @@
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
 import { halfWeightKernels } from './half_weights.js';
-import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
+import { blockedKernelBase, splitKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
@@ -15,6 +15,14 @@ export const gruStepForward = /* @__PURE__ */ defineKernel({
     h_state: 'read_write', gates: 'read_write', y: 'read_write',
   },
   ...stepKernelBase,
+});
+
+/** gru_step_forward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
+export const gruStepForwardSplit = /* @__PURE__ */ defineKernel({
+  name: 'gru_step_forward_split',
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.gru_step_forward],
+  bindings: gruStepForward.bindings,
+  ...splitKernelBase,
 });
 
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
@@ -58,7 +66,7 @@ export const gru: CellSpec = {
   cellState: false,
   hhBias: 'bind',
   carryAddsToDh0: true,
-  forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 }, half: halfForward },
+  forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 }, split: gruStepForwardSplit, half: halfForward },
   backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 } },
 };
 

@@ -4,7 +4,8 @@
 import { recorder } from '../src/gpu/encoder.js';
 import { randn, zeros } from '../src/graph/create.js';
 import { fill } from '../src/kernels/fill.js';
-import { launchMatmul } from '../src/kernels/matmul.js';
+import { gpu } from '../src/gpu/device.js';
+import { blockedMatmulPossible, launchMatmul, type MatmulVariant } from '../src/kernels/matmul.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
 import type { TfjsHandle } from './tfjs.js';
 import { median } from './timing.js';
@@ -63,10 +64,23 @@ async function timeMatmul(ctx: RunContext, c: MatmulCase): Promise<BenchRow> {
   const b = randn(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2 });
   const acc = c.accumulate ? zeros([c.m, c.n]) : undefined;
   const opts = { transA: c.transA, transB: c.transB, accumulate: acc };
-  const t = await ctx.time(() => {
-    const out = launchMatmul(a, b, opts);
-    if (!acc) out.dispose(); // back to the pool: the next call reuses the buffer
-  });
+  const timeAs = async (variant: MatmulVariant | undefined) => {
+    const g = gpu();
+    const before = g.tuning.matmulVariant;
+    g.tuning.matmulVariant = variant;
+    try {
+      return await ctx.time(() => {
+        const out = launchMatmul(a, b, opts);
+        if (!acc) out.dispose(); // back to the pool: the next call reuses the buffer
+      });
+    } finally {
+      g.tuning.matmulVariant = before;
+    }
+  };
+  const t = await timeAs(undefined);
+  // Each variant forced in turn, to check the default's choice on a new adapter.
+  const simple = await timeAs('simple');
+  const blocked = blockedMatmulPossible(gpu()) ? await timeAs('blocked') : undefined;
   for (const x of [a, b, acc]) x?.dispose();
   const flops = 2 * c.m * c.n * c.k;
   const h = await ctx.tfjs();
@@ -80,6 +94,8 @@ async function timeMatmul(ctx: RunContext, c: MatmulCase): Promise<BenchRow> {
     'tf.matMul ms': tfSeconds ? tfSeconds * 1e3 : '—',
     'tf.matMul GFLOP/s': tfSeconds ? flops / tfSeconds / 1e9 : '—',
     'vs tf.matMul': tfSeconds ? `${(tfSeconds / t.seconds).toFixed(2)}×` : '—',
+    'simple ms': simple.seconds * 1e3,
+    'blocked ms': blocked ? blocked.seconds * 1e3 : '—',
   };
 }
 
@@ -102,7 +118,8 @@ export const matmulSection: RunSection = {
     rows.push(await timeEmptyDispatch(ctx));
     ctx.note(
       "tf.matMul: TensorFlow.js's webgpu backend on the same adapter, timed the same way (runs of N calls ending when its queue has drained); " +
-        'it has no accumulate-into mode, so the "+=" case is a plain product there. "vs tf.matMul" = tfjs time / webrnn time.',
+        'it has no accumulate-into mode, so the "+=" case is a plain product there. "vs tf.matMul" = tfjs time / webrnn time. ' +
+        'simple / blocked ms: the same call with each matmul kernel forced (Tuning.matmulVariant; blocked needs subgroups), ms/call being the default\'s choice.',
     );
     return rows;
   },

@@ -27,7 +27,7 @@ fn cell_step(p: Place) {
     return;
   }
   let c_at = carry_row(p) + p.j;
-  let dh = dy[seq_row(p, H) + p.j] + dh_carry[c_at] + recurrent_grad(p, 3u, 2u * H);
+  let dh = dy[seq_row(p, H) + p.j] + dh_carry[c_at] + recurrent_grad(p, 3u, 2u * H, 0u, 1u);
   let g_at = step_row(p, p.s, 4u * H) + p.j;
   let z = gates[g_at + H];
   let n = gates[g_at + 2u * H];

@@ -12,7 +12,13 @@
 @group(0) @binding(7) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·3H] time order: dr_pre, dz_pre, dn_pre
 @group(0) @binding(8) var<uniform> dims: Dims;
 
-fn cell_step(p: Place) {
+// The recurrent gradient of unit p.j (in x) over a share of the rows (step_backward.wgsl).
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  return vec4f(recurrent_grad(p, 3u, 3u * dims.hidden, k0, stride), 0.0, 0.0, 0.0);
+}
+
+// The rest of the step from the recurrent gradient (sums.x).
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let j = p.j;
   let dg_at = step_row(p, p.s, 3u * H) + j;
@@ -27,7 +33,7 @@ fn cell_step(p: Place) {
     return;
   }
   let c_at = carry_row(p) + j;
-  let dh = dy[seq_row(p, H) + j] + dh_carry[c_at] + recurrent_grad(p, 3u, 3u * H);
+  let dh = dy[seq_row(p, H) + j] + dh_carry[c_at] + sums.x;
   let g_at = step_row(p, p.s, 4u * H) + j;
   let r = gates[g_at];
   let z = gates[g_at + H];
@@ -46,3 +52,5 @@ fn cell_step(p: Place) {
   dxproj[x_at + 2u * H] = dn_pre;
   dh_carry[c_at] = dh * z;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

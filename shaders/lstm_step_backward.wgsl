@@ -13,7 +13,13 @@
 @group(0) @binding(8) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·4H] time order, same values
 @group(0) @binding(9) var<uniform> dims: Dims;
 
-fn cell_step(p: Place) {
+// The recurrent gradient of unit p.j (in x) over a share of the rows (step_backward.wgsl).
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  return vec4f(recurrent_grad(p, 4u, 4u * dims.hidden, k0, stride), 0.0, 0.0, 0.0);
+}
+
+// The rest of the step from the recurrent gradient (sums.x).
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let j = p.j;
   let g_at = step_row(p, p.s, 4u * H) + j;
@@ -28,7 +34,7 @@ fn cell_step(p: Place) {
     return;
   }
   let c_at = carry_row(p) + j;
-  let rec = select(dh_carry[c_at], recurrent_grad(p, 4u, 4u * H), next_step_active(p));
+  let rec = select(dh_carry[c_at], sums.x, next_step_active(p));
   let dh = dy[seq_row(p, H) + j] + rec;
   let ig = gates[g_at];
   let fg = gates[g_at + H];
@@ -51,3 +57,5 @@ fn cell_step(p: Place) {
   }
   dc_carry[c_at] = dc * fg;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

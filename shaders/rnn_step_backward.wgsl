@@ -12,7 +12,13 @@ override RELU: bool = false;
 @group(0) @binding(6) var<storage, read_write> dxproj: array<f32>;    // [T, B, D·H] time order, same values
 @group(0) @binding(7) var<uniform> dims: Dims;
 
-fn cell_step(p: Place) {
+// The recurrent gradient of unit p.j (in x) over a share of the rows (step_backward.wgsl).
+fn recurrent_sums(p: Place, k0: u32, stride: u32) -> vec4f {
+  return vec4f(recurrent_grad(p, 1u, dims.hidden, k0, stride), 0.0, 0.0, 0.0);
+}
+
+// The rest of the step from the recurrent gradient (sums.x).
+fn cell_finish(p: Place, sums: vec4f) {
   let H = dims.hidden;
   let g_at = step_row(p, p.s, H) + p.j;
   let at = seq_row(p, H) + p.j;
@@ -23,7 +29,7 @@ fn cell_step(p: Place) {
     dxproj[at] = 0.0;
     return;
   }
-  let rec = select(dh_carry[carry_row(p) + p.j], recurrent_grad(p, 1u, H), next_step_active(p));
+  let rec = select(dh_carry[carry_row(p) + p.j], sums.x, next_step_active(p));
   let dh = dy[at] + rec;
   let h = h_state[state_row(p, p.s + 1u) + p.j];
   // tanh' = 1 − h²; relu' = 1 where h > 0 (0 at the kink, like PyTorch)
@@ -31,3 +37,5 @@ fn cell_step(p: Place) {
   dgates_hh[g_at] = dpre;
   dxproj[at] = dpre;
 }
+
+fn cell_step(p: Place) { cell_finish(p, recurrent_sums(p, 0u, 1u)); }

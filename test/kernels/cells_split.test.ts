@@ -1,8 +1,9 @@
-// The split forward step kernels (step_split.wgsl): KS invocations share a unit's recurrent sums, added in
-// workgroup memory. Against the float64 twins, training passes (the backward takes its default
-// kernels) and the inference forward (ring slots, no gate stores), with KS from 2 to 64: H of 1,
-// odd, not a multiple of a workgroup's units (64 / KS) and past one workgroup; batch 1, length 1,
-// mixed lengths, both directions. Outputs start as NaN, so an unwritten element fails.
+// The split step kernels (step_split.wgsl): KS invocations share a unit's recurrent sums (forward:
+// W_hh·h_prev; backward: the gradient through W_hh), added in workgroup memory. Against the
+// float64 twins, training passes and the inference forward (ring slots, no gate stores), with KS
+// from 2 to 64: H of 1, odd, not a multiple of a workgroup's units (64 / KS) and past one
+// workgroup; batch 1, length 1, mixed lengths, both directions. Outputs start as NaN, so an
+// unwritten element fails.
 import { describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
 import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
@@ -17,24 +18,25 @@ const CASES: [KS, number, number, number, number][] = [
 ];
 const SPLIT = KINDS.filter((k: CellKind) => CELLS[k].forward.split);
 
-test('every single-phase cell has a split forward (the reset-before GRU takes two phases: not yet)', () => {
+test('every single-phase cell has split kernels both ways (the reset-before GRU takes two phases: not yet)', () => {
   expect(KINDS.filter((k) => !SPLIT.includes(k))).toEqual(['gru_reset_before', 'gru_reset_before_hard_sigmoid']);
+  for (const k of SPLIT) expect(CELLS[k].backward.split).toBeDefined();
 });
 
 for (const kind of SPLIT) {
   const cell = CELLS[kind];
-  const split = cell.forward.split!.name;
+  const [fwd, bwd] = [cell.forward.split!.name, cell.backward.split!.name];
   describe.each(casesFor(kind, CASES, 3))(`${kind} split steps, KS=%i B=%i H=%i D=%i T=%i`, (splitK, B, H, D, T) => {
     const dims = { batch: B, hidden: H, steps: T, dirs: D };
-    test('forward and backward passes match the twins, a split launch a forward step', async () => {
+    test('forward and backward passes match the twins, a split launch a step each way', async () => {
       const { inp, grad } = randomCase(kind, dims, mixedLengths(B, T), 700 + H);
       const { launches } = await expectSequenceMatchesTwin(kind, dims, inp, grad, { variant: 'split', splitK });
-      expect(launches.get(split)).toBe(T);
+      expect([launches.get(fwd), launches.get(bwd)]).toEqual([T, T]);
     });
     test('the inference forward matches the twin', async () => {
       const { inp } = randomCase(kind, dims, mixedLengths(B, T), 800 + H);
       const { launches } = await expectInferenceMatchesTwin(kind, dims, inp, { variant: 'split', splitK });
-      expect(launches.get(split)).toBe(T);
+      expect(launches.get(fwd)).toBe(T);
     });
   });
 }

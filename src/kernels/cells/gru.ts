@@ -36,6 +36,14 @@ export const gruStepBackward = /* @__PURE__ */ defineKernel({
   ...stepKernelBase,
 });
 
+/** gru_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
+export const gruStepBackwardSplit = /* @__PURE__ */ defineKernel({
+  name: 'gru_step_backward_split',
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
+  bindings: gruStepBackward.bindings,
+  ...splitKernelBase,
+});
+
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const gruStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'gru_step_forward_blocked',
@@ -67,7 +75,7 @@ export const gru: CellSpec = {
   hhBias: 'bind',
   carryAddsToDh0: true,
   forward: { phases: [gruStepForward], blocked: { kernel: gruStepForwardBlocked, units: 1 }, split: gruStepForwardSplit, half: halfForward },
-  backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 } },
+  backward: { phases: [gruStepBackward], blocked: { kernel: gruStepBackwardBlocked, units: 4 }, split: gruStepBackwardSplit },
 };
 
 export const gruHardSigmoid = /* @__PURE__ */ withHardSigmoid(gru, 'gru_hard_sigmoid');

@@ -37,6 +37,14 @@ export const lstmStepBackward = /* @__PURE__ */ defineKernel({
 });
 
 const forwardBase = blockedKernelBase(2);
+/** lstm_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
+export const lstmStepBackwardSplit = /* @__PURE__ */ defineKernel({
+  name: 'lstm_step_backward_split',
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
+  bindings: lstmStepBackward.bindings,
+  ...splitKernelBase,
+});
+
 /** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
@@ -74,7 +82,7 @@ export const lstm: CellSpec = {
     split: lstmStepForwardSplit,
     half: halfForward,
   },
-  backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 } },
+  backward: { phases: [lstmStepBackward], blocked: { kernel: lstmStepBackwardBlocked, units: 4 }, split: lstmStepBackwardSplit },
 };
 
 export const lstmHardSigmoid = /* @__PURE__ */ withHardSigmoid(lstm, 'lstm_hard_sigmoid');

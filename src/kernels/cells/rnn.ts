@@ -34,6 +34,15 @@ export const rnnStepBackward = /* @__PURE__ */ defineKernel({
   ...stepKernelBase,
 });
 
+/** rnn_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
+export const rnnStepBackwardSplit = /* @__PURE__ */ defineKernel({
+  name: 'rnn_step_backward_split',
+  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.rnn_step_backward],
+  bindings: rnnStepBackward.bindings,
+  ...splitKernelBase,
+  overrides: { ...splitKernelBase.overrides, RELU: false },
+});
+
 function rnnCell(relu: boolean): CellSpec {
   return {
     kind: relu ? 'rnn_relu' : 'rnn_tanh',
@@ -44,7 +53,7 @@ function rnnCell(relu: boolean): CellSpec {
     carryAddsToDh0: false,
     overrides: { RELU: relu },
     forward: { phases: [rnnStepForward], split: rnnStepForwardSplit },
-    backward: { phases: [rnnStepBackward] },
+    backward: { phases: [rnnStepBackward], split: rnnStepBackwardSplit },
   };
 }
 

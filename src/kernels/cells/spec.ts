@@ -54,7 +54,8 @@ export interface StepPass {
   /** The register-blocked variant, if any: one kernel holding every phase (override PHASE picks
    *  one, 0 runs all with barriers between them), `units` units an invocation (1, or a quad of 4). */
   blocked?: { kernel: StepKernel; units: 1 | 2 | 4 };
-  /** The simple kernel split across KS invocations a unit (step_split.wgsl; f32 weights), if any. */
+  /** The simple kernel split across KS invocations a unit (step_split.wgsl; f32 weights; one
+   *  phase), if any. */
   split?: StepKernel;
   /** The same kernels reading W_hh as binary16 (f16 weights, f32 arithmetic), one per way of
    *  reading it; where absent, the pass refuses f16 weights. */

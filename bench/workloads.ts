@@ -40,11 +40,13 @@ export const FULL_WORKLOADS: Workload[] = [
   w('W6', 'compute-bound LSTM', { cell: 'lstm', batch: 256, steps: 32, input: 1024, hidden: 1024, layers: 1, outputs: 10, head: 'last', loss: 'crossEntropy', oneHot: false, optIn: true }),
 ];
 
-/** The workloads a run measures: those `only` names (refusing unknown ids), else all but the opt-in ones. */
+/** The workloads a run measures: those `only` names, in that order (refusing unknown ids), else
+ *  all but the opt-in ones. */
 export function selectWorkloads(all: readonly Workload[], only: readonly string[] | null): Workload[] {
   const unknown = only?.filter((id) => !all.some((w) => w.id === id)) ?? [];
   if (unknown.length) throw new Error(`bench: --only ${unknown.join(',')}: unknown workload (known: ${all.map((w) => w.id).join(', ')})`);
-  return all.filter((w) => (only ? only.includes(w.id) : !w.optIn));
+  if (!only) return all.filter((w) => !w.optIn);
+  return [...new Set(only)].map((id) => all.find((w) => w.id === id)!);
 }
 
 /** Tiny versions of the same five for the CI smoke run (--quick). Sizes are shared where they

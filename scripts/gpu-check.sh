@@ -5,12 +5,14 @@
 #   1. unpacks the Vulkan loader, Node and node_modules from .gpu/;
 #   2. checks that Dawn's Vulkan backend finds the NVIDIA GPU (and stops, saying why, if not);
 #   3. runs the test suite's kernel and nn tiers on it (vitest, project node);
-#   4. runs `npm run bench -- --profile --only W1,…,W6 --torch-device cuda --skip-wasm --sections
-#      profile,schedules,workloads,generation,matmul` on it (the prebuilt benchmark bundle, with
+#   4. runs `npm run bench -- --profile --only W6,W5,W2,W1,W4,W3 --torch-device cuda --skip-wasm
+#      --sections profile,schedules,workloads,generation,matmul` on it (the prebuilt benchmark bundle, with
 #      tfjs-webgpu, onnxruntime-node, and the machine's PyTorch on CUDA when it has one; W6 is the
 #      compute-bound LSTM sized for a GPU; tfjs-wasm's one-thread steps, timed on the CPU machines
-#      already, took ~70 s of the first GPU run's 270). The sections run in that order: the
-#      per-kernel profile and the step-schedule sweep first, as the first run had the rest;
+#      already, took ~70 s of the first GPU run's 270). Sections and workloads run in the order
+#      named: the per-kernel profile and the step-schedule sweep first, and W6 (never timed on a
+#      GPU yet) and the issue's targets W5, W2, W1 before W4 and W3, so a run cut off at its time
+#      limit loses the least;
 # writing everything to one folder: $OUT if set (the device tool sets it), else gpu-check-out/.
 # Each stage has its own time limit, all of them within 8 minutes (run it with a 480 s timeout).
 #   --software  a dry run on a machine without an NVIDIA GPU: skips the driver check and runs
@@ -97,7 +99,7 @@ grep -E '^ *(Test Files|Tests) ' "$out/tests.log" | sed 's/^ */  /' | tee -a "$s
 # so a bench stopped at its limit still reports the sections it finished.
 t0=$SECONDS
 flags=(--profile --out "$out")
-if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W1,W2,W3,W4,W5,W6 --torch-device cuda --skip-wasm --sections profile,schedules,workloads,generation,matmul); fi
+if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W6,W5,W2,W1,W4,W3 --torch-device cuda --skip-wasm --sections profile,schedules,workloads,generation,matmul); fi
 timeout 360 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
 rc=$?
 [ $rc = 124 ] && say "bench: stopped at its 360 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"

@@ -67,9 +67,9 @@ test('schedules: named sections run in the order named; each schedule of W3 time
   expect(d('W3 infer', 'blocked, whole sequence')).toBeLessThan(d('W3 infer', 'blocked 8 rows, a launch a step'));
 }, 120_000);
 
-test('the GPU-sized workload runs only when --only names it', () => {
+test('the GPU-sized workload runs only when --only names it; named workloads run in the order named', () => {
   expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);
-  expect(selectWorkloads(FULL_WORKLOADS, ['W6', 'W1']).map((w) => w.id)).toEqual(['W1', 'W6']);
+  expect(selectWorkloads(FULL_WORKLOADS, ['W6', 'W1', 'W6']).map((w) => w.id)).toEqual(['W6', 'W1']);
 });
 
 test('ONNX gate order: PyTorch i,f,g,o → i,o,f,c and r,z,n → z,r,h, whole rows moved', () => {

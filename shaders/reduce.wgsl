@@ -13,7 +13,6 @@ override INDEXED: bool = false;  // argmax: x holds partial maxima whose positio
 override PER_THREAD: bool = false;
 const WG = 256u;
 
-
 // Whether (v, k) replaces (best, bk) as the max: NaN beats numbers and the first NaN stays
 // (PyTorch); among equal values the lower index wins, so argmax is the first maximum.
 fn better(v: f32, k: i32, best: f32, bk: i32) -> bool {

@@ -2,7 +2,6 @@
 // tree_reduce (a sum, or a max that keeps NaN so a row holding one comes out NaN, as in the twins).
 const WG = 128u;
 
-
 fn max_nan(a: f32, b: f32) -> f32 {
   if (is_nan(a) || b <= a) { return a; }
   return b;

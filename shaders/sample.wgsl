@@ -28,7 +28,6 @@ var<workgroup> last_kept: atomic<i32>;
 var<private> pos_inf_bits: u32 = 0x7f800000u;
 var<private> neg_inf_bits: u32 = 0xff800000u;
 
-
 // Whether (v, k) replaces (best, bk) as the maximum: NaN first, then the larger, then the lower index.
 fn better(v: f32, k: i32, best: f32, bk: i32) -> bool {
   if (is_nan(best)) { return is_nan(v) && k < bk; }

@@ -9,7 +9,6 @@ var<private> inf_bits: u32 = 0x7f800000u;
 fn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }
 fn inf_f32() -> f32 { return bitcast<f32>(inf_bits); }
 
-
 // -1, 0 or 1; ±0 and NaN pass through unchanged (WGSL's sign() of NaN is unspecified).
 fn sign_keep_nan(x: f32) -> f32 {
   return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0);
@@ -38,8 +37,9 @@ fn pow_scalar(x: f32, e: f32) -> f32 {
   return exp2(e * log2(x));
 }
 
-// min(max(x, lo), hi) that keeps NaN (WGSL min/max may drop it). lo > hi gives hi, like PyTorch.
+// min(max(x, lo), hi) that keeps NaN (WGSL min/max may drop it, and a compiler may turn these
+// selects into them: nan.wgsl). lo > hi gives hi, like PyTorch.
 fn clamp_keep_nan(x: f32, lo: f32, hi: f32) -> f32 {
   let y = select(x, lo, x < lo);
-  return select(y, hi, y > hi);
+  return select(select(y, hi, y > hi), x, is_nan(x));
 }

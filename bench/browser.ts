@@ -59,7 +59,13 @@ export const browserSection: RunSection = {
       ctx.note(`Skipped: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH; the bench never downloads a browser).`);
       return [];
     }
-    const { chromium } = req('playwright-core') as typeof import('playwright-core');
+    let chromium: typeof import('playwright-core').chromium;
+    try {
+      ({ chromium } = req('playwright-core') as typeof import('playwright-core'));
+    } catch (e) {
+      ctx.note(`Skipped: playwright-core, which drives Chromium, is not installed (${(e as Error).message.split('\n')[0]}).`);
+      return [];
+    }
     const files = await pageFiles(repoRoot());
     const withOrt = !ctx.options.skipOrt;
     let browser: Browser | undefined;

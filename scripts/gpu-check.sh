@@ -16,7 +16,8 @@
 # writing everything to one folder: $OUT if set (the device tool sets it), else gpu-check-out/.
 # Each stage has its own time limit, all of them within 8 minutes (run it with a 480 s timeout).
 #   --software  a dry run on a machine without an NVIDIA GPU: skips the driver check and runs
-#               stages 3-4 on whatever adapter Dawn finds (lavapipe), with the bench's --quick sizes.
+#               stages 3-4 on whatever adapter Dawn finds (lavapipe), with the bench's --quick sizes
+#               (all six workloads: --only names W6).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -98,8 +99,8 @@ grep -E '^ *(Test Files|Tests) ' "$out/tests.log" | sed 's/^ */  /' | tee -a "$s
 # 5. The benchmark with per-kernel GPU times. Its log holds each section's table as it is made,
 # so a bench stopped at its limit still reports the sections it finished.
 t0=$SECONDS
-flags=(--profile --out "$out")
-if [ $software = 1 ]; then flags+=(--quick); else flags+=(--only W6,W5,W2,W1,W4,W3 --torch-device cuda --skip-wasm --sections profile,schedules,workloads,generation,matmul); fi
+flags=(--profile --out "$out" --only W6,W5,W2,W1,W4,W3 --skip-wasm --sections profile,schedules,workloads,generation,matmul)
+if [ $software = 1 ]; then flags+=(--quick); else flags+=(--torch-device cuda); fi
 timeout 360 node dist/node/bench.js "${flags[@]}" >"$out/bench.log" 2>&1
 rc=$?
 [ $rc = 124 ] && say "bench: stopped at its 360 s limit" || say "bench: exit $rc in $((SECONDS - t0)) s"

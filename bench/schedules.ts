@@ -40,8 +40,9 @@ async function under<T>(g: Gpu, s: Schedule, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Median and min ms of each step, run round-robin (every step once a round) after two warm-up
- *  rounds; as many rounds as fit the budget, between 3 and 15. */
+/** Median and min ms of each step, run round-robin (every step once a round, each round starting
+ *  one step later, so every step takes every place in the order) after two warm-up rounds; as
+ *  many rounds as fit the budget, between 3 and 15. */
 async function roundRobin(steps: (() => Promise<unknown>)[], quick: boolean): Promise<{ medianMs: number; minMs: number }[]> {
   const times: number[][] = steps.map(() => []);
   let round = 0;
@@ -52,9 +53,10 @@ async function roundRobin(steps: (() => Promise<unknown>)[], quick: boolean): Pr
   }
   const rounds = quick ? 2 : Math.max(3, Math.min(15, Math.round(8_000 / Math.max(round, 1e-3))));
   for (let r = 0; r < rounds; r++) {
-    for (const [i, s] of steps.entries()) {
+    for (let k = 0; k < steps.length; k++) {
+      const i = (k + r) % steps.length;
       const t0 = performance.now();
-      await s();
+      await steps[i]!();
       times[i]!.push(performance.now() - t0);
     }
   }
@@ -99,7 +101,7 @@ export const schedulesSection: RunSection = {
     }
     ctx.note(
       `Adapter: ${g.info.name}${g.info.isSoftware ? ' (software)' : ''}. Each row: one workload's step under one schedule (Tuning.stepVariant, blockRows, wholeSequence, splitK; ` +
-        "'default' = the launcher's own choice here), all of a workload's schedules timed round-robin after two warm-up rounds. " +
+        "'default' = the launcher's own choice here), all of a workload's schedules timed round-robin (each round starting one schedule later) after two warm-up rounds. " +
         '"vs default" = this schedule\'s median / the default\'s (below 1: faster than the default). Training steps update the weights, ' +
         'so each schedule trains from slightly different ones: the times, not the losses, are compared.',
     );

@@ -16,7 +16,8 @@ const EMBED = 64;
 const HIDDEN = 256;
 const LAYERS = 2;
 
-class CharLM extends nn.Module implements nn.TokenStepper<[Tensor, Tensor]> {
+/** The generation model (the schedules section times it too). */
+export class CharLM extends nn.Module implements nn.TokenStepper<[Tensor, Tensor]> {
   readonly emb = this.registerModule('emb', new nn.Embedding(VOCAB, EMBED, { seed: 1 }));
   readonly lstm = this.registerModule('lstm', new nn.LSTM({ inputSize: EMBED, hiddenSize: HIDDEN, numLayers: LAYERS, seed: 2 }));
   readonly head = this.registerModule('head', new nn.Linear(HIDDEN, VOCAB, { seed: 3 }));

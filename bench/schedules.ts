@@ -1,14 +1,17 @@
 // Benchmark section, on request (`--sections schedules`): each workload's inference forward and
 // training step under every step schedule the launcher can take on this adapter (the simple
 // kernels, the blocked ones at 2 to 32 rows an invocation launched a step at a time, one launch
-// for the whole sequence, and the split forward kernels of the cells that have them), timed round-robin call by call so load drifts hit all alike.
-// It checks the launcher's defaults (src/kernels/cells/launch.ts) on an adapter they were not
-// tuned on: the first GPU run put ~160 µs on every recurrent step (bench/RESULTS.md).
-import { counters, init, resetCounters } from '../src/index.js';
+// for the whole sequence, and the split kernels of the cells that have them), and the generation
+// section's batch-1 char model under the default and the split kernels, timed round-robin call by
+// call so load drifts hit all alike. It checks the launcher's defaults (src/kernels/cells/launch.ts)
+// on an adapter they were not tuned on: the first GPU run put ~160 µs on every recurrent step
+// (bench/RESULTS.md).
+import { counters, init, nn, resetCounters } from '../src/index.js';
 import type { Gpu, Tuning } from '../src/gpu/device.js';
 import { CELLS } from '../src/kernels/cells/index.js';
 import { blockedStepsPossible } from '../src/kernels/cells/launch.js';
-import type { BenchRow, RunSection } from './bench.js';
+import type { BenchRow, RunContext, RunSection } from './bench.js';
+import { CharLM } from './generation.js';
 import { median, ratio } from './timing.js';
 import { WebrnnModel } from './webrnn_model.js';
 import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS, selectWorkloads, shapeOf } from './workloads.js';
@@ -63,6 +66,34 @@ async function roundRobin(steps: (() => Promise<unknown>)[], quick: boolean): Pr
   return times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
 }
 
+/** The generation section's char model (batch 1: one row, so the blocked kernels never run)
+ *  generating N tokens under the schedules that apply to it: the default (simple kernels, the
+ *  input projection fused into a single step) and the split kernels. */
+async function generationSchedules(ctx: RunContext, g: Gpu): Promise<BenchRow[]> {
+  const N = ctx.quick ? 8 : 100;
+  const m = new CharLM().eval();
+  const names = Object.keys(SCHEDULES).filter((n) => n === 'default' || SCHEDULES[n]!.stepVariant === 'split');
+  const step = (s: Schedule) => () => under<unknown>(g, s, () => nn.generate(m, [0], { length: N, seed: 7 }));
+  ctx.progress(`generation: ${names.length} schedules, round-robin`);
+  const timed = await roundRobin(names.map((n) => step(SCHEDULES[n]!)), ctx.quick);
+  const rows: BenchRow[] = [];
+  for (const [i, name] of names.entries()) {
+    resetCounters();
+    await step(SCHEDULES[name]!)();
+    rows.push({
+      case: `generation (${N} tokens)`,
+      shape: 'B1 2×LSTM H256',
+      schedule: name,
+      'ms (median)': timed[i]!.medianMs,
+      'ms (min)': timed[i]!.minMs,
+      dispatches: counters().dispatches,
+      'vs default': ratio(timed[i]!.medianMs, timed[0]!.medianMs),
+    });
+  }
+  m.dispose();
+  return rows;
+}
+
 export const schedulesSection: RunSection = {
   name: 'schedules',
   async run(ctx) {
@@ -99,6 +130,7 @@ export const schedulesSection: RunSection = {
       }
       model.dispose();
     }
+    rows.push(...(await generationSchedules(ctx, g)));
     ctx.note(
       `Adapter: ${g.info.name}${g.info.isSoftware ? ' (software)' : ''}. Each row: one workload's step under one schedule (Tuning.stepVariant, blockRows, wholeSequence, splitK; ` +
         "'default' = the launcher's own choice here), all of a workload's schedules timed round-robin (each round starting one schedule later) after two warm-up rounds. " +

@@ -1,5 +1,5 @@
 // The fused-input step (src/kernels/cells/fused_input.ts): one inference step of one direction
-// whose simple kernels compute the input projection themselves from x, W_ih and the biases
+// whose simple (or split) kernels compute the input projection themselves from x, W_ih and the biases
 // (step_input_fused.wgsl) instead of reading xproj. Every cell kind against the float64 twins given
 // the projection those inputs make: batch 1, H odd and past one workgroup of 64 units, I of 1 and
 // odd; every output starts as NaN. Then the graph op: it fuses exactly where fusedInputPossible
@@ -33,6 +33,13 @@ for (const kind of KINDS) {
       const { launches } = await expectInferenceMatchesTwin(kind, dims, { ...inp, xproj, ...(b_hh ? { b_hh } : {}) }, { variant: 'simple', fusedInput: fused });
       for (const k of cell.forward.phases) expect(launches.get(`${k.name}_fused_input`)).toBe(1);
       expect([...launches.keys()].filter((n) => !n.endsWith('_fused_input'))).toEqual([]);
+    });
+    test.skipIf(!cell.forward.split)('split across 8 invocations a unit, matches the twin too', async () => {
+      const dims = { batch: B, hidden: H, steps: 1, dirs: 1 };
+      const { inp } = randomCase(kind, dims, new Array(B).fill(1), 960 + H);
+      const { fused, xproj, b_hh } = fusedProjection(kind, B, H, I, 970 + H);
+      const { launches } = await expectInferenceMatchesTwin(kind, dims, { ...inp, xproj, ...(b_hh ? { b_hh } : {}) }, { variant: 'split', splitK: 8, fusedInput: fused });
+      expect([...launches]).toEqual([[`${cell.forward.split!.name}_fused_input`, 1]]);
     });
   });
 }

@@ -52,13 +52,16 @@ export function stepVariant(g: Gpu, pass: StepPass, { hidden, batch }: { hidden:
   return asked === 'simple' || asked === 'blocked' ? asked : batch >= 4 ? 'blocked' : 'simple';
 }
 
+/** The override of a split launch: KS invocations a unit (8 unless tuned). */
+const splitOverrides = (g: Gpu): Overrides => ({ KS: g.tuning.splitK ?? 8 });
+
 /** Whether a forward of these sizes can bind W_ih, x and the biases in place of xproj
- *  (fused_input.ts): one inference step of one direction on the simple kernels (the blocked ones
- *  share each weight load across batch rows, as the matmul does for the projections), within the
- *  adapter's storage binding limit. */
+ *  (fused_input.ts): one inference step of one direction on the simple or split kernels (the
+ *  blocked ones share each weight load across batch rows, as the matmul does for the
+ *  projections), within the adapter's storage binding limit. */
 export function fusedInputPossible(g: Gpu, cell: CellSpec, dims: SequenceDims): boolean {
   if (g.tuning.fusedInput === false || dims.steps !== 1 || dims.dirs !== 1) return false;
-  if (stepVariant(g, cell.forward, dims) !== 'simple') return false;
+  if (stepVariant(g, cell.forward, dims) === 'blocked') return false;
   const most = Math.max(...cell.forward.phases.map((k) => k.bindingNames.length)) + FUSED_EXTRA_BINDINGS;
   return most <= g.limits.maxStorageBuffersPerShaderStage;
 }
@@ -113,18 +116,19 @@ export function encodeSequence(cell: CellSpec, pass: 'forward' | 'backward', t: 
     // The projection's inputs in place of xproj: fused_input.ts (with f16 W_hh too: the fused
     // kernel derives from the f16 one; W_ih stays float32 there).
     if (pass !== 'forward' || !inference || !fusedInputPossible(g, cell, dims)) {
-      throw new Error(`webrnn: ${cell.kind} steps: W_ih in place of xproj needs one inference forward step of one direction on the simple kernels`);
+      throw new Error(`webrnn: ${cell.kind} steps: W_ih in place of xproj needs one inference forward step of one direction on the simple or split kernels`);
     }
     const I = t.in_w.shape[1]!;
-    const o = { ...extra, ...fusedInputOverrides(cell, I) };
-    for (const k of p.phases) launchStep(cell, fusedInputKernel(k), t, { ...dims, step: 0, input: I }, o);
+    const split = p.split && stepVariant(g, p, dims) === 'split';
+    const o = { ...extra, ...fusedInputOverrides(cell, I), ...(split ? splitOverrides(g) : {}) };
+    for (const k of split ? [p.split!] : p.phases) launchStep(cell, fusedInputKernel(k), t, { ...dims, step: 0, input: I }, o);
     return;
   }
   const T = dims.steps;
   const steps = Array.from({ length: T }, (_, i) => (pass === 'forward' ? i : T - 1 - i));
   const variant = stepVariant(g, p, dims);
   if (p.split && variant === 'split') {
-    const o = { ...extra, KS: g.tuning.splitK ?? 8 };
+    const o = { ...extra, ...splitOverrides(g) };
     for (const step of steps) launchStep(cell, p.split, t, { ...dims, step }, o);
     return;
   }

@@ -1,7 +1,7 @@
 // gru_step_backward.wgsl: BPTT step s (run for s = T−1 … 0), fused: dH = dy[tpos] + dh_carry (dhN,
 // or step s+1's local term dH⊙z) + the recurrent gradient of step s+1 when it is active; then the
 // gate gradients and dh_carry = dH⊙z. One invocation: unit j (x), row b (y), direction d (z).
-// Preludes: step.wgsl, step_backward.wgsl.
+// Preludes: step.wgsl (or step_split.wgsl: KS invocations a unit), step_backward.wgsl.
 @group(0) @binding(0) var<storage, read> w_hh: array<f32>;            // [D, 3H, H]
 @group(0) @binding(1) var<storage, read> lengths: array<i32>;         // [B], each in 1..T
 @group(0) @binding(2) var<storage, read> gates: array<f32>;           // [D, T, B, 4H] r, z, n, hh_n saved by the forward

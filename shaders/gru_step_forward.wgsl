@@ -1,8 +1,9 @@
 // gru_step_forward.wgsl: GRU step s (processing order) for all B sequences and both directions,
 // fused (PyTorch order r, z, n): hh = W_hh·h_prev + b_hh; r = σ(x_r + hh_r); z = σ(x_z + hh_z);
 // n = tanh(x_n + r⊙hh_n); h = (1 − z)⊙n + z⊙h_prev. One invocation: unit j (x), row b (y),
-// direction d (z). Preludes: step.wgsl, step_input.wgsl, and step_w_f32.wgsl (or its f16 twins):
-// W_hh at binding 1 ([D, 3H, H]), read by w_at / w_pair.
+// direction d (z). Preludes: step.wgsl (or step_split.wgsl: KS invocations a unit),
+// step_input.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at binding 1 ([D, 3H, H]), read
+// by w_at / w_pair.
 // xproj (step_input.wgsl, binding 0): [T, B, D·3H] time order, W_ih·x + b_ih (no b_hh)
 @group(0) @binding(2) var<storage, read> b_hh: array<f32>;          // [D, 3H]
 @group(0) @binding(3) var<storage, read> lengths: array<i32>;       // [B], each in 1..T

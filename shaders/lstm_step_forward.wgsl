@@ -1,8 +1,8 @@
 // lstm_step_forward.wgsl: LSTM step s (processing order) for all B sequences and both directions,
 // fused: pre = xproj[tpos] + W_hh·h_prev; i, f, o = σ, g = tanh (PyTorch order i, f, g, o);
 // c = f⊙c_prev + i⊙g; h = o⊙tanh(c). One invocation: unit j (x) of batch row b (y), direction d
-// (z). Preludes: step.wgsl, step_input.wgsl, and step_w_f32.wgsl (or its f16 twins): W_hh at
-// binding 1 ([D, 4H, H]), read by w_at / w_pair.
+// (z). Preludes: step.wgsl (or step_split.wgsl: KS invocations a unit), step_input.wgsl, and
+// step_w_f32.wgsl (or its f16 twins): W_hh at binding 1 ([D, 4H, H]), read by w_at / w_pair.
 // xproj (step_input.wgsl, binding 0): [T, B, D·4H] time order, b_ih + b_hh included
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;       // [B], each in 1..T
 @group(0) @binding(3) var<storage, read_write> h_state: array<f32>; // [D, T+1, B, H] step order, slot 0 = h0

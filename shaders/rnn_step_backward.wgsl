@@ -1,7 +1,7 @@
 // rnn_step_backward.wgsl: BPTT step s (run for s = T−1 … 0), fused: dH = dy[tpos] + the recurrent
 // gradient of step s+1 (or the dh carry, dhN, when step s+1 is inactive or s = T−1), then
 // dpre = dH·act'(h). One invocation: unit j (x) of batch row b (y), direction d (z).
-// Preludes: step.wgsl, step_backward.wgsl.
+// Preludes: step.wgsl (or step_split.wgsl: KS invocations a unit), step_backward.wgsl.
 override RELU: bool = false;
 @group(0) @binding(0) var<storage, read> w_hh: array<f32>;            // [D, H, H]
 @group(0) @binding(1) var<storage, read> lengths: array<i32>;         // [B], each in 1..T

@@ -1,6 +1,7 @@
 // rnn_step_forward.wgsl: Elman RNN step s (processing order) for all B sequences and both
 // directions, fused: h = act(xproj[tpos] + W_hh·h_prev), act = tanh, or relu when RELU is set.
-// One invocation: unit j (x) of batch row b (y), direction d (z). Preludes: step.wgsl, step_input.wgsl.
+// One invocation: unit j (x) of batch row b (y), direction d (z). Preludes: step.wgsl (or
+// step_split.wgsl: KS invocations a unit), step_input.wgsl.
 override RELU: bool = false;
 // xproj (step_input.wgsl, binding 0): [T, B, D·H] time order, b_ih + b_hh included
 @group(0) @binding(1) var<storage, read> w_hh: array<f32>;          // [D, H, H]

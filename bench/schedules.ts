@@ -66,9 +66,9 @@ async function roundRobin(steps: (() => Promise<unknown>)[], quick: boolean): Pr
   return times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
 }
 
-/** The generation section's char model (batch 1: one row, so the blocked kernels never run)
- *  generating N tokens under the schedules that apply to it: the default (simple kernels, the
- *  input projection fused into a single step) and the split kernels. */
+/** The generation section's char model generating N tokens under the default (at batch 1 the
+ *  simple kernels, the input projection fused into each single step) and the split kernels (fused
+ *  the same way). */
 async function generationSchedules(ctx: RunContext, g: Gpu): Promise<BenchRow[]> {
   const N = ctx.quick ? 8 : 100;
   const m = new CharLM().eval();

@@ -49,16 +49,16 @@ test('--infer-only: inference rows only, with the ONNX Runtime columns', async (
   expect(rows[0]!['ORT-cpu×2 ms']).toBeGreaterThan(0);
 }, 120_000);
 
-test('schedules: named sections run in the order named; each schedule of W3 timed, the blocked ones at the rows they name', async () => {
+test('schedules: named sections run in the order named; every schedule of W3 and of generation timed', async () => {
   const out = mkdtempSync(join(tmpdir(), 'webrnn-bench-'));
-  const opts = { ...parseArgs(['--quick', '--skip-tfjs', '--skip-ort', '--sections', 'schedules,matmul', '--only', 'W3', '--out', out]), ...silent };
+  const opts = { ...parseArgs(['--quick', '--infer-only', '--skip-tfjs', '--skip-ort', '--sections', 'schedules,matmul', '--only', 'W3', '--out', out]), ...silent };
   const report = await runBench(opts, 'test');
   expect(Object.keys(report.sections).filter((k) => !k.includes(':'))).toEqual(['schedules', 'matmul']);
   const rows = report.sections['schedules']!;
   // W3 is an LSTM: every schedule applies, the split ones too; generation (batch 1) takes the default and the split ones.
   const split = Object.keys(SCHEDULES).filter((n) => SCHEDULES[n]!.stepVariant === 'split');
   expect(rows.map((r) => `${r.case}|${r.schedule}`)).toEqual([
-    ...['W3 infer', 'W3 train'].flatMap((c) => Object.keys(SCHEDULES).map((n) => `${c}|${n}`)),
+    ...Object.keys(SCHEDULES).map((n) => `W3 infer|${n}`),
     ...['default', ...split].map((n) => `generation (8 tokens)|${n}`),
   ]);
   for (const r of rows) {
@@ -69,7 +69,7 @@ test('schedules: named sections run in the order named; each schedule of W3 time
   // One launch for all steps takes fewer dispatches than one a step (T = 6 in the quick W3).
   const d = (c: string, n: string) => rows.find((r) => r.case === c && r.schedule === n)!.dispatches as number;
   expect(d('W3 infer', 'blocked, whole sequence')).toBeLessThan(d('W3 infer', 'blocked 8 rows, a launch a step'));
-}, 120_000);
+}, 600_000); // a cold shader cache compiles every schedule's pipelines (> 120 s in a fresh-clone CI run)
 
 test('the GPU-sized workload runs only when --only names it; named workloads run in the order named', () => {
   expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);

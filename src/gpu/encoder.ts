@@ -27,6 +27,15 @@ function overrideKey(overrides: Overrides): string {
   return key;
 }
 
+/** Folds one value of a dispatch into the key of the work waited for (GpuWaiter's estimates):
+ *  two waits share an estimate only when they ran the same pipelines on the same grids and
+ *  buffer sizes. Keyed by the number of dispatches alone, a whole-sequence launch over 10 steps
+ *  slept as long as one over 500 had taken (both 3 dispatches). A 32-bit hash, as building a
+ *  string per dispatch costs a small step's CPU time (see pipeline()). */
+function mix(key: number, value: number): number {
+  return Math.imul((key ^ (value >>> 0)) + 0x7f4a7c15, 0x9e3779b1) >>> 0;
+}
+
 export interface Counters {
   dispatches: number;
   submits: number;
@@ -57,8 +66,10 @@ class Recorder {
   private poisonSource: GPUBuffer | null = null;
   private poisonBytes = new Uint8Array(0);
   counters: Counters = { dispatches: 0, submits: 0, readbacks: 0, byKernel: new Map() };
-  /** Dispatches recorded since the last wait for the GPU began, and the waiter that sleeps first. */
-  private unwaited = 0;
+  /** The key of what was recorded since the last wait for the GPU began (mix), for the waiter
+   *  that sleeps first; pipelines numbered for it. */
+  private workKey = 0;
+  private pipelineIds = new Map<CompiledKernel, number>();
   /** Whether a pipeline was made since the last wait began (that wait is no estimate: wait.ts). */
   private compiledUnwaited = false;
   private waiter: GpuWaiter;
@@ -123,7 +134,9 @@ class Recorder {
       pass.setBindGroup(0, bindGroup);
     }
     pass.dispatchWorkgroups(x, y, z);
-    this.unwaited++;
+    let bytes = 0;
+    for (const name of kernel.bindingNames) bytes += buffers[name as B].size;
+    this.workKey = mix(mix(mix(mix(mix(this.workKey, this.pipelineIds.get(compiled)!), x), y), z), bytes);
     this.counters.dispatches++;
     this.counters.byKernel.set(kernel.name, (this.counters.byKernel.get(kernel.name) ?? 0) + 1);
   }
@@ -137,6 +150,7 @@ class Recorder {
     if (!c) {
       const before = compiledCount(this.g);
       byOverrides.set(ovKey, (c = compile(this.g, kernel, overrides)));
+      if (!this.pipelineIds.has(c)) this.pipelineIds.set(c, this.pipelineIds.size + 1);
       if (compiledCount(this.g) !== before) this.compiledUnwaited = true;
     }
     return c;
@@ -291,11 +305,11 @@ class Recorder {
   }
 
   private waitForGpu(wait: () => Promise<void>): Promise<void> {
-    const n = this.unwaited;
+    const key = this.workKey;
     const compiled = this.compiledUnwaited;
-    this.unwaited = 0;
+    this.workKey = 0;
     this.compiledUnwaited = false;
-    return this.waiter.wait(n, wait, compiled);
+    return this.waiter.wait(key, wait, compiled);
   }
 
   resetCounters(): void {

@@ -2,7 +2,7 @@
 // decides anything here: the clock only moves when the fake GPU work or a nap says so).
 import { describe, expect, test, vi } from 'vitest';
 import { GpuWaiter, type Clock } from '../../src/gpu/wait.js';
-import { init, tensor } from 'webrnn';
+import { init, nn, noGrad, tensor, tidy } from 'webrnn';
 
 /** A clock whose time advances only by naps and by the fake work's duration. */
 function fakeClock() {
@@ -34,13 +34,13 @@ describe('GpuWaiter', () => {
     expect(naps).toEqual([]);
   });
 
-  test('sleeps 85% of the last wait for the same number of dispatches, from the second wait on', async () => {
+  test('sleeps 85% of the last wait for the same work, from the second wait on', async () => {
     const { clock, naps, work } = fakeClock();
     const w = new GpuWaiter(true, clock);
     await w.wait(30, work(100));
     await w.wait(30, work(100));
     expect(naps).toEqual([85]);
-    await w.wait(6, work(40)); // another shape of step: no history yet
+    await w.wait(6, work(40)); // other work: no history yet
     expect(naps).toEqual([85]);
     await w.wait(6, work(40));
     expect(naps).toEqual([85, 34]);
@@ -131,3 +131,61 @@ describe('the recorder tells its waiter which waits compiled pipelines', () => {
     }
   });
 });
+
+describe('the recorder keys each wait by the work waited for', () => {
+  /** The work keys of the waits made while `fn` runs. */
+  async function keysOf(fn: () => Promise<unknown>): Promise<number[]> {
+    const spy = vi.spyOn(GpuWaiter.prototype, 'wait');
+    try {
+      await fn();
+      return spy.mock.calls.map((c) => c[0]);
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const op = (n: number) => async () => {
+    const x = tensor(new Float32Array(n).fill(0.5));
+    const y = x.mul(x).exp();
+    await y.data();
+    x.dispose();
+    y.dispose();
+  };
+
+  test('the same ops on the same sizes: one key; other sizes or other ops: another', async () => {
+    await init();
+    await op(3)(); // compile first
+    await op(100_000)();
+    const [small] = await keysOf(op(3));
+    const [again] = await keysOf(op(3));
+    const [large] = await keysOf(op(100_000));
+    const [other] = await keysOf(async () => {
+      const x = tensor(new Float32Array(3).fill(0.5));
+      const y = x.add(x).exp();
+      await y.data();
+      x.dispose();
+      y.dispose();
+    });
+    expect(again).toBe(small);
+    expect(large).not.toBe(small);
+    expect(other).not.toBe(small);
+  });
+
+  test('a layer over 5 and over 300 steps (on a software adapter one whole-sequence launch each): other keys', async () => {
+    await init();
+    const lstm = new nn.LSTM({ inputSize: 4, hiddenSize: 8, seed: 3 });
+    const run = (T: number) => async () => {
+      const out = noGrad(() => tidy(() => lstm.forward(tensor(new Float32Array(T * 4 * 4).fill(0.1), [T, 4, 4]))[0]));
+      await out.data();
+      out.dispose();
+    };
+    await run(5)();
+    await run(300)();
+    const [short] = await keysOf(run(5));
+    const [again] = await keysOf(run(5));
+    const [long] = await keysOf(run(300));
+    expect(again).toBe(short);
+    expect(long).not.toBe(short);
+    lstm.dispose();
+  });
+});
+

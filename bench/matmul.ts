@@ -4,7 +4,7 @@
 import { recorder } from '../src/gpu/encoder.js';
 import { randn, zeros } from '../src/graph/create.js';
 import { fill } from '../src/kernels/fill.js';
-import { gpu } from '../src/gpu/device.js';
+import { gpu, withTuning } from '../src/gpu/device.js';
 import { blockedMatmulPossible, launchMatmul, type MatmulVariant } from '../src/kernels/matmul.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
 import type { TfjsHandle } from './tfjs.js';
@@ -64,19 +64,13 @@ async function timeMatmul(ctx: RunContext, c: MatmulCase): Promise<BenchRow> {
   const b = randn(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2 });
   const acc = c.accumulate ? zeros([c.m, c.n]) : undefined;
   const opts = { transA: c.transA, transB: c.transB, accumulate: acc };
-  const timeAs = async (variant: MatmulVariant | undefined) => {
-    const g = gpu();
-    const before = g.tuning.matmulVariant;
-    g.tuning.matmulVariant = variant;
-    try {
-      return await ctx.time(() => {
+  const timeAs = (variant: MatmulVariant | undefined) =>
+    withTuning(gpu(), { matmulVariant: variant }, () =>
+      ctx.time(() => {
         const out = launchMatmul(a, b, opts);
         if (!acc) out.dispose(); // back to the pool: the next call reuses the buffer
-      });
-    } finally {
-      g.tuning.matmulVariant = before;
-    }
-  };
+      }),
+    );
   const t = await timeAs(undefined);
   // Each variant forced in turn, to check the default's choice on a new adapter.
   const simple = await timeAs('simple');

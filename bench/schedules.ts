@@ -7,7 +7,7 @@
 // on an adapter they were not tuned on: the first GPU run put ~160 µs on every recurrent step
 // (bench/RESULTS.md).
 import { counters, init, nn, resetCounters } from '../src/index.js';
-import type { Gpu, Tuning } from '../src/gpu/device.js';
+import { withTuning, type Gpu, type Tuning } from '../src/gpu/device.js';
 import { CELLS } from '../src/kernels/cells/index.js';
 import { blockedStepsPossible } from '../src/kernels/cells/launch.js';
 import type { BenchRow, RunContext, RunSection } from './bench.js';
@@ -32,15 +32,12 @@ export const SCHEDULES: Record<string, Schedule> = {
   'split, 32 invocations a unit': { stepVariant: 'split', splitK: 32 },
 };
 
-/** Runs `fn` with the schedule's tuning set, restoring the previous values after. */
-async function under<T>(g: Gpu, s: Schedule, fn: () => Promise<T>): Promise<T> {
-  const saved: Schedule = { stepVariant: g.tuning.stepVariant, blockRows: g.tuning.blockRows, splitK: g.tuning.splitK, wholeSequence: g.tuning.wholeSequence };
-  Object.assign(g.tuning, s);
-  try {
-    return await fn();
-  } finally {
-    Object.assign(g.tuning, saved);
-  }
+/** The schedules that apply where the blocked and the split kernels can run or not. */
+export function schedulesFor(blocked: boolean, split: boolean): string[] {
+  return Object.keys(SCHEDULES).filter((n) => {
+    const v = SCHEDULES[n]!.stepVariant;
+    return v === 'split' ? split : v === 'blocked' ? blocked : true;
+  });
 }
 
 /** Median and min ms of each step, run round-robin (every step once a round, each round starting
@@ -73,7 +70,7 @@ async function generationSchedules(ctx: RunContext, g: Gpu): Promise<BenchRow[]>
   const N = ctx.quick ? 8 : 100;
   const m = new CharLM().eval();
   const names = Object.keys(SCHEDULES).filter((n) => n === 'default' || SCHEDULES[n]!.stepVariant === 'split');
-  const step = (s: Schedule) => () => under<unknown>(g, s, () => nn.generate(m, [0], { length: N, seed: 7 }));
+  const step = (s: Schedule) => () => withTuning<unknown>(g, s, () => nn.generate(m, [0], { length: N, seed: 7 }));
   ctx.progress(`generation: ${names.length} schedules, round-robin`);
   const timed = await roundRobin(names.map((n) => step(SCHEDULES[n]!)), ctx.quick);
   const rows: BenchRow[] = [];
@@ -100,16 +97,17 @@ export const schedulesSection: RunSection = {
     const g = await init();
     const rows: BenchRow[] = [];
     for (const wl of selectWorkloads(ctx.quick ? QUICK_WORKLOADS : FULL_WORKLOADS, ctx.options.only)) {
-      if (!blockedStepsPossible(g, wl.hidden)) {
-        ctx.note(`${wl.id}: the blocked kernels cannot run here (subgroups, or H % 8), so only the simple kernels do; not compared.`);
-        continue;
-      }
+      // The split kernels exist for some cells only, the blocked ones need subgroups and H % 8 == 0
+      // (elsewhere the launcher would take its default under those names).
+      const blocked = blockedStepsPossible(g, wl.hidden);
+      const split = CELLS[wl.cell].forward.split !== undefined;
+      if (!blocked) ctx.note(`${wl.id}: the blocked kernels cannot run here (subgroups, or H % 8): ${split ? 'simple and split compared' : 'not compared'}.`);
+      if (!blocked && !split) continue;
+      const names = schedulesFor(blocked, split);
       const model = new WebrnnModel(wl, makeData(wl));
-      // The split kernels exist for some cells only (elsewhere the launcher takes its default).
-      const names = Object.keys(SCHEDULES).filter((n) => SCHEDULES[n]!.stepVariant !== 'split' || CELLS[wl.cell].forward.split);
       for (const mode of ctx.options.inferOnly ? (['infer'] as const) : (['infer', 'train'] as const)) {
         ctx.progress(`${wl.id} ${mode}: ${names.length} schedules, round-robin`);
-        const step = (s: Schedule) => () => under<unknown>(g, s, () => (mode === 'infer' ? model.infer() : model.trainStep()));
+        const step = (s: Schedule) => () => withTuning<unknown>(g, s, () => (mode === 'infer' ? model.infer() : model.trainStep()));
         const timed = await roundRobin(names.map((n) => step(SCHEDULES[n]!)), ctx.quick);
         const base = timed[0]!.medianMs;
         for (const [i, name] of names.entries()) {

@@ -51,6 +51,19 @@ export interface Tuning {
   poisonBuffers?: boolean;
 }
 
+/** Runs `fn` with `patch` applied to g.tuning and puts every knob back as it was afterwards, also
+ *  when `fn` throws: how a benchmark or a test times or checks one forced choice. */
+export async function withTuning<T>(g: Gpu, patch: Tuning, fn: () => T | Promise<T>): Promise<T> {
+  const before = { ...g.tuning };
+  Object.assign(g.tuning, patch);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(g.tuning) as (keyof Tuning)[]) delete g.tuning[k];
+    Object.assign(g.tuning, before);
+  }
+}
+
 /** Options of init() and createDevice(). */
 export interface InitOptions {
   /** WebGPU's adapter hint: 'high-performance' or 'low-power'. */

@@ -9,7 +9,7 @@ import { parseArgs, runBench, type BenchReport, type BenchRow } from '../../benc
 import { ONNX_GATE_ORDER, reorderGateRows } from '../../bench/onnx_model.js';
 import { LOGIT_TOLERANCE } from '../../bench/ort_workloads.js';
 import { pytorchAvailable, pytorchFile, runPytorchScript } from '../../bench/pytorch.js';
-import { SCHEDULES } from '../../bench/schedules.js';
+import { SCHEDULES, schedulesFor } from '../../bench/schedules.js';
 import { FULL_WORKLOADS, makeData, QUICK_WORKLOADS as ALL_QUICK, selectWorkloads } from '../../bench/workloads.js';
 
 /** What a run without --only measures: every workload but the opt-in ones (W6, sized for GPUs). */
@@ -70,6 +70,14 @@ test('schedules: named sections run in the order named; every schedule of W3 and
   const d = (c: string, n: string) => rows.find((r) => r.case === c && r.schedule === n)!.dispatches as number;
   expect(d('W3 infer', 'blocked, whole sequence')).toBeLessThan(d('W3 infer', 'blocked 8 rows, a launch a step'));
 }, 600_000); // a cold shader cache compiles every schedule's pipelines (> 120 s in a fresh-clone CI run)
+
+test('schedules: without the blocked kernels (no subgroups) the simple and split ones are still compared', () => {
+  const all = Object.keys(SCHEDULES);
+  expect(schedulesFor(true, true)).toEqual(all);
+  expect(schedulesFor(false, true)).toEqual(['default', 'simple', 'split, 8 invocations a unit', 'split, 32 invocations a unit']);
+  expect(schedulesFor(true, false)).toEqual(all.filter((n) => SCHEDULES[n]!.stepVariant !== 'split'));
+  expect(schedulesFor(false, false)).toEqual(['default', 'simple']);
+});
 
 test('the GPU-sized workload runs only when --only names it; named workloads run in the order named', () => {
   expect(selectWorkloads(FULL_WORKLOADS, null).map((w) => w.id)).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);

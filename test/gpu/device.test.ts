@@ -2,6 +2,7 @@
 // fills, views, disposal and bad input, and the buffer pool and tidy() scopes.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { adapterInfo, counters, init, memory, ones, rand, randn, tensor, tidy, zeros, keep, full } from 'webrnn';
+import { withTuning } from '../../src/gpu/device.js';
 
 beforeAll(async () => {
   await init();
@@ -15,6 +16,21 @@ describe('device', () => {
     const info = adapterInfo();
     expect(info.name.length).toBeGreaterThan(0);
     expect(typeof info.isSoftware).toBe('boolean');
+  });
+
+  test('withTuning forces knobs for one call and puts every one back, also when the call throws', async () => {
+    const g = await init();
+    const tuning = g.tuning;
+    const before = { ...tuning };
+    tuning.matmulVariant = 'simple';
+    const seen = await withTuning(g, { matmulVariant: 'blocked', blockRows: 4 }, () => ({ ...g.tuning }));
+    expect(seen).toMatchObject({ matmulVariant: 'blocked', blockRows: 4 });
+    await expect(withTuning(g, { splitK: 16 }, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(g.tuning).toBe(tuning); // the same object, edited in place
+    expect(g.tuning).toEqual({ ...before, matmulVariant: 'simple' });
+    expect('blockRows' in g.tuning || 'splitK' in g.tuning).toBe('blockRows' in before || 'splitK' in before);
+    delete tuning.matmulVariant;
+    Object.assign(tuning, before);
   });
 });
 

@@ -7,7 +7,7 @@
 // storage-binding limit cannot take the three extra buffers skips the fused launches.
 import { describe, expect, test } from 'vitest';
 import { counters, init, noGrad, resetCounters, tensor, tidy, zeros, type Tensor } from 'webrnn';
-import { gpu } from '../../src/gpu/device.js';
+import { gpu, withTuning } from '../../src/gpu/device.js';
 import { rnnSequence } from '../../src/graph/rnn.js';
 import { CELLS, encodeSequence, fusedInputPossible } from '../../src/kernels/cells/index.js';
 import { blockedStepsPossible } from '../../src/kernels/cells/launch.js';
@@ -48,10 +48,7 @@ for (const kind of KINDS) {
 async function layerStep(kind: keyof typeof CELLS, B: number, H: number, I: number, fused: boolean) {
   const G = CELLS[kind].gates;
   const k = 1 / Math.sqrt(H);
-  const g = gpu();
-  const before = g.tuning.fusedInput;
-  g.tuning.fusedInput = fused;
-  try {
+  return withTuning(gpu(), { fusedInput: fused }, async () => {
     const t = (n: number, shape: number[], seed: number, s = 1): Tensor => tensor(Float32Array.from(uniform(n, seed, -s, s)), shape);
     const out = noGrad(() => tidy(() => {
       const weights = [{ w_ih: t(G * H * I, [G * H, I], 1, k), w_hh: t(G * H * H, [G * H, H], 2, k), b_ih: t(G * H, [G * H], 3, k), b_hh: t(G * H, [G * H], 4, k) }];
@@ -64,9 +61,7 @@ async function layerStep(kind: keyof typeof CELLS, B: number, H: number, I: numb
     const values = await Promise.all(out.map(async (o) => (await o.data()) as Float32Array));
     for (const o of out) o.dispose();
     return { values, launches };
-  } finally {
-    g.tuning.fusedInput = before;
-  }
+  });
 }
 
 describe('the sequence op', () => {
@@ -80,7 +75,7 @@ describe('the sequence op', () => {
     fused.values.forEach((v, i) => expect(firstMismatch(v, plain.values[i]!, { rtol: 1e-5, atol: 1e-6 }), `output ${i}`).toBeNull());
   });
 
-  test('fusedInputPossible: one step, one direction, the simple kernels, the binding limit, the tuning switch', () => {
+  test('fusedInputPossible: one step, one direction, the simple kernels, the binding limit, the tuning switch', async () => {
     const g = gpu();
     const dims = { batch: 1, hidden: 16, steps: 1, dirs: 1 };
     // The LSTM's step binds 7 storage buffers; fused, 10.
@@ -88,15 +83,9 @@ describe('the sequence op', () => {
     if (!fits('lstm')) return;
     expect(fusedInputPossible(g, CELLS.lstm, { ...dims, steps: 2 })).toBe(false);
     expect(fusedInputPossible(g, CELLS.lstm, { ...dims, dirs: 2 })).toBe(false);
-    const before = { ...g.tuning };
-    try {
-      g.tuning.stepVariant = 'blocked'; // taken only where the adapter can run the blocked kernels
-      expect(fusedInputPossible(g, CELLS.lstm, dims)).toBe(!blockedStepsPossible(g, dims.hidden));
-      g.tuning = { ...before, fusedInput: false };
-      expect(fusedInputPossible(g, CELLS.lstm, dims)).toBe(false);
-    } finally {
-      g.tuning = before;
-    }
+    // The blocked kernels are taken only where the adapter can run them.
+    await withTuning(g, { stepVariant: 'blocked' }, () => expect(fusedInputPossible(g, CELLS.lstm, dims)).toBe(!blockedStepsPossible(g, dims.hidden)));
+    await withTuning(g, { fusedInput: false }, () => expect(fusedInputPossible(g, CELLS.lstm, dims)).toBe(false));
   });
 
   test.skipIf(!fits('lstm'))('a launch given W_ih in place of xproj refuses more than one step', () => tidy(() => {

@@ -5,7 +5,7 @@
 // order differs, so the tolerances are the float32 kernels'. Every output starts as NaN (poisoned pool).
 import { afterAll, describe, expect, test } from 'vitest';
 import { counters, init, resetCounters, tensor } from 'webrnn';
-import { gpu } from '../../src/gpu/device.js';
+import { gpu, withTuning } from '../../src/gpu/device.js';
 import { CELLS } from '../../src/kernels/cells/index.js';
 import { blockedStepsPossible, encodeSequence, wholeSequenceLaunch } from '../../src/kernels/cells/launch.js';
 import { halfView, launchToHalf, type HalfView } from '../../src/kernels/half.js';
@@ -161,11 +161,9 @@ describe('f16 weights in the step launcher: bad input', () => {
     for (const x of [...Object.values(t), w]) x.dispose();
   });
 
-  test("the 'native' view needs shader-f16", () => {
-    const before = g.tuning.halfView;
-    g.tuning.halfView = 'native';
-    if (g.features.shaderF16) expect(halfView(g)).toBe('native');
-    else expect(() => halfView(g)).toThrow(/webrnn: f16 weights: the view 'native' needs the shader-f16 feature/);
-    g.tuning.halfView = before;
-  });
+  test("the 'native' view needs shader-f16", () =>
+    withTuning(g, { halfView: 'native' }, () => {
+      if (g.features.shaderF16) expect(halfView(g)).toBe('native');
+      else expect(() => halfView(g)).toThrow(/webrnn: f16 weights: the view 'native' needs the shader-f16 feature/);
+    }));
 });

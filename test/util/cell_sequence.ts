@@ -4,7 +4,7 @@
 // so each kernel is checked on exactly its inputs. Every buffer a kernel must write starts as NaN.
 import { expect } from 'vitest';
 import { counters, resetCounters, tensor, type Tensor } from 'webrnn';
-import { gpu } from '../../src/gpu/device.js';
+import { gpu, withTuning } from '../../src/gpu/device.js';
 import { CELLS, encodeSequence, type CellKind, type SequenceDims } from '../../src/kernels/cells/index.js';
 import { inferenceOverrides, type BlockRows, type StepVariant } from '../../src/kernels/cells/launch.js';
 import type { HalfView } from '../../src/kernels/half.js';
@@ -140,32 +140,27 @@ export async function runSequenceGpu(
     dgates_hh: nan(n.dgates_hh, [D, T, B, GH]),
     dxproj: nan(n.xproj, [T, B, D * GH]),
   };
-  const g = gpu();
-  const before = { ...g.tuning };
-  g.tuning.stepVariant = schedule.variant;
-  g.tuning.blockRows = schedule.rows;
-  g.tuning.splitK = schedule.splitK;
-  g.tuning.wholeSequence = schedule.wholeSequence;
-  g.tuning.broadcastLanes = schedule.lanes;
+  const tuning = { stepVariant: schedule.variant, blockRows: schedule.rows, splitK: schedule.splitK, wholeSequence: schedule.wholeSequence, broadcastLanes: schedule.lanes };
   try {
-    resetCounters();
-    encodeSequence(spec, 'forward', t, dims);
-    encodeSequence(spec, 'backward', t, dims);
-    const launches = new Map(counters().byKernel);
-    const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
-    const got: GpuSequence = {
-      h_state: await read(t.h_state),
-      c_state: spec.cellState ? await read(t.c_state) : null,
-      gates: await read(t.gates),
-      y: await read(t.y),
-      dgates_hh: await read(t.dgates_hh),
-      dxproj: await read(t.dxproj),
-      dh_carry: await read(t.dh_carry),
-      dc_carry: spec.cellState ? await read(t.dc_carry) : null,
-    };
-    return { got, launches };
+    return await withTuning(gpu(), tuning, async () => {
+      resetCounters();
+      encodeSequence(spec, 'forward', t, dims);
+      encodeSequence(spec, 'backward', t, dims);
+      const launches = new Map(counters().byKernel);
+      const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
+      const got: GpuSequence = {
+        h_state: await read(t.h_state),
+        c_state: spec.cellState ? await read(t.c_state) : null,
+        gates: await read(t.gates),
+        y: await read(t.y),
+        dgates_hh: await read(t.dgates_hh),
+        dxproj: await read(t.dxproj),
+        dh_carry: await read(t.dh_carry),
+        dc_carry: spec.cellState ? await read(t.dc_carry) : null,
+      };
+      return { got, launches };
+    });
   } finally {
-    g.tuning = before;
     for (const x of Object.values(t)) x?.dispose();
   }
 }
@@ -237,23 +232,22 @@ export async function runInferenceGpu(
     gates: spec.saved ? nan(D * 2 * B * spec.saved * H, [D, 2, B, spec.saved * H]) : undefined,
     y: nan(n.y, [T, B, D * H]),
   };
-  const g = gpu();
-  const before = { ...g.tuning };
-  Object.assign(g.tuning, { stepVariant: schedule.variant, blockRows: schedule.rows, splitK: schedule.splitK, wholeSequence: schedule.wholeSequence, halfView: schedule.half, broadcastLanes: schedule.lanes });
+  const tuning = { stepVariant: schedule.variant, blockRows: schedule.rows, splitK: schedule.splitK, wholeSequence: schedule.wholeSequence, halfView: schedule.half, broadcastLanes: schedule.lanes };
   try {
-    resetCounters();
-    encodeSequence(spec, 'forward', t, dims, true);
-    const launches = new Map(counters().byKernel);
-    const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
-    const got = {
-      h_state: await read(t.h_state),
-      c_state: spec.cellState ? await read(t.c_state) : null,
-      gates: await read(t.gates),
-      y: await read(t.y),
-    };
-    return { got, launches };
+    return await withTuning(gpu(), tuning, async () => {
+      resetCounters();
+      encodeSequence(spec, 'forward', t, dims, true);
+      const launches = new Map(counters().byKernel);
+      const read = async (x: Tensor | undefined) => (x ? ((await x.data()) as Float32Array) : new Float32Array(0));
+      const got = {
+        h_state: await read(t.h_state),
+        c_state: spec.cellState ? await read(t.c_state) : null,
+        gates: await read(t.gates),
+        y: await read(t.y),
+      };
+      return { got, launches };
+    });
   } finally {
-    g.tuning = before;
     for (const x of Object.values(t)) x?.dispose();
   }
 }

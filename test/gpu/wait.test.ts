@@ -188,4 +188,3 @@ describe('the recorder keys each wait by the work waited for', () => {
     lstm.dispose();
   });
 });
-

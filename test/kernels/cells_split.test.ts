@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { init } from 'webrnn';
 import { CELLS, type CellKind } from '../../src/kernels/cells/index.js';
+import { splitKernel } from '../../src/kernels/cells/split.js';
 import { casesFor, expectInferenceMatchesTwin, expectSequenceMatchesTwin, KINDS, mixedLengths, randomCase } from '../util/cell_sequence.js';
 
 await init();
@@ -21,6 +22,14 @@ const SPLIT = KINDS.filter((k: CellKind) => CELLS[k].forward.split);
 test('every single-phase cell has split kernels both ways (the reset-before GRU takes two phases: not yet)', () => {
   expect(KINDS.filter((k) => !SPLIT.includes(k))).toEqual(['gru_reset_before', 'gru_reset_before_hard_sigmoid']);
   for (const k of SPLIT) expect(CELLS[k].backward.split).toBeDefined();
+});
+
+test('split kernels derive from the simple ones (name, overrides); a kernel without step.wgsl is refused', () => {
+  expect(CELLS.rnn_relu.forward.split!.name).toBe('rnn_step_forward_split');
+  expect(CELLS.lstm.backward.split!.name).toBe('lstm_step_backward_split');
+  expect(CELLS.rnn_tanh.forward.split).toBe(CELLS.rnn_relu.forward.split); // one kernel, RELU set by the cell
+  expect((CELLS.rnn_relu.forward.split as unknown as { overrides: object }).overrides).toEqual({ KS: 8, RELU: false });
+  expect(() => splitKernel(CELLS.lstm.forward.blocked!.kernel)).toThrow(/lstm_step_forward_blocked is not a simple step kernel/);
 });
 
 for (const kind of SPLIT) {

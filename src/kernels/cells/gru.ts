@@ -4,7 +4,8 @@
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
 import { halfWeightKernels } from './half_weights.js';
-import { blockedKernelBase, splitKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
+import { splitKernel } from './split.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused GRU step: hh = W_hh·h_prev + b_hh, gates r, z, n, then h into state slot step+1, y and gates. */
 export const gruStepForward = /* @__PURE__ */ defineKernel({
@@ -17,14 +18,6 @@ export const gruStepForward = /* @__PURE__ */ defineKernel({
   ...stepKernelBase,
 });
 
-/** gru_step_forward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const gruStepForwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'gru_step_forward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.gru_step_forward],
-  bindings: gruStepForward.bindings,
-  ...splitKernelBase,
-});
-
 /** One fused GRU BPTT step: dgates_hh[step] (dr, dz, dn⊙r), dxproj[tpos] (dr, dz, dn) and dh_carry = dH⊙z. */
 export const gruStepBackward = /* @__PURE__ */ defineKernel({
   name: 'gru_step_backward',
@@ -34,14 +27,6 @@ export const gruStepBackward = /* @__PURE__ */ defineKernel({
     dh_carry: 'read_write', dgates_hh: 'read_write', dxproj: 'read_write',
   },
   ...stepKernelBase,
-});
-
-/** gru_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const gruStepBackwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'gru_step_backward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.gru_step_backward],
-  bindings: gruStepBackward.bindings,
-  ...splitKernelBase,
 });
 
 /** gru_step_forward, register-blocked (up to 32 rows an invocation, subgroup broadcasts); same results. */
@@ -66,6 +51,10 @@ const halfForward = {
   phases: { native: [simpleHalf.native], packed: [simpleHalf.packed] },
   blocked: /* @__PURE__ */ halfWeightKernels(gruStepForwardBlocked),
 };
+
+/** The split variants (split.ts), for GPUs: KS invocations share each unit's recurrent sum. */
+const gruStepForwardSplit = /* @__PURE__ */ splitKernel(gruStepForward);
+const gruStepBackwardSplit = /* @__PURE__ */ splitKernel(gruStepBackward);
 
 export const gru: CellSpec = {
   kind: 'gru',

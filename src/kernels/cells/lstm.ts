@@ -3,7 +3,8 @@
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
 import { halfWeightKernels } from './half_weights.js';
-import { blockedKernelBase, splitKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
+import { splitKernel } from './split.js';
+import { blockedKernelBase, stepKernelBase, withHardSigmoid, type CellSpec } from './spec.js';
 
 /** One fused LSTM step: gates = xproj[tpos] + W_hh·h_prev, then c, h into state slot step+1, y and gates. */
 export const lstmStepForward = /* @__PURE__ */ defineKernel({
@@ -14,14 +15,6 @@ export const lstmStepForward = /* @__PURE__ */ defineKernel({
     h_state: 'read_write', c_state: 'read_write', gates: 'read_write', y: 'read_write',
   },
   ...stepKernelBase,
-});
-
-/** lstm_step_forward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const lstmStepForwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'lstm_step_forward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_input, wgsl.step_w_f32, wgsl.lstm_step_forward],
-  bindings: lstmStepForward.bindings,
-  ...splitKernelBase,
 });
 
 /** One fused LSTM BPTT step: dgates_hh[step], dxproj[tpos] and dc_carry from dy, the carries and
@@ -37,14 +30,6 @@ export const lstmStepBackward = /* @__PURE__ */ defineKernel({
 });
 
 const forwardBase = blockedKernelBase(2);
-/** lstm_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const lstmStepBackwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'lstm_step_backward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.lstm_step_backward],
-  bindings: lstmStepBackward.bindings,
-  ...splitKernelBase,
-});
-
 /** lstm_step_forward, register-blocked (2 units × up to 32 rows an invocation, subgroup broadcasts); same results. */
 export const lstmStepForwardBlocked = /* @__PURE__ */ defineKernel({
   name: 'lstm_step_forward_blocked',
@@ -68,6 +53,10 @@ const halfForward = {
   phases: { native: [simpleHalf.native], packed: [simpleHalf.packed] },
   blocked: /* @__PURE__ */ halfWeightKernels(lstmStepForwardBlocked),
 };
+
+/** The split variants (split.ts), for GPUs: KS invocations share each unit's recurrent sum. */
+const lstmStepForwardSplit = /* @__PURE__ */ splitKernel(lstmStepForward);
+const lstmStepBackwardSplit = /* @__PURE__ */ splitKernel(lstmStepBackward);
 
 export const lstm: CellSpec = {
   kind: 'lstm',

@@ -2,7 +2,8 @@
 // override RELU is set. Both biases fold into xproj; nothing is saved but the states.
 import { defineKernel } from '../../gpu/kernel.js';
 import * as wgsl from '../wgsl.gen.js';
-import { splitKernelBase, stepKernelBase, type CellSpec } from './spec.js';
+import { splitKernel } from './split.js';
+import { stepKernelBase, type CellSpec } from './spec.js';
 
 /** One fused RNN step: h = act(xproj[tpos] + W_hh·h_prev) into state slot step+1 and y. */
 export const rnnStepForward = /* @__PURE__ */ defineKernel({
@@ -11,15 +12,6 @@ export const rnnStepForward = /* @__PURE__ */ defineKernel({
   bindings: { xproj: 'read', w_hh: 'read', lengths: 'read', h_state: 'read_write', y: 'read_write' },
   overrides: { RELU: false },
   ...stepKernelBase,
-});
-
-/** rnn_step_forward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const rnnStepForwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'rnn_step_forward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_input, wgsl.rnn_step_forward],
-  bindings: rnnStepForward.bindings,
-  ...splitKernelBase,
-  overrides: { ...splitKernelBase.overrides, RELU: false },
 });
 
 /** One fused RNN BPTT step: dgates_hh[step] and dxproj[tpos] from dy, dh_carry and dgates_hh[step+1]. */
@@ -34,14 +26,9 @@ export const rnnStepBackward = /* @__PURE__ */ defineKernel({
   ...stepKernelBase,
 });
 
-/** rnn_step_backward split across KS invocations a unit (step_split.wgsl); same results up to the order of the sums. */
-export const rnnStepBackwardSplit = /* @__PURE__ */ defineKernel({
-  name: 'rnn_step_backward_split',
-  wgsl: [wgsl.nan, wgsl.activations, wgsl.step_split, wgsl.step_layout, wgsl.step_backward, wgsl.rnn_step_backward],
-  bindings: rnnStepBackward.bindings,
-  ...splitKernelBase,
-  overrides: { ...splitKernelBase.overrides, RELU: false },
-});
+/** The split variants (split.ts), for GPUs: KS invocations share each unit's recurrent sum. */
+const rnnStepForwardSplit = /* @__PURE__ */ splitKernel(rnnStepForward);
+const rnnStepBackwardSplit = /* @__PURE__ */ splitKernel(rnnStepBackward);
 
 function rnnCell(relu: boolean): CellSpec {
   return {
